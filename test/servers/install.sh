@@ -1,3 +1,79 @@
 #!/usr/bin/env bash
 # Installs (idempotently) every server the test suites start. Owned by the storage layer work.
+#
+# Everything is cached under $LOGFERRY_SERVERS_DIR (default ~/.cache/logferry-servers), outside
+# the work tree, so a fresh clone on the same machine reuses it. Each step leaves a stamp file
+# holding the inputs it was built from; a step whose stamp matches is skipped.
 set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DIR="${LOGFERRY_SERVERS_DIR:-$HOME/.cache/logferry-servers}"
+mkdir -p "$DIR/bin"
+
+MOTO_VERSION="5.2.5"
+FAKE_GCS_VERSION="v1.56.1"
+
+log() { printf '[servers] %s\n' "$*" >&2; }
+stamp_ok() { [ -f "$DIR/$1.stamp" ] && [ "$(cat "$DIR/$1.stamp")" = "$2" ]; }
+stamp_set() { printf '%s' "$2" > "$DIR/$1.stamp"; }
+
+# --- SFTP: OpenSSH server from Debian -------------------------------------------------------
+install_sshd() {
+  if [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null; then return; fi
+  log "installing openssh-server (apt)"
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openssh-server openssh-client >/dev/null
+}
+
+# --- S3: moto server from PyPI, in its own virtualenv ----------------------------------------
+install_moto() {
+  local key="moto[server]==$MOTO_VERSION"
+  if stamp_ok moto "$key" && [ -x "$DIR/moto/bin/moto_server" ]; then return; fi
+  log "installing $key"
+  rm -rf "$DIR/moto"
+  python3 -m venv "$DIR/moto"
+  "$DIR/moto/bin/pip" install -q --disable-pip-version-check "$key"
+  stamp_set moto "$key"
+}
+
+# --- GCS: fake-gcs-server from the Go module proxy --------------------------------------------
+install_fake_gcs() {
+  local key="github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION"
+  if stamp_ok fake-gcs "$key" && [ -x "$DIR/bin/fake-gcs-server" ]; then return; fi
+  log "building $key"
+  GOBIN="$DIR/bin" GOFLAGS=-mod=mod go install "$key"
+  stamp_set fake-gcs "$key"
+}
+
+# --- HDFS: MiniDFSCluster (hadoop-minicluster from Maven Central) + a tiny Java main ---------
+install_hdfs() {
+  local src=test/servers/hdfs
+  local key
+  key="$(cat "$src/pom.xml" "$src/src/MiniHdfs.java" | sha256sum | cut -c1-16)"
+  if stamp_ok hdfs "$key" && [ -f "$DIR/hdfs/classes/MiniHdfs.class" ]; then return; fi
+  log "resolving hadoop-minicluster with maven (first run downloads to ~/.m2)"
+  rm -rf "$DIR/hdfs"; mkdir -p "$DIR/hdfs/classes"
+  mvn -q -B -f "$src/pom.xml" dependency:build-classpath -Dmdep.outputFile="$DIR/hdfs/classpath.txt"
+  javac -nowarn -cp "$(cat "$DIR/hdfs/classpath.txt")" -d "$DIR/hdfs/classes" "$src/src/MiniHdfs.java"
+  stamp_set hdfs "$key"
+}
+
+# --- Azure: Azurite is an npm devDependency (installed by npm ci) ----------------------------
+check_azurite() {
+  if [ ! -f node_modules/azurite/package.json ]; then
+    log "azurite missing from node_modules: run npm ci first"; return 1
+  fi
+}
+
+# Independent steps run in parallel; any failure fails the script.
+pids=()
+install_sshd & pids+=($!)
+install_moto & pids+=($!)
+install_fake_gcs & pids+=($!)
+install_hdfs & pids+=($!)
+check_azurite & pids+=($!)
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=1; done
+if [ "$rc" != 0 ]; then log "server installation FAILED"; exit 1; fi
+log "servers ready in $DIR"

@@ -1,0 +1,164 @@
+/** Azure Blob Storage: block blobs written as staged blocks plus one commit. */
+import {
+  AnonymousCredential,
+  BlobServiceClient,
+  type ContainerClient,
+  StorageSharedKeyCredential,
+  type StoragePipelineOptions,
+} from '@azure/storage-blob'
+import { randomBytes } from 'node:crypto'
+import { StorageError, isStorageError } from './errors.js'
+import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
+import { PartBuffer, type Sink } from './streams.js'
+import { isTransient } from './transient.js'
+import type { Checksum } from './types.js'
+
+export interface AzureOptions {
+  container: string
+  prefix?: string
+  /** Default: AZURE_STORAGE_CONNECTION_STRING. */
+  connectionString?: string
+  /** Account name and key (shared-key auth); default AZURE_STORAGE_ACCOUNT / AZURE_STORAGE_KEY. */
+  accountName?: string
+  accountKey?: string
+  /** A SAS token ('sv=...&sig=...') appended to the service URL. */
+  sasToken?: string
+  /** Blob service URL, e.g. 'http://127.0.0.1:10000/devstoreaccount1' for Azurite. */
+  endpoint?: string
+  /** Block size for staged uploads (default 8 MiB). */
+  blockSize?: number
+  /** Attempts per request (default 3). */
+  maxTries?: number
+  /** Use this client instead of building one. */
+  service?: BlobServiceClient
+}
+
+export class AzureBlobFileSystem extends ObjectStoreFileSystem {
+  readonly protocol = 'az'
+  readonly container: ContainerClient
+  private readonly blockSize: number
+
+  constructor(options: AzureOptions) {
+    super(options.prefix)
+    this.blockSize = options.blockSize ?? 8 << 20
+    const pipeline: StoragePipelineOptions = {
+      retryOptions: { maxTries: options.maxTries ?? 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 },
+    }
+    const conn = options.connectionString ?? (options.accountName || options.endpoint ? undefined : process.env.AZURE_STORAGE_CONNECTION_STRING)
+    let service = options.service
+    if (!service && conn) service = BlobServiceClient.fromConnectionString(conn, pipeline)
+    if (!service) {
+      const account = options.accountName ?? process.env.AZURE_STORAGE_ACCOUNT
+      const key = options.accountKey ?? process.env.AZURE_STORAGE_KEY
+      const base = options.endpoint ?? `https://${account ?? ''}.blob.core.windows.net`
+      const url = options.sasToken ? `${base}?${options.sasToken.replace(/^\?/, '')}` : base
+      const cred = account && key && !options.sasToken ? new StorageSharedKeyCredential(account, key) : new AnonymousCredential()
+      service = new BlobServiceClient(url, cred, pipeline)
+    }
+    this.container = service.getContainerClient(options.container)
+  }
+
+  protected mapError(err: unknown, path: string): StorageError {
+    if (isStorageError(err)) return err
+    const e = err as { statusCode?: number; code?: string }
+    const mk = (code: StorageError['code']): StorageError => this.error(code, path, err, [e?.statusCode, e?.code].filter(Boolean).join(' '))
+    if (e?.statusCode === 404) return mk('ENOENT')
+    if (e?.statusCode === 401 || e?.statusCode === 403) return mk('EACCES')
+    if (e?.statusCode === 409 || e?.statusCode === 412) return mk('EEXIST')
+    if (isTransient(err)) return mk('ETRANSIENT')
+    if (e?.statusCode === 400) return mk('EINVAL')
+    return mk('EIO')
+  }
+
+  protected async headObject(key: string): Promise<ObjectMeta | undefined> {
+    try {
+      const p = await this.container.getBlockBlobClient(key).getProperties()
+      return { key, size: p.contentLength ?? 0, mtime: p.lastModified, etag: p.etag?.replace(/"/g, '') }
+    } catch (err) {
+      const e = err as { statusCode?: number; code?: string }
+      if (e?.statusCode === 404 && e.code !== 'ContainerNotFound') return undefined
+      throw err
+    }
+  }
+
+  protected async *listObjects(prefix: string, recursive: boolean, limit?: number): AsyncIterable<ListItem> {
+    const pages = recursive
+      ? this.container.listBlobsFlat({ prefix }).byPage({ maxPageSize: limit ?? 5000 })
+      : this.container.listBlobsByHierarchy('/', { prefix }).byPage({ maxPageSize: limit ?? 5000 })
+    for await (const page of pages) {
+      const seg = page.segment as {
+        blobItems: { name: string; properties: { contentLength?: number; lastModified?: Date; etag?: string } }[]
+        blobPrefixes?: { name: string }[]
+      }
+      for (const p of seg.blobPrefixes ?? []) yield { prefix: p.name }
+      for (const b of seg.blobItems) {
+        if (b.name === prefix) continue
+        yield { key: b.name, size: b.properties.contentLength ?? 0, mtime: b.properties.lastModified, etag: b.properties.etag?.replace(/"/g, '') }
+      }
+      if (limit !== undefined) return
+    }
+  }
+
+  protected async putEmpty(key: string): Promise<void> {
+    await this.container.getBlockBlobClient(key).upload(Buffer.alloc(0), 0)
+  }
+
+  protected async deleteObject(key: string): Promise<void> {
+    await this.container.getBlockBlobClient(key).delete()
+  }
+
+  protected async copyObject(fromKey: string, toKey: string): Promise<void> {
+    const src = this.container.getBlockBlobClient(fromKey)
+    const poller = await this.container.getBlockBlobClient(toKey).beginCopyFromURL(src.url)
+    await poller.pollUntilDone()
+  }
+
+  protected async readObject(key: string, start?: number, end?: number): Promise<ByteSource> {
+    const blob = this.container.getBlockBlobClient(key)
+    const offset = start ?? 0
+    const count = end !== undefined ? end - offset + 1 : undefined
+    try {
+      const r = await blob.download(offset, count)
+      return (r.readableStreamBody as NodeJS.ReadableStream & ByteSource | undefined) ?? (async function* () {})()
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 416) return (async function* () {})()
+      throw err
+    }
+  }
+
+  protected async openObjectSink(key: string): Promise<Sink> {
+    const blob = this.container.getBlockBlobClient(key)
+    const parts = new PartBuffer(this.blockSize)
+    const uploadId = randomBytes(8).toString('hex')
+    const ids: string[] = []
+    const stage = async (part: Buffer): Promise<void> => {
+      const id = Buffer.from(`${uploadId}-${String(ids.length).padStart(8, '0')}`).toString('base64')
+      ids.push(id)
+      await blob.stageBlock(id, part, part.length)
+    }
+    return {
+      write: async (chunk) => {
+        for (const part of parts.push(chunk)) await stage(part)
+      },
+      close: async () => {
+        const rest = parts.drain()
+        if (ids.length === 0) {
+          await blob.upload(rest, rest.length)
+          return
+        }
+        if (rest.length > 0) await stage(rest)
+        await blob.commitBlockList(ids)
+      },
+      abort: async () => {
+        // Staged blocks that are never committed are invisible and garbage-collected by the service.
+        parts.drain()
+      },
+    }
+  }
+
+  protected override async nativeChecksum(path: string): Promise<Checksum> {
+    const p = await this.guarded(path, () => this.container.getBlockBlobClient(this.key(path)).getProperties())
+    if (p.contentMD5) return { algorithm: 'md5-base64', value: Buffer.from(p.contentMD5).toString('base64') }
+    return this.checksum(path, 'md5')
+  }
+}

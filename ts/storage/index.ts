@@ -1,0 +1,36 @@
+/** The storage layer: one FileSystem API over local, memory, S3, GCS, Azure Blob, WebHDFS and SFTP. */
+export type {
+  Checksum,
+  ChecksumAlgorithm,
+  EntryKind,
+  FileInfo,
+  FileSystem,
+  LsOptions,
+  MkdirOptions,
+  ReadStreamOptions,
+  RmOptions,
+  WriteOptions,
+} from './types.js'
+export { StorageError, isStorageError, redact, type StorageErrorCode, type StorageErrorOptions } from './errors.js'
+export { isTransient } from './transient.js'
+export { BaseFileSystem } from './base.js'
+export { ObjectStoreFileSystem, type ObjectMeta, type ListItem } from './object-store.js'
+export type { ByteSource, Sink } from './streams.js'
+export { LocalFileSystem, type LocalOptions } from './local.js'
+export { MemoryFileSystem, type MemoryOptions } from './memory.js'
+export { S3FileSystem, type S3Options } from './s3.js'
+export { GcsFileSystem, type GcsOptions } from './gcs.js'
+export { AzureBlobFileSystem, type AzureOptions } from './azure.js'
+export { WebHdfsFileSystem, type WebHdfsOptions } from './webhdfs.js'
+export { SftpFileSystem, type SftpOptions } from './sftp.js'
+export type {
+  AzureConfig,
+  GcsConfig,
+  LocalConfig,
+  MemoryConfig,
+  S3Config,
+  SftpConfig,
+  StorageConfig,
+  WebHdfsConfig,
+} from './config.js'
+export { filesystem, type FileSystemSpec } from './factory.js'

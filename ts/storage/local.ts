@@ -1,0 +1,195 @@
+/** The local disk, rooted at a directory. Writes go to a hidden temp file renamed into place. */
+import { createReadStream as fsReadStream, createWriteStream as fsWriteStream, promises as fsp } from 'node:fs'
+import * as nodePath from 'node:path'
+import type { Readable, Writable } from 'node:stream'
+import { BaseFileSystem } from './base.js'
+import { StorageError, type StorageErrorCode } from './errors.js'
+import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
+import { lazyReadable, sinkWritable } from './streams.js'
+import type { FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+
+export interface LocalOptions {
+  /** Directory every path is relative to (default '/'). */
+  root?: string
+}
+
+const CODE_MAP: Record<string, StorageErrorCode> = {
+  ENOENT: 'ENOENT',
+  EEXIST: 'EEXIST',
+  EACCES: 'EACCES',
+  EPERM: 'EACCES',
+  EROFS: 'EACCES',
+  ENOTDIR: 'ENOTDIR',
+  EISDIR: 'EISDIR',
+  ENOTEMPTY: 'ENOTEMPTY',
+  EINVAL: 'EINVAL',
+  EAGAIN: 'ETRANSIENT',
+  EBUSY: 'ETRANSIENT',
+  EMFILE: 'ETRANSIENT',
+  ENFILE: 'ETRANSIENT',
+  EIO: 'EIO',
+}
+
+export class LocalFileSystem extends BaseFileSystem {
+  readonly protocol = 'file'
+  readonly root: string
+
+  constructor(options: LocalOptions = {}) {
+    super()
+    this.root = nodePath.resolve(options.root ?? '/')
+  }
+
+  private abs(p: string): string {
+    return nodePath.join(this.root, normalizePath(p))
+  }
+
+  private map(err: unknown, p: string): StorageError {
+    const code = (err as { code?: string } | null)?.code
+    if (err instanceof StorageError) return err
+    return this.error(code !== undefined ? CODE_MAP[code] ?? 'EIO' : 'EIO', p, err)
+  }
+
+  async stat(p: string): Promise<FileInfo> {
+    try {
+      const s = await fsp.stat(this.abs(p))
+      return this.info(p, s.isDirectory() ? 'directory' : 'file', s.isDirectory() ? 0 : s.size, s.mtime)
+    } catch (err) {
+      throw this.map(err, p)
+    }
+  }
+
+  async ls(p: string, options?: LsOptions): Promise<FileInfo[]> {
+    const info = await this.stat(p)
+    if (info.kind !== 'directory') throw this.error('ENOTDIR', p)
+    const out: FileInfo[] = []
+    const walk = async (rel: string): Promise<void> => {
+      let names: string[]
+      try {
+        names = await fsp.readdir(this.abs(rel))
+      } catch (err) {
+        throw this.map(err, rel)
+      }
+      for (const name of names.sort()) {
+        if (isTempName(name)) continue
+        const child = joinPath(rel, name)
+        let s
+        try {
+          s = await fsp.stat(this.abs(child))
+        } catch (err) {
+          if ((err as { code?: string }).code === 'ENOENT') continue
+          throw this.map(err, child)
+        }
+        const dir = s.isDirectory()
+        out.push(this.info(child, dir ? 'directory' : 'file', dir ? 0 : s.size, s.mtime))
+        if (dir && options?.recursive) await walk(child)
+      }
+    }
+    await walk(normalizePath(p))
+    return out
+  }
+
+  async mkdir(p: string, options?: MkdirOptions): Promise<void> {
+    try {
+      if (options?.parents) {
+        const existing = await fsp.stat(this.abs(p)).catch(() => undefined)
+        if (existing && !existing.isDirectory()) throw this.error('EEXIST', p)
+      }
+      await fsp.mkdir(this.abs(p), { recursive: options?.parents ?? false })
+    } catch (err) {
+      throw this.map(err, p)
+    }
+  }
+
+  async rm(p: string, options?: RmOptions): Promise<void> {
+    try {
+      const s = await fsp.stat(this.abs(p))
+      if (s.isDirectory()) {
+        if (options?.recursive) await fsp.rm(this.abs(p), { recursive: true })
+        else await fsp.rmdir(this.abs(p))
+      } else await fsp.unlink(this.abs(p))
+    } catch (err) {
+      throw this.map(err, p)
+    }
+  }
+
+  override async mv(from: string, to: string): Promise<void> {
+    try {
+      await fsp.stat(this.abs(from))
+      await fsp.mkdir(nodePath.dirname(this.abs(to)), { recursive: true })
+      await fsp.rename(this.abs(from), this.abs(to))
+    } catch (err) {
+      throw this.map(err, from)
+    }
+  }
+
+  override async cp(from: string, to: string): Promise<void> {
+    try {
+      await fsp.mkdir(nodePath.dirname(this.abs(to)), { recursive: true })
+      await fsp.cp(this.abs(from), this.abs(to), { recursive: true, force: true })
+    } catch (err) {
+      throw this.map(err, from)
+    }
+  }
+
+  createReadStream(p: string, options?: ReadStreamOptions): Readable {
+    return lazyReadable(
+      async () => {
+        this.checkRange(p, options)
+        const s = await fsp.stat(this.abs(p))
+        if (s.isDirectory()) throw this.error('EISDIR', p)
+        const stream = fsReadStream(this.abs(p), { start: options?.start, end: options?.end, highWaterMark: 1 << 20 })
+        await new Promise<void>((resolve, reject) => {
+          stream.once('open', () => resolve())
+          stream.once('error', reject)
+        })
+        return stream
+      },
+      (err) => this.map(err, p),
+    )
+  }
+
+  createWriteStream(p: string, options?: WriteOptions): Writable {
+    const target = this.abs(p)
+    return sinkWritable(
+      async () => {
+        await this.checkWritable(p, options)
+        await fsp.mkdir(nodePath.dirname(target), { recursive: true }).catch((err: unknown) => {
+          const code = (err as { code?: string }).code
+          throw this.error(code === 'EEXIST' || code === 'ENOTDIR' ? 'ENOTDIR' : CODE_MAP[code ?? ''] ?? 'EIO', dirnamePath(p), err)
+        })
+        const tmp = this.abs(tempSibling(p))
+        const out = fsWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 })
+        await new Promise<void>((resolve, reject) => {
+          out.once('open', () => resolve())
+          out.once('error', reject)
+        })
+        let failed: unknown
+        out.on('error', (e) => {
+          failed = e
+        })
+        return {
+          write: (chunk) =>
+            new Promise<void>((resolve, reject) => {
+              if (failed) return reject(failed)
+              out.write(chunk, (e) => (e ? reject(e) : resolve()))
+            }),
+          close: async () => {
+            await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
+            if (failed) throw failed
+            if (options?.overwrite === false) {
+              // link() fails if the target appeared meanwhile: no silent replace.
+              await fsp.link(tmp, target)
+              await fsp.unlink(tmp)
+            } else await fsp.rename(tmp, target)
+          },
+          abort: async () => {
+            out.destroy()
+            await fsp.unlink(tmp).catch(() => undefined)
+          },
+        }
+      },
+      (err) => this.map(err, p),
+    )
+  }
+}
+

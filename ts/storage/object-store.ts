@@ -1,0 +1,196 @@
+/**
+ * Directory semantics over flat object stores (S3, GCS, Azure Blob). Directories are key
+ * prefixes; `mkdir` leaves a zero-byte `dir/` marker so empty directories exist. Objects are
+ * only visible once their upload completes, so a failed write publishes nothing.
+ */
+import type { Readable, Writable } from 'node:stream'
+import { BaseFileSystem } from './base.js'
+import { isStorageError, type StorageError } from './errors.js'
+import { dirnamePath, isTempName, joinPath, normalizePath } from './path.js'
+import { type ByteSource, lazyReadable, sinkWritable, type Sink } from './streams.js'
+import type { FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+
+export interface ObjectMeta {
+  key: string
+  size: number
+  mtime?: Date
+  etag?: string
+}
+
+export type ListItem = ObjectMeta | { prefix: string }
+
+export type { ByteSource } from './streams.js'
+
+export abstract class ObjectStoreFileSystem extends BaseFileSystem {
+  /** Key prefix every path lives under ('' for the bucket root). */
+  protected readonly prefix: string
+
+  constructor(prefix: string | undefined) {
+    super()
+    this.prefix = normalizePath(prefix ?? '')
+  }
+
+  protected abstract headObject(key: string): Promise<ObjectMeta | undefined>
+  /** Lists keys under `prefix`; with `recursive` false, deeper levels come back as `{prefix}`. */
+  protected abstract listObjects(prefix: string, recursive: boolean, limit?: number): AsyncIterable<ListItem>
+  protected abstract putEmpty(key: string): Promise<void>
+  protected abstract deleteObject(key: string): Promise<void>
+  protected abstract copyObject(fromKey: string, toKey: string): Promise<void>
+  /** Bytes [start, end] (inclusive) of an object; a start past the end gives no bytes. */
+  protected abstract readObject(key: string, start?: number, end?: number): Promise<ByteSource>
+  protected abstract openObjectSink(key: string): Promise<Sink>
+  /** Backend error to StorageError. */
+  protected abstract mapError(err: unknown, path: string): StorageError
+
+  protected key(path: string): string {
+    return joinPath(this.prefix, normalizePath(path))
+  }
+
+  private dirPrefix(path: string): string {
+    const k = this.key(path)
+    return k === '' ? '' : `${k}/`
+  }
+
+  private pathOf(key: string): string {
+    return normalizePath(this.prefix === '' ? key : key.slice(this.prefix.length + 1))
+  }
+
+  protected async guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw this.mapError(err, path)
+    }
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const p = normalizePath(path)
+    if (p === '') return this.info('', 'directory', 0)
+    return this.guarded(path, async () => {
+      const meta = await this.headObject(this.key(p))
+      if (meta) return this.info(p, 'file', meta.size, meta.mtime, meta.etag)
+      for await (const _ of this.listObjects(this.dirPrefix(p), true, 1)) return this.info(p, 'directory', 0)
+      throw this.error('ENOENT', path)
+    })
+  }
+
+  async ls(path: string, options?: LsOptions): Promise<FileInfo[]> {
+    const info = await this.stat(path)
+    if (info.kind !== 'directory') throw this.error('ENOTDIR', path)
+    const base = this.dirPrefix(path)
+    const seen = new Map<string, FileInfo>()
+    const addDir = (p: string): void => {
+      if (p !== '' && p !== info.path && !seen.has(p)) seen.set(p, this.info(p, 'directory', 0))
+    }
+    await this.guarded(path, async () => {
+      for await (const item of this.listObjects(base, options?.recursive ?? false)) {
+        if ('prefix' in item) {
+          addDir(this.pathOf(item.prefix.replace(/\/$/, '')))
+          continue
+        }
+        const p = this.pathOf(item.key.replace(/\/$/, ''))
+        if (isTempName(p)) continue
+        if (item.key.endsWith('/')) addDir(p)
+        else seen.set(p, this.info(p, 'file', item.size, item.mtime, item.etag))
+        if (options?.recursive) {
+          for (let d = dirnamePath(p); d !== '' && d !== info.path && d.length > info.path.length; d = dirnamePath(d)) addDir(d)
+        }
+      }
+    })
+    return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  }
+
+  private async kind(path: string): Promise<FileInfo['kind'] | undefined> {
+    try {
+      return (await this.stat(path)).kind
+    } catch (err) {
+      if (isStorageError(err, 'ENOENT')) return undefined
+      throw err
+    }
+  }
+
+  async mkdir(path: string, options?: MkdirOptions): Promise<void> {
+    const p = normalizePath(path)
+    const k = await this.kind(p)
+    if (k === 'file' || (k === 'directory' && !options?.parents)) throw this.error('EEXIST', path)
+    if (k === 'directory') return
+    const parent = dirnamePath(p)
+    if (parent !== '') {
+      const pk = await this.kind(parent)
+      if (pk === 'file') throw this.error('ENOTDIR', parent)
+      if (pk === undefined && !options?.parents) throw this.error('ENOENT', parent)
+    }
+    await this.guarded(path, () => this.putEmpty(`${this.key(p)}/`))
+  }
+
+  private async keysUnder(path: string): Promise<string[]> {
+    const keys: string[] = []
+    for await (const item of this.listObjects(this.dirPrefix(path), true)) if (!('prefix' in item)) keys.push(item.key)
+    return keys
+  }
+
+  async rm(path: string, options?: RmOptions): Promise<void> {
+    const info = await this.stat(path)
+    await this.guarded(path, async () => {
+      if (info.kind === 'file') return this.deleteObject(this.key(path))
+      const keys = await this.keysUnder(path)
+      const own = this.dirPrefix(path)
+      if (!options?.recursive && keys.some((k) => k !== own)) throw this.error('ENOTEMPTY', path)
+      await mapLimit(keys, 8, (k) => this.deleteObject(k))
+    })
+  }
+
+  override async cp(from: string, to: string): Promise<void> {
+    const info = await this.stat(from)
+    if (info.kind === 'file') {
+      await this.checkWritable(to)
+      return this.guarded(from, () => this.copyObject(this.key(from), this.key(to)))
+    }
+    const src = this.dirPrefix(from)
+    const dst = this.dirPrefix(to)
+    await this.guarded(from, async () => {
+      const keys = await this.keysUnder(from)
+      await mapLimit(keys, 8, (k) => this.copyObject(k, dst + k.slice(src.length)))
+    })
+  }
+
+  createReadStream(path: string, options?: ReadStreamOptions): Readable {
+    return lazyReadable(
+      async () => {
+        this.checkRange(path, options)
+        try {
+          return await this.readObject(this.key(path), options?.start, options?.end)
+        } catch (err) {
+          const mapped = this.mapError(err, path)
+          if (mapped.code === 'ENOENT' && (await this.kind(path)) === 'directory') throw this.error('EISDIR', path)
+          throw mapped
+        }
+      },
+      (err) => this.mapError(err, path),
+    )
+  }
+
+  createWriteStream(path: string, options?: WriteOptions): Writable {
+    return sinkWritable(
+      async () => {
+        await this.checkWritable(path, options)
+        const parent = dirnamePath(normalizePath(path))
+        if (parent !== '' && (await this.kind(parent)) === 'file') throw this.error('ENOTDIR', parent)
+        return this.guarded(path, () => this.openObjectSink(this.key(path)))
+      },
+      (err) => this.mapError(err, path),
+    )
+  }
+}
+
+/** Runs `fn` over items with at most `limit` in flight. */
+export async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0
+  const worker = async (): Promise<void> => {
+    while (i < items.length) {
+      const item = items[i++] as T
+      await fn(item)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}

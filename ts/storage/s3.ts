@@ -1,0 +1,202 @@
+/** Amazon S3 and S3-compatible stores (custom endpoint, path-style), multipart via lib-storage. */
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { once } from 'node:events'
+import { PassThrough, type Readable } from 'node:stream'
+import { StorageError, isStorageError } from './errors.js'
+import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
+import type { Sink } from './streams.js'
+import { isTransient } from './transient.js'
+import type { Checksum } from './types.js'
+
+export interface S3Options {
+  bucket: string
+  /** Key prefix the filesystem is rooted at. */
+  prefix?: string
+  /** Default: AWS_REGION, AWS_DEFAULT_REGION, then 'us-east-1'. */
+  region?: string
+  /** For S3-compatible stores, e.g. 'http://127.0.0.1:9000'. */
+  endpoint?: string
+  /** Path-style addressing (default true when `endpoint` is set). */
+  forcePathStyle?: boolean
+  /** Static credentials; default is the SDK chain (AWS_ACCESS_KEY_ID, profiles, ...). */
+  accessKeyId?: string
+  secretAccessKey?: string
+  sessionToken?: string
+  /** Multipart part size in bytes (default 8 MiB, minimum 5 MiB). */
+  partSize?: number
+  /** Parts uploaded concurrently per stream (default 2). Memory ~ partSize x (queueSize + 1). */
+  queueSize?: number
+  /** SDK attempts per request (default 3). */
+  maxAttempts?: number
+  /** Use this client instead of building one. */
+  client?: S3Client
+}
+
+const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload'])
+const DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled', 'Forbidden', 'InvalidToken', 'ExpiredToken'])
+
+export class S3FileSystem extends ObjectStoreFileSystem {
+  readonly protocol = 's3'
+  readonly bucket: string
+  readonly client: S3Client
+  private readonly partSize: number
+  private readonly queueSize: number
+
+  constructor(options: S3Options) {
+    super(options.prefix)
+    this.bucket = options.bucket
+    this.partSize = Math.max(options.partSize ?? 8 << 20, 5 << 20)
+    this.queueSize = options.queueSize ?? 2
+    const custom = options.endpoint !== undefined
+    this.client =
+      options.client ??
+      new S3Client({
+        region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+        endpoint: options.endpoint,
+        forcePathStyle: options.forcePathStyle ?? custom,
+        maxAttempts: options.maxAttempts ?? 3,
+        ...(custom ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+        ...(options.accessKeyId && options.secretAccessKey
+          ? {
+              credentials: {
+                accessKeyId: options.accessKeyId,
+                secretAccessKey: options.secretAccessKey,
+                sessionToken: options.sessionToken,
+              },
+            }
+          : {}),
+      })
+  }
+
+  protected mapError(err: unknown, path: string): StorageError {
+    if (isStorageError(err)) return err
+    const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } }
+    const name = e?.name ?? e?.Code ?? ''
+    const status = e?.$metadata?.httpStatusCode
+    const mk = (code: StorageError['code']): StorageError => this.error(code, path, err)
+    if (NOT_FOUND.has(name) || status === 404) return mk('ENOENT')
+    if (DENIED.has(name) || status === 403 || status === 401) return mk('EACCES')
+    if (name === 'PreconditionFailed' || status === 412) return mk('EEXIST')
+    if (isTransient(err)) return mk('ETRANSIENT')
+    if (status === 400) return mk('EINVAL')
+    return mk('EIO')
+  }
+
+  protected async headObject(key: string): Promise<ObjectMeta | undefined> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      return { key, size: r.ContentLength ?? 0, mtime: r.LastModified, etag: r.ETag?.replace(/"/g, '') }
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
+      if (e?.$metadata?.httpStatusCode === 404 || e?.name === 'NotFound') {
+        if (e.name === 'NoSuchBucket') throw err
+        return undefined
+      }
+      throw err
+    }
+  }
+
+  protected async *listObjects(prefix: string, recursive: boolean, limit?: number): AsyncIterable<ListItem> {
+    let token: string | undefined
+    do {
+      const r = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          Delimiter: recursive ? undefined : '/',
+          ContinuationToken: token,
+          MaxKeys: limit,
+        }),
+      )
+      for (const cp of r.CommonPrefixes ?? []) if (cp.Prefix) yield { prefix: cp.Prefix }
+      for (const o of r.Contents ?? []) {
+        if (o.Key === undefined || o.Key === prefix) continue
+        yield { key: o.Key, size: o.Size ?? 0, mtime: o.LastModified, etag: o.ETag?.replace(/"/g, '') }
+      }
+      token = r.IsTruncated ? r.NextContinuationToken : undefined
+    } while (token)
+  }
+
+  protected async putEmpty(key: string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: '' }))
+  }
+
+  protected async deleteObject(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+  }
+
+  protected async copyObject(fromKey: string, toKey: string): Promise<void> {
+    const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`
+    await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source }))
+  }
+
+  protected async readObject(key: string, start?: number, end?: number): Promise<ByteSource> {
+    const range = start !== undefined || end !== undefined ? `bytes=${start ?? 0}-${end ?? ''}` : undefined
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }))
+      return r.Body as Readable
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
+      if (e?.$metadata?.httpStatusCode === 416 || e?.name === 'InvalidRange') return (async function* () {})()
+      throw err
+    }
+  }
+
+  protected async openObjectSink(key: string): Promise<Sink> {
+    const body = new PassThrough({ highWaterMark: 1 << 20 })
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: body },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+    })
+    let failure: unknown
+    const done = upload.done().then(
+      () => undefined,
+      (err: unknown) => {
+        failure = err
+        body.destroy()
+        throw err
+      },
+    )
+    done.catch(() => undefined)
+    return {
+      write: async (chunk) => {
+        if (failure) throw failure
+        if (!body.write(chunk)) {
+          await Promise.race([once(body, 'drain'), done.then(() => Promise.reject(new Error('upload ended early')))])
+        }
+      },
+      close: async () => {
+        if (failure) throw failure
+        body.end()
+        await done
+      },
+      abort: async () => {
+        body.destroy()
+        await upload.abort().catch(() => undefined)
+      },
+    }
+  }
+
+  protected override async nativeChecksum(path: string): Promise<Checksum> {
+    const info = await this.stat(path)
+    if (info.kind === 'directory' || info.etag === undefined) throw this.error('EISDIR', path)
+    return { algorithm: 's3-etag', value: info.etag }
+  }
+
+  override async close(): Promise<void> {
+    this.client.destroy()
+  }
+}
+

@@ -1,0 +1,310 @@
+/**
+ * SFTP over one ssh2 connection (opened lazily, reopened after a drop). Key or password auth.
+ * Writes go to a hidden temp file that `posix-rename@openssh.com` atomically moves into place.
+ */
+import { readFileSync } from 'node:fs'
+import type { Readable, Writable } from 'node:stream'
+import { Client, type ConnectConfig, type SFTPWrapper, type Stats } from 'ssh2'
+import { BaseFileSystem } from './base.js'
+import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
+import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
+import { lazyReadable, sinkWritable } from './streams.js'
+import { isTransient } from './transient.js'
+import type { FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+
+export interface SftpOptions {
+  host: string
+  port?: number
+  username?: string
+  password?: string
+  /** Private key (PEM/OpenSSH text or Buffer). */
+  privateKey?: string | Buffer
+  /** Path of a private key file, read when `privateKey` is not given. */
+  privateKeyPath?: string
+  passphrase?: string
+  /** Remote directory the filesystem is rooted at (default '/'). */
+  root?: string
+  /** Expected host key SHA-256 fingerprint (base64, as ssh-keygen -l prints after 'SHA256:'). */
+  hostFingerprint?: string
+  /** Connection timeout (default 20 s). */
+  readyTimeoutMs?: number
+}
+
+// SSH_FX_* status codes (draft-ietf-secsh-filexfer).
+const STATUS: Record<number, StorageErrorCode> = {
+  2: 'ENOENT',
+  3: 'EACCES',
+  6: 'ETRANSIENT', // no connection
+  7: 'ETRANSIENT', // connection lost
+  8: 'ENOTSUP',
+  11: 'EEXIST',
+  12: 'EACCES', // write protect
+  18: 'ENOTEMPTY',
+  19: 'ENOTDIR',
+  24: 'EISDIR',
+}
+
+interface Session {
+  client: Client
+  sftp: SFTPWrapper
+}
+
+export class SftpFileSystem extends BaseFileSystem {
+  readonly protocol = 'sftp'
+  private readonly config: ConnectConfig
+  private readonly root: string
+  private session: Promise<Session> | undefined
+
+  constructor(options: SftpOptions) {
+    super()
+    this.root = `/${normalizePath(options.root ?? '/')}`
+    const key = options.privateKey ?? (options.privateKeyPath ? readFileSync(options.privateKeyPath) : undefined)
+    const expected = options.hostFingerprint?.replace(/^SHA256:/, '').replace(/=+$/, '')
+    this.config = {
+      host: options.host,
+      port: options.port ?? 22,
+      username: options.username ?? process.env.USER ?? 'root',
+      password: options.password,
+      privateKey: key,
+      passphrase: options.passphrase,
+      readyTimeout: options.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: 5_000,
+      keepaliveCountMax: 3,
+      hostHash: expected ? 'sha256' : undefined,
+      hostVerifier: expected
+        ? (hash: string | Buffer): boolean => Buffer.from(String(hash), 'hex').toString('base64').replace(/=+$/, '') === expected
+        : undefined,
+    } as ConnectConfig
+  }
+
+  private abs(p: string): string {
+    const n = normalizePath(p)
+    return this.root === '/' ? `/${n}` : n === '' ? this.root : `${this.root}/${n}`
+  }
+
+  private connect(): Promise<Session> {
+    if (this.session) return this.session
+    const s = new Promise<Session>((resolve, reject) => {
+      const client = new Client()
+      const drop = (): void => {
+        if (this.session === s) this.session = undefined
+      }
+      client.once('ready', () => {
+        client.sftp((err, sftp) => {
+          if (err) {
+            client.end()
+            return reject(err)
+          }
+          sftp.once('close', drop)
+          resolve({ client, sftp })
+        })
+      })
+      client.on('error', (err) => {
+        drop()
+        reject(err)
+      })
+      client.once('close', drop)
+      client.connect(this.config)
+    })
+    this.session = s
+    s.catch(() => undefined)
+    return s
+  }
+
+  private map(err: unknown, p: string): StorageError {
+    if (isStorageError(err)) return err
+    const e = err as { code?: number | string; level?: string }
+    if (typeof e?.code === 'number' && STATUS[e.code]) return this.error(STATUS[e.code] as StorageErrorCode, p, err)
+    if (e?.level === 'client-authentication') return this.error('EACCES', p, err, 'authentication failed')
+    return this.error(isTransient(err) ? 'ETRANSIENT' : 'EIO', p, err)
+  }
+
+  /** Runs one SFTP request, mapping its failure. */
+  private async op<T>(p: string, fn: (sftp: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
+    let session: Session
+    try {
+      session = await this.connect()
+    } catch (err) {
+      throw this.map(err, p)
+    }
+    return new Promise<T>((resolve, reject) => {
+      try {
+        fn(session.sftp, (err, v) => (err ? reject(this.map(err, p)) : resolve(v as T)))
+      } catch (err) {
+        reject(this.map(err, p))
+      }
+    })
+  }
+
+  private toInfo(p: string, s: Stats): FileInfo {
+    const dir = s.isDirectory()
+    return this.info(p, dir ? 'directory' : 'file', dir ? 0 : s.size, new Date(s.mtime * 1000))
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const s = await this.op<Stats>(path, (sftp, cb) => sftp.stat(this.abs(path), cb))
+    return this.toInfo(path, s)
+  }
+
+  async ls(path: string, options?: LsOptions): Promise<FileInfo[]> {
+    const info = await this.stat(path)
+    if (info.kind !== 'directory') throw this.error('ENOTDIR', path)
+    const out: FileInfo[] = []
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await this.op<{ filename: string; attrs: Stats }[]>(dir, (sftp, cb) => sftp.readdir(this.abs(dir), cb))
+      for (const e of entries.sort((a, b) => (a.filename < b.filename ? -1 : 1))) {
+        if (e.filename === '.' || e.filename === '..' || isTempName(e.filename)) continue
+        const child = joinPath(dir, e.filename)
+        out.push(this.toInfo(child, e.attrs))
+        if (e.attrs.isDirectory() && options?.recursive) await walk(child)
+      }
+    }
+    await walk(normalizePath(path))
+    return out
+  }
+
+  private async kind(p: string): Promise<FileInfo['kind'] | undefined> {
+    try {
+      return (await this.stat(p)).kind
+    } catch (err) {
+      if (isStorageError(err, 'ENOENT')) return undefined
+      throw err
+    }
+  }
+
+  async mkdir(path: string, options?: MkdirOptions): Promise<void> {
+    const p = normalizePath(path)
+    const k = await this.kind(p)
+    if (k === 'file' || (k === 'directory' && !options?.parents)) throw this.error('EEXIST', path)
+    if (k === 'directory') return
+    const parent = dirnamePath(p)
+    const pk = parent === '' ? 'directory' : await this.kind(parent)
+    if (pk === 'file') throw this.error('ENOTDIR', parent)
+    if (pk === undefined) {
+      if (!options?.parents) throw this.error('ENOENT', parent)
+      await this.mkdir(parent, { parents: true })
+    }
+    try {
+      await this.op<void>(p, (sftp, cb) => sftp.mkdir(this.abs(p), cb))
+    } catch (err) {
+      // A concurrent creator won the race: fine for `parents`.
+      if (!(options?.parents && (await this.kind(p)) === 'directory')) throw err
+    }
+  }
+
+  async rm(path: string, options?: RmOptions): Promise<void> {
+    const info = await this.stat(path)
+    if (info.kind === 'file') {
+      await this.op<void>(path, (sftp, cb) => sftp.unlink(this.abs(path), cb))
+      return
+    }
+    const children = await this.ls(path)
+    if (children.length > 0 && !options?.recursive) throw this.error('ENOTEMPTY', path)
+    for (const c of children) await this.rm(c.path, { recursive: true })
+    await this.op<void>(path, (sftp, cb) => sftp.rmdir(this.abs(path), cb))
+  }
+
+  private rename(from: string, to: string): Promise<void> {
+    return this.op<void>(from, (sftp, cb) => sftp.ext_openssh_rename(this.abs(from), this.abs(to), cb))
+  }
+
+  override async mv(from: string, to: string): Promise<void> {
+    const src = await this.stat(from)
+    const dst = await this.kind(to)
+    if (dst === 'directory') throw this.error('EISDIR', to)
+    if (dst === 'file' && src.kind === 'directory') throw this.error('ENOTDIR', to)
+    const parent = dirnamePath(normalizePath(to))
+    if (parent !== '') await this.mkdir(parent, { parents: true })
+    await this.rename(from, to)
+  }
+
+  createReadStream(path: string, options?: ReadStreamOptions): Readable {
+    return lazyReadable(
+      async () => {
+        this.checkRange(path, options)
+        const info = await this.stat(path)
+        if (info.kind === 'directory') throw this.error('EISDIR', path)
+        if ((options?.start ?? 0) >= info.size) return (async function* () {})()
+        const { sftp } = await this.connect()
+        return sftp.createReadStream(this.abs(path), { start: options?.start, end: options?.end, highWaterMark: 256 << 10 })
+      },
+      (err) => this.map(err, path),
+    )
+  }
+
+  createWriteStream(path: string, options?: WriteOptions): Writable {
+    return sinkWritable(
+      async () => {
+        await this.checkWritable(path, options)
+        const parent = dirnamePath(normalizePath(path))
+        if (parent !== '') await this.mkdir(parent, { parents: true })
+        const tmp = tempSibling(path)
+        const { sftp } = await this.connect()
+        const handle = await this.op<Buffer>(tmp, (s, cb) => s.open(this.abs(tmp), 'wx', cb))
+        let offset = 0
+        const closeHandle = (): Promise<void> => this.op<void>(tmp, (s, cb) => s.close(handle, cb))
+        // Up to 8 requests of 32 KiB in flight per chunk keeps memory bounded by the chunk size.
+        const writeAll = (chunk: Buffer): Promise<void> =>
+          new Promise<void>((resolve, reject) => {
+            const size = 32 << 10
+            let pos = 0
+            let inflight = 0
+            let failed = false
+            const pump = (): void => {
+              while (!failed && inflight < 8 && pos < chunk.length) {
+                const len = Math.min(size, chunk.length - pos)
+                const at = offset + pos
+                const from = pos
+                pos += len
+                inflight++
+                sftp.write(handle, chunk, from, len, at, (err) => {
+                  inflight--
+                  if (failed) return
+                  if (err) {
+                    failed = true
+                    return reject(err)
+                  }
+                  if (pos >= chunk.length && inflight === 0) {
+                    offset += chunk.length
+                    return resolve()
+                  }
+                  pump()
+                })
+              }
+              if (chunk.length === 0) resolve()
+            }
+            pump()
+          })
+        return {
+          write: async (chunk) => {
+            try {
+              await writeAll(chunk)
+            } catch (err) {
+              throw this.map(err, path)
+            }
+          },
+          close: async () => {
+            await closeHandle()
+            if (options?.overwrite === false) {
+              await this.op<void>(path, (s, cb) => s.ext_openssh_hardlink(this.abs(tmp), this.abs(path), cb)).catch((err: unknown) => {
+                throw isStorageError(err) && err.code === 'EIO' ? this.error('EEXIST', path, err) : err
+              })
+              await this.op<void>(tmp, (s, cb) => s.unlink(this.abs(tmp), cb))
+            } else await this.rename(tmp, path)
+          },
+          abort: async () => {
+            await closeHandle().catch(() => undefined)
+            await this.op<void>(tmp, (s, cb) => s.unlink(this.abs(tmp), cb)).catch(() => undefined)
+          },
+        }
+      },
+      (err) => this.map(err, path),
+    )
+  }
+
+  override async close(): Promise<void> {
+    const s = this.session
+    this.session = undefined
+    if (s) await s.then((x) => x.client.end(), () => undefined)
+  }
+}

@@ -1,0 +1,121 @@
+/** Stream adapters: lazily opened readables and backpressured writables over async sinks. */
+import { Readable, Writable } from 'node:stream'
+
+/** A readable whose source is opened on first read; errors go through `mapError`. */
+/** Bytes from a backend: any async iterable, destroyed early if the reader stops. */
+export type ByteSource = AsyncIterable<Uint8Array> & { destroy?: (error?: Error) => unknown }
+
+export function lazyReadable(open: () => Promise<ByteSource>, mapError: (err: unknown) => Error): Readable {
+  let source: ByteSource | undefined
+  async function* gen(): AsyncGenerator<Uint8Array> {
+    try {
+      source = await open()
+      for await (const chunk of source) yield chunk
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+  const r = Readable.from(gen(), { objectMode: false, highWaterMark: 1 << 20 })
+  r.once('close', () => {
+    if (source?.destroy && !r.readableEnded) source.destroy()
+  })
+  return r
+}
+
+/** Where a write stream's bytes go: each call is awaited before the next chunk is accepted. */
+export interface Sink {
+  write(chunk: Buffer): Promise<void>
+  /** All bytes written: make the object visible. */
+  close(): Promise<void>
+  /** The write failed or was destroyed: release resources, publish nothing. */
+  abort(): Promise<void>
+}
+
+/**
+ * A Writable that opens its sink on construction, awaits every sink write (so memory is bounded
+ * by the sink's own buffer plus one chunk) and publishes on `final`. Any failure aborts the sink.
+ */
+export function sinkWritable(open: () => Promise<Sink>, mapError: (err: unknown) => Error): Writable {
+  let sink: Sink | undefined
+  let aborted = false
+  const abort = async (): Promise<void> => {
+    if (aborted || !sink) return
+    aborted = true
+    try {
+      await sink.abort()
+    } catch {
+      // best effort: the original error is what matters
+    }
+  }
+  return new Writable({
+    highWaterMark: 1 << 20,
+    construct(cb) {
+      open().then(
+        (s) => {
+          sink = s
+          cb()
+        },
+        (err: unknown) => cb(mapError(err)),
+      )
+    },
+    write(chunk: Buffer, _enc, cb) {
+      ;(sink as Sink).write(chunk).then(
+        () => cb(),
+        async (err: unknown) => {
+          await abort()
+          cb(mapError(err))
+        },
+      )
+    },
+    final(cb) {
+      ;(sink as Sink).close().then(
+        () => cb(),
+        async (err: unknown) => {
+          await abort()
+          cb(mapError(err))
+        },
+      )
+    },
+    destroy(err, cb) {
+      if (err === null && aborted) return cb(null)
+      const done = (): void => cb(err)
+      // Destroyed before final: never publish.
+      if (!this.writableFinished) abort().then(done, done)
+      else done()
+    },
+  })
+}
+
+/** Splits written bytes into fixed-size parts with bounded memory (one part buffered). */
+export class PartBuffer {
+  private chunks: Buffer[] = []
+  private length = 0
+  constructor(readonly partSize: number) {}
+
+  /** Adds a chunk; returns the full parts that are ready to be sent. */
+  push(chunk: Buffer): Buffer[] {
+    const ready: Buffer[] = []
+    let c = chunk
+    while (this.length + c.length >= this.partSize) {
+      const take = this.partSize - this.length
+      this.chunks.push(c.subarray(0, take))
+      ready.push(Buffer.concat(this.chunks, this.partSize))
+      this.chunks = []
+      this.length = 0
+      c = c.subarray(take)
+    }
+    if (c.length > 0) {
+      this.chunks.push(c)
+      this.length += c.length
+    }
+    return ready
+  }
+
+  /** Whatever is left (possibly empty). */
+  drain(): Buffer {
+    const b = Buffer.concat(this.chunks, this.length)
+    this.chunks = []
+    this.length = 0
+    return b
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * HDFS over the WebHDFS REST API (plain fetch). Writes use the two-step CREATE: ask the NameNode,
+ * follow its redirect to a DataNode and stream the bytes there, into a hidden temp file that is
+ * renamed into place when complete. RemoteExceptions are mapped onto StorageError codes.
+ */
+import { once } from 'node:events'
+import { PassThrough, Readable, type Writable } from 'node:stream'
+import { BaseFileSystem } from './base.js'
+import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
+import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
+import { lazyReadable, sinkWritable } from './streams.js'
+import { isTransient, isTransientStatus } from './transient.js'
+import type { Checksum, FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+
+export interface WebHdfsOptions {
+  /** NameNode HTTP address, e.g. 'http://127.0.0.1:9870'. */
+  url: string
+  /** HDFS directory the filesystem is rooted at (default '/'). */
+  root?: string
+  /** Simple-auth user (user.name); default HADOOP_USER_NAME, then USER. */
+  user?: string
+  /** A delegation token; replaces user.name when set. */
+  delegation?: string
+}
+
+interface HdfsStatus {
+  pathSuffix: string
+  type: 'FILE' | 'DIRECTORY' | 'SYMLINK'
+  length: number
+  modificationTime: number
+}
+
+interface RemoteException {
+  exception?: string
+  javaClassName?: string
+  message?: string
+}
+
+const EXCEPTIONS: Record<string, StorageErrorCode> = {
+  FileNotFoundException: 'ENOENT',
+  FileAlreadyExistsException: 'EEXIST',
+  AlreadyBeingCreatedException: 'EEXIST',
+  AccessControlException: 'EACCES',
+  SecurityException: 'EACCES',
+  AuthorizationException: 'EACCES',
+  ParentNotDirectoryException: 'ENOTDIR',
+  PathIsNotEmptyDirectoryException: 'ENOTEMPTY',
+  PathIsNotDirectoryException: 'ENOTDIR',
+  IllegalArgumentException: 'EINVAL',
+  InvalidPathException: 'EINVAL',
+  UnsupportedOperationException: 'ENOTSUP',
+  RetriableException: 'ETRANSIENT',
+  StandbyException: 'ETRANSIENT',
+  SafeModeException: 'ETRANSIENT',
+  ConnectException: 'ETRANSIENT',
+}
+
+export class WebHdfsFileSystem extends BaseFileSystem {
+  readonly protocol = 'webhdfs'
+  private readonly base: string
+  private readonly root: string
+  private readonly auth: Record<string, string>
+
+  constructor(options: WebHdfsOptions) {
+    super()
+    this.base = options.url.replace(/\/+$/, '')
+    this.root = `/${normalizePath(options.root ?? '/')}`
+    this.auth = options.delegation
+      ? { delegation: options.delegation }
+      : { 'user.name': options.user ?? process.env.HADOOP_USER_NAME ?? process.env.USER ?? 'root' }
+  }
+
+  private abs(p: string): string {
+    const n = normalizePath(p)
+    return this.root === '/' ? `/${n}` : n === '' ? this.root : `${this.root}/${n}`
+  }
+
+  private url(p: string, op: string, params: Record<string, string | number | boolean | undefined> = {}): string {
+    const q = new URLSearchParams({ op, ...this.auth })
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v))
+    const encoded = this.abs(p).split('/').map(encodeURIComponent).join('/')
+    return `${this.base}/webhdfs/v1${encoded}?${q.toString()}`
+  }
+
+  /** Turns a non-2xx response into a StorageError (RemoteException aware). */
+  private async failure(res: Response, p: string): Promise<StorageError> {
+    let remote: RemoteException | undefined
+    try {
+      remote = ((await res.json()) as { RemoteException?: RemoteException }).RemoteException
+    } catch {
+      remote = undefined
+    }
+    const name = remote?.exception ?? ''
+    let code: StorageErrorCode | undefined = EXCEPTIONS[name]
+    if (name === 'FileNotFoundException' && /is not a file/i.test(remote?.message ?? '')) code = 'EISDIR'
+    if (!code) {
+      if (res.status === 404) code = 'ENOENT'
+      else if (res.status === 401 || res.status === 403) code = 'EACCES'
+      else if (isTransientStatus(res.status)) code = 'ETRANSIENT'
+      else code = 'EIO'
+    }
+    const detail = `HTTP ${res.status}${name ? ` ${name}` : ''}${remote?.message ? `: ${remote.message}` : ''}`
+    return this.error(code, p, remote ?? res.status, detail)
+  }
+
+  private mapFetch(err: unknown, p: string): StorageError {
+    if (isStorageError(err)) return err
+    return this.error(isTransient(err) ? 'ETRANSIENT' : 'EIO', p, err)
+  }
+
+  private async call<T>(p: string, method: string, op: string, params?: Record<string, string | number | boolean | undefined>): Promise<T> {
+    let res: Response
+    try {
+      res = await fetch(this.url(p, op, params), { method, redirect: 'follow' })
+    } catch (err) {
+      throw this.mapFetch(err, p)
+    }
+    if (!res.ok) throw await this.failure(res, p)
+    return (await res.json()) as T
+  }
+
+  private toInfo(p: string, s: HdfsStatus): FileInfo {
+    const dir = s.type === 'DIRECTORY'
+    return this.info(p, dir ? 'directory' : 'file', dir ? 0 : s.length, new Date(s.modificationTime))
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const r = await this.call<{ FileStatus: HdfsStatus }>(path, 'GET', 'GETFILESTATUS')
+    return this.toInfo(path, r.FileStatus)
+  }
+
+  async ls(path: string, options?: LsOptions): Promise<FileInfo[]> {
+    const out: FileInfo[] = []
+    const walk = async (dir: string, top: boolean): Promise<void> => {
+      let r: { FileStatuses: { FileStatus: HdfsStatus[] } }
+      try {
+        r = await this.call(dir, 'GET', 'LISTSTATUS')
+      } catch (err) {
+        if (!top && isStorageError(err, 'ENOENT')) return
+        throw err
+      }
+      const statuses = r.FileStatuses.FileStatus
+      // LISTSTATUS on a file returns the file itself with an empty suffix.
+      if (top && statuses.length === 1 && statuses[0]?.pathSuffix === '' && statuses[0].type !== 'DIRECTORY') {
+        throw this.error('ENOTDIR', path)
+      }
+      for (const s of [...statuses].sort((a, b) => (a.pathSuffix < b.pathSuffix ? -1 : 1))) {
+        if (isTempName(s.pathSuffix)) continue
+        const child = joinPath(dir, s.pathSuffix)
+        out.push(this.toInfo(child, s))
+        if (s.type === 'DIRECTORY' && options?.recursive) await walk(child, false)
+      }
+    }
+    await walk(normalizePath(path), true)
+    return out
+  }
+
+  private async kind(p: string): Promise<FileInfo['kind'] | undefined> {
+    try {
+      return (await this.stat(p)).kind
+    } catch (err) {
+      if (isStorageError(err, 'ENOENT')) return undefined
+      throw err
+    }
+  }
+
+  async mkdir(path: string, options?: MkdirOptions): Promise<void> {
+    const k = await this.kind(path)
+    if (k === 'file' || (k === 'directory' && !options?.parents)) throw this.error('EEXIST', path)
+    if (k === 'directory') return
+    if (!options?.parents) {
+      const pk = await this.kind(dirnamePath(path))
+      if (pk === undefined) throw this.error('ENOENT', dirnamePath(path))
+      if (pk === 'file') throw this.error('ENOTDIR', dirnamePath(path))
+    }
+    const r = await this.call<{ boolean: boolean }>(path, 'PUT', 'MKDIRS')
+    if (!r.boolean) throw this.error('EIO', path, undefined, 'MKDIRS returned false')
+  }
+
+  async rm(path: string, options?: RmOptions): Promise<void> {
+    await this.stat(path)
+    const r = await this.call<{ boolean: boolean }>(path, 'DELETE', 'DELETE', { recursive: options?.recursive ?? false })
+    if (!r.boolean) throw this.error('ENOENT', path)
+  }
+
+  private async rename(from: string, to: string): Promise<boolean> {
+    const r = await this.call<{ boolean: boolean }>(from, 'PUT', 'RENAME', { destination: this.abs(to) })
+    return r.boolean
+  }
+
+  override async mv(from: string, to: string): Promise<void> {
+    const src = await this.stat(from)
+    const dst = await this.kind(to)
+    if (dst === 'directory') throw this.error('EISDIR', to)
+    if (dst === 'file') {
+      if (src.kind === 'directory') throw this.error('ENOTDIR', to)
+      await this.call(to, 'DELETE', 'DELETE', { recursive: false })
+    }
+    const parent = dirnamePath(to)
+    if (parent !== '') await this.mkdir(parent, { parents: true })
+    if (!(await this.rename(from, to))) throw this.error('EIO', from, undefined, 'RENAME returned false')
+  }
+
+  createReadStream(path: string, options?: ReadStreamOptions): Readable {
+    return lazyReadable(
+      async () => {
+        this.checkRange(path, options)
+        const start = options?.start ?? 0
+        const length = options?.end !== undefined ? options.end - start + 1 : undefined
+        if (start > 0) {
+          const info = await this.stat(path)
+          if (info.kind === 'file' && start >= info.size) return Readable.from([])
+        }
+        const res = await fetch(this.url(path, 'OPEN', { offset: start, length }), { redirect: 'follow' })
+        if (!res.ok) throw await this.failure(res, path)
+        if (!res.body) return Readable.from([])
+        return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)
+      },
+      (err) => this.mapFetch(err, path),
+    )
+  }
+
+  createWriteStream(path: string, options?: WriteOptions): Writable {
+    return sinkWritable(
+      async () => {
+        await this.checkWritable(path, options)
+        const tmp = tempSibling(path)
+        // Step 1: the NameNode answers with a redirect to a DataNode.
+        let res: Response
+        try {
+          res = await fetch(this.url(tmp, 'CREATE', { overwrite: false }), { method: 'PUT', redirect: 'manual' })
+        } catch (err) {
+          throw this.mapFetch(err, path)
+        }
+        if (res.status !== 307 && res.status !== 302) {
+          if (res.ok) await res.body?.cancel()
+          throw res.ok ? this.error('EIO', path, undefined, `CREATE answered ${res.status} without redirect`) : await this.failure(res, path)
+        }
+        await res.body?.cancel()
+        const location = res.headers.get('location')
+        if (!location) throw this.error('EIO', path, undefined, 'CREATE redirect without Location')
+
+        // Step 2: stream the bytes to the DataNode in one chunked request.
+        const body = new PassThrough({ highWaterMark: 1 << 20 })
+        const init = { method: 'PUT', body, duplex: 'half', headers: { 'content-type': 'application/octet-stream' } }
+        let failure: unknown
+        const response = fetch(location, init as unknown as RequestInit).then(async (r) => {
+          if (r.status !== 201 && !r.ok) throw await this.failure(r, path)
+          await r.body?.cancel()
+        })
+        response.catch((err: unknown) => {
+          failure = err
+          body.destroy()
+        })
+        const publish = async (): Promise<void> => {
+          if (options?.overwrite === false) {
+            if (!(await this.rename(tmp, path))) throw this.error('EEXIST', path)
+            return
+          }
+          if (await this.rename(tmp, path)) return
+          if ((await this.kind(path)) === 'file') await this.call(path, 'DELETE', 'DELETE', { recursive: false })
+          if (!(await this.rename(tmp, path))) throw this.error('EIO', path, undefined, 'RENAME returned false')
+        }
+        return {
+          write: async (chunk) => {
+            if (failure) throw failure
+            if (!body.write(chunk)) {
+              await Promise.race([once(body, 'drain'), response.then(() => Promise.reject(this.error('EIO', path, undefined, 'DataNode closed the upload early')))])
+            }
+          },
+          close: async () => {
+            if (failure) throw failure
+            body.end()
+            await response
+            await publish()
+          },
+          abort: async () => {
+            body.destroy()
+            await fetch(this.url(tmp, 'DELETE', { recursive: false }), { method: 'DELETE' }).then((r) => r.body?.cancel(), () => undefined)
+          },
+        }
+      },
+      (err) => this.mapFetch(err, path),
+    )
+  }
+
+  protected override async nativeChecksum(path: string): Promise<Checksum> {
+    const r = await this.call<{ FileChecksum: { algorithm: string; bytes: string } }>(path, 'GET', 'GETFILECHECKSUM')
+    return { algorithm: r.FileChecksum.algorithm, value: r.FileChecksum.bytes }
+  }
+}
+
