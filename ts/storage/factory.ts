@@ -34,7 +34,7 @@ function invalid(detail: string): StorageError {
  */
 export function filesystem(spec: FileSystemSpec, overrides: Record<string, unknown> = {}): FileSystem {
   if (isFileSystem(spec)) return spec
-  if (typeof spec === 'string') return fromConfig({ ...parseUrl(spec), ...overrides } as StorageConfig)
+  if (typeof spec === 'string') return fromConfig({ ...parseUrl(spec), ...overrides } as unknown as StorageConfig)
   return fromConfig({ ...spec, ...overrides } as StorageConfig)
 }
 

@@ -1,0 +1,519 @@
+//! Writes batches of buffers to the log file: one `pwritev` per batch, O_DIRECT where the
+//! filesystem allows it, preallocation that never shows as a zero tail, size-based rotation
+//! with unique sealed names.
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::aligned_buf::AlignedBuf;
+use crate::config::{Config, Format, SealedCallback, ALIGN};
+use crate::frame::{count_records, padded, BlockHeader, FRAME_HEADER_LEN};
+use crate::sealed_name::sealed_path;
+use crate::shard::HEADROOM;
+use crate::shard_set::Chunk;
+
+/// Time spent in the last batch, for the flush metrics.
+#[derive(Default, Clone, Copy, Debug)]
+pub(crate) struct BatchTiming {
+    pub write: Duration,
+    pub pwritev: Duration,
+    pub bytes: u64,
+}
+
+pub(crate) struct FileWriter {
+    path: PathBuf,
+    format: Format,
+    want_direct: bool,
+    direct: Option<File>,
+    buffered: File,
+    /// Logical size of the current file.
+    pos: u64,
+    /// Bytes of the last, partial block (text + O_DIRECT): also written buffered at `pos - carry_len`.
+    carry: AlignedBuf,
+    carry_len: usize,
+    seq: u64,
+    max_file_size: u64,
+    prealloc: u64,
+    on_sealed: Option<SealedCallback>,
+    pub(crate) rotations: u64,
+    /// Sealed files not yet announced (announced by the flusher outside the write path).
+    sealed: Vec<PathBuf>,
+    /// The old file is sealed but the new one is not open yet (a rotation being retried).
+    reopen_pending: bool,
+}
+
+// The raw pointers in a plan are only used by the flusher thread that owns the writer.
+unsafe impl Send for FileWriter {}
+
+struct Plan {
+    iov: Vec<libc::iovec>,
+    at: u64,
+    body: u64,
+    tail: usize,
+}
+
+impl FileWriter {
+    pub(crate) fn open(cfg: &Config) -> io::Result<(Self, Vec<PathBuf>)> {
+        let path = cfg.log_file_path.clone();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir)?;
+        }
+        // A non-empty file left by an earlier run (a crash, or a logger that was never
+        // closed) is sealed as it is, never appended to or overwritten.
+        let mut recovered = Vec::new();
+        if let Ok(md) = fs::metadata(&path) {
+            if md.is_dir() {
+                return Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "log file path is a directory",
+                ));
+            }
+            if md.len() > 0 {
+                recovered.push(seal_rename(&path)?);
+            }
+        }
+        let (buffered, direct) = open_files(&path, cfg.direct_io)?;
+        let w = FileWriter {
+            path,
+            format: cfg.format,
+            want_direct: cfg.direct_io,
+            direct,
+            buffered,
+            pos: 0,
+            carry: AlignedBuf::new(ALIGN)?,
+            carry_len: 0,
+            seq: 0,
+            max_file_size: cfg.max_file_size,
+            prealloc: cfg.preallocate_file_size,
+            on_sealed: cfg.on_sealed.clone(),
+            rotations: 0,
+            sealed: Vec::new(),
+            reopen_pending: false,
+        };
+        w.preallocate();
+        Ok((w, recovered))
+    }
+
+    fn preallocate(&self) {
+        #[cfg(target_os = "linux")]
+        if self.prealloc > 0 {
+            use std::os::fd::AsRawFd;
+            // KEEP_SIZE: blocks are reserved but the file size only grows with real data,
+            // so a crash never leaves a zero-filled tail. Failure only costs speed.
+            // SAFETY: plain syscall on an open descriptor.
+            unsafe {
+                libc::fallocate(
+                    self.buffered.as_raw_fd(),
+                    libc::FALLOC_FL_KEEP_SIZE,
+                    0,
+                    self.prealloc as libc::off_t,
+                );
+            }
+        }
+    }
+
+    /// Writes a batch. `on_error` is told of each failed attempt and says whether to retry
+    /// (after its own pause). Each attempt is idempotent. If `on_error` gives up, the error is
+    /// returned and the writer must not be given the same batch again (its layout was
+    /// already prepared): the logger only gives up when close runs out of time.
+    pub(crate) fn write_batch(
+        &mut self,
+        chunks: &[Chunk],
+        on_error: &mut dyn FnMut(&io::Error) -> bool,
+    ) -> io::Result<BatchTiming> {
+        let t0 = Instant::now();
+        let mut timing = BatchTiming::default();
+        let mut i = 0;
+        while i < chunks.len() {
+            // Group the chunks that fit in the current file.
+            let mut j = i;
+            let mut size = self.pos;
+            while j < chunks.len() {
+                let len = self.disk_len(&chunks[j]);
+                if size > 0 && size + len > self.max_file_size {
+                    break;
+                }
+                size += len;
+                j += 1;
+            }
+            if j == i {
+                self.retry(on_error, |w| w.rotate())?;
+                continue;
+            }
+            let plan = self.prepare(&chunks[i..j]);
+            let d = self.retry(on_error, |w| w.execute(&plan))?;
+            timing.pwritev += d;
+            let end = plan.at + plan.body + plan.tail as u64;
+            timing.bytes += end - self.pos;
+            self.pos = end;
+            if self.pos >= self.max_file_size {
+                self.retry(on_error, |w| w.rotate())?;
+            }
+            i = j;
+        }
+        timing.write = t0.elapsed();
+        Ok(timing)
+    }
+
+    fn retry<T>(
+        &mut self,
+        on_error: &mut dyn FnMut(&io::Error) -> bool,
+        mut op: impl FnMut(&mut Self) -> io::Result<T>,
+    ) -> io::Result<T> {
+        loop {
+            match op(self) {
+                Ok(v) => return Ok(v),
+                Err(e) => {
+                    if !on_error(&e) {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bytes a chunk adds to the file.
+    fn disk_len(&self, c: &Chunk) -> u64 {
+        match self.format {
+            Format::Text => c.len as u64,
+            Format::Framed if c.len <= FRAME_HEADER_LEN => 0,
+            Format::Framed => padded(c.len) as u64,
+        }
+    }
+
+    /// Lays the chunks out for one vectored write. Text + O_DIRECT: the partial block left by
+    /// the previous batch is placed in front of the first chunk (moving its data inside the
+    /// buffer, which has headroom for that) so every iovec is block aligned; the new partial
+    /// block is kept in `carry`. Framed: fills each block header and zero padding.
+    fn prepare(&mut self, chunks: &[Chunk]) -> Plan {
+        let mut iov = Vec::with_capacity(chunks.len());
+        let mut body = 0u64;
+        match self.format {
+            Format::Framed => {
+                for c in chunks.iter().filter(|c| c.len > FRAME_HEADER_LEN) {
+                    // SAFETY: the chunk's buffer holds HEADROOM + cap bytes, cap a multiple of
+                    // 4096 and >= c.len, so the padded block fits.
+                    let block = unsafe { c.base.add(HEADROOM) };
+                    let total = padded(c.len);
+                    let payload = unsafe {
+                        std::slice::from_raw_parts(
+                            block.add(FRAME_HEADER_LEN),
+                            c.len - FRAME_HEADER_LEN,
+                        )
+                    };
+                    let records = count_records(payload).unwrap_or(0);
+                    let h = BlockHeader {
+                        seq: self.seq,
+                        payload_len: payload.len() as u32,
+                        records,
+                        payload_crc: crc32c::crc32c(payload),
+                    };
+                    self.seq += 1;
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(h.encode().as_ptr(), block, FRAME_HEADER_LEN);
+                        std::ptr::write_bytes(block.add(c.len), 0, total - c.len);
+                    }
+                    iov.push(libc::iovec {
+                        iov_base: block as *mut libc::c_void,
+                        iov_len: total,
+                    });
+                    body += total as u64;
+                }
+                Plan {
+                    iov,
+                    at: self.pos,
+                    body,
+                    tail: 0,
+                }
+            }
+            Format::Text if self.direct.is_none() => {
+                for c in chunks.iter().filter(|c| c.len > 0) {
+                    let p = unsafe { c.base.add(HEADROOM) };
+                    iov.push(libc::iovec {
+                        iov_base: p as *mut libc::c_void,
+                        iov_len: c.len,
+                    });
+                    body += c.len as u64;
+                }
+                Plan {
+                    iov,
+                    at: self.pos,
+                    body,
+                    tail: 0,
+                }
+            }
+            Format::Text => {
+                let at = self.pos - self.carry_len as u64;
+                for c in chunks.iter().filter(|c| c.len > 0) {
+                    let carry = self.carry_len;
+                    let region = if carry == 0 {
+                        unsafe { c.base.add(HEADROOM) }
+                    } else {
+                        // SAFETY: [base, base + HEADROOM + len) is the chunk's memory; the
+                        // move goes left by HEADROOM - carry bytes (overlap handled by copy).
+                        unsafe {
+                            std::ptr::copy(c.base.add(HEADROOM), c.base.add(carry), c.len);
+                            std::ptr::copy_nonoverlapping(self.carry.as_ptr(), c.base, carry);
+                        }
+                        c.base
+                    };
+                    let total = carry + c.len;
+                    let full = total / ALIGN * ALIGN;
+                    let tail = total - full;
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(region.add(full), self.carry.as_ptr(), tail);
+                    }
+                    self.carry_len = tail;
+                    if full > 0 {
+                        iov.push(libc::iovec {
+                            iov_base: region as *mut libc::c_void,
+                            iov_len: full,
+                        });
+                        body += full as u64;
+                    }
+                }
+                Plan {
+                    iov,
+                    at,
+                    body,
+                    tail: self.carry_len,
+                }
+            }
+        }
+    }
+
+    /// Performs a prepared write; returns the time spent in the vectored write.
+    fn execute(&mut self, plan: &Plan) -> io::Result<Duration> {
+        let t = Instant::now();
+        if !plan.iov.is_empty() {
+            let res = match &self.direct {
+                Some(f) => write_all_at(f, &plan.iov, plan.at),
+                None => write_all_at(&self.buffered, &plan.iov, plan.at),
+            };
+            match res {
+                Ok(()) => {}
+                Err(e) if self.direct.is_some() && e.raw_os_error() == Some(libc::EINVAL) => {
+                    // The filesystem refuses this direct write: go buffered for good.
+                    self.direct = None;
+                    write_all_at(&self.buffered, &plan.iov, plan.at)?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let d = t.elapsed();
+        if plan.tail > 0 {
+            let iov = [libc::iovec {
+                iov_base: self.carry.as_ptr() as *mut libc::c_void,
+                iov_len: plan.tail,
+            }];
+            write_all_at(&self.buffered, &iov, plan.at + plan.body)?;
+        }
+        Ok(d)
+    }
+
+    /// Makes the current file durable at its exact size.
+    fn finish_file(&mut self) -> io::Result<()> {
+        self.buffered.sync_data()?;
+        // Growing then shrinking frees the preallocated blocks past the end on every filesystem.
+        self.buffered.set_len(self.pos + 1)?;
+        self.buffered.set_len(self.pos)?;
+        self.buffered.sync_all()?;
+        Ok(())
+    }
+
+    /// Seals the current file under a unique name and starts a new one.
+    fn rotate(&mut self) -> io::Result<()> {
+        if !self.reopen_pending {
+            self.finish_file()?;
+            let sealed = seal_rename(&self.path)?;
+            self.sealed.push(sealed);
+            self.reopen_pending = true;
+        }
+        let (buffered, direct) = open_files(&self.path, self.want_direct && self.direct.is_some())?;
+        self.buffered = buffered;
+        self.direct = direct;
+        self.pos = 0;
+        self.carry_len = 0;
+        self.seq = 0;
+        self.rotations += 1;
+        self.reopen_pending = false;
+        self.preallocate();
+        Ok(())
+    }
+
+    /// Final step of close: fsync, exact size, seal (an empty file is removed instead).
+    pub(crate) fn close(&mut self) -> io::Result<Option<PathBuf>> {
+        self.finish_file()?;
+        if self.pos == 0 {
+            fs::remove_file(&self.path)?;
+            return Ok(None);
+        }
+        let sealed = seal_rename(&self.path)?;
+        self.sealed.push(sealed.clone());
+        Ok(Some(sealed))
+    }
+
+    /// Announces sealed files to the callback.
+    pub(crate) fn announce(&mut self) {
+        for p in self.sealed.drain(..) {
+            if let Some(cb) = &self.on_sealed {
+                let cb = cb.clone();
+                let p2 = p.clone();
+                // A panicking callback must not take the flusher down.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(&p2)));
+            }
+        }
+    }
+}
+
+fn open_files(path: &Path, want_direct: bool) -> io::Result<(File, Option<File>)> {
+    let buffered = OpenOptions::new()
+        .write(true)
+        .read(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
+    let direct = if want_direct { open_direct(path) } else { None };
+    Ok((buffered, direct))
+}
+
+#[cfg(target_os = "linux")]
+fn open_direct(path: &Path) -> Option<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // tmpfs and some others refuse O_DIRECT: the buffered descriptor is used then.
+    OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(path)
+        .ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_direct(_path: &Path) -> Option<File> {
+    None
+}
+
+/// Renames `path` to a sealed name that no other file has (never overwriting one).
+fn seal_rename(path: &Path) -> io::Result<PathBuf> {
+    let now = std::time::SystemTime::now();
+    for n in 0..100_000u32 {
+        let target = sealed_path(path, now, n);
+        match rename_noreplace(path, &target) {
+            Ok(()) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    if let Ok(d) = File::open(dir) {
+                        let _ = d.sync_all();
+                    }
+                }
+                return Ok(target);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "no free sealed file name",
+    ))
+}
+
+#[cfg(target_os = "linux")]
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let f = CString::new(from.as_os_str().as_bytes())?;
+    let t = CString::new(to.as_os_str().as_bytes())?;
+    // SAFETY: valid C strings; renameat2 with RENAME_NOREPLACE is atomic and never overwrites.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            f.as_ptr(),
+            libc::AT_FDCWD,
+            t.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    if e.raw_os_error() == Some(libc::EINVAL) || e.raw_os_error() == Some(libc::ENOSYS) {
+        return link_rename(from, to);
+    }
+    Err(e)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    link_rename(from, to)
+}
+
+fn link_rename(from: &Path, to: &Path) -> io::Result<()> {
+    fs::hard_link(from, to)?;
+    fs::remove_file(from)
+}
+
+/// Writes every byte of `iov` at `offset`, resuming after short writes and EINTR.
+fn write_all_at(f: &File, iov: &[libc::iovec], offset: u64) -> io::Result<()> {
+    let total: usize = iov.iter().map(|v| v.iov_len).sum();
+    let mut done = 0usize;
+    let mut local: Vec<libc::iovec> = Vec::new();
+    while done < total {
+        // Rebuild the remaining vector after a short write.
+        let rest: &[libc::iovec] = if done == 0 {
+            iov
+        } else {
+            local.clear();
+            let mut skip = done;
+            for v in iov {
+                if skip >= v.iov_len {
+                    skip -= v.iov_len;
+                    continue;
+                }
+                local.push(libc::iovec {
+                    iov_base: unsafe { (v.iov_base as *mut u8).add(skip) } as *mut libc::c_void,
+                    iov_len: v.iov_len - skip,
+                });
+                skip = 0;
+            }
+            &local
+        };
+        let n = pwritev(f, rest, offset + done as u64)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "pwritev wrote 0 bytes",
+            ));
+        }
+        done += n;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn pwritev(f: &File, iov: &[libc::iovec], offset: u64) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let max = 1024usize; // IOV_MAX on Linux and macOS
+    let iov = &iov[..iov.len().min(max)];
+    loop {
+        // SAFETY: iovecs point into live buffers owned by the caller for the call's duration.
+        let n = unsafe {
+            libc::pwritev(
+                f.as_raw_fd(),
+                iov.as_ptr(),
+                iov.len() as libc::c_int,
+                offset as libc::off_t,
+            )
+        };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}

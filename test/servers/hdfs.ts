@@ -1,0 +1,73 @@
+/** HDFS: a MiniDFSCluster (hadoop-minicluster, built by install.sh) with WebHDFS on 127.0.0.1. */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SERVERS_DIR, spawnManaged } from './process.js'
+import type { HdfsServer } from './types.js'
+
+// Hadoop 3.4 reflects into JDK internals; Java 17 needs these opened explicitly.
+const JAVA17_FLAGS = [
+  'java.base/java.lang',
+  'java.base/java.lang.reflect',
+  'java.base/java.io',
+  'java.base/java.net',
+  'java.base/java.nio',
+  'java.base/java.util',
+  'java.base/java.util.concurrent',
+  'java.base/java.util.concurrent.atomic',
+  'java.base/sun.nio.ch',
+  'java.base/sun.nio.cs',
+  'java.base/sun.security.action',
+  'java.base/sun.util.calendar',
+].flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`])
+
+export interface StartedHdfs extends HdfsServer {
+  port: number
+  baseDir: string
+  stop(): Promise<void>
+  kill(): Promise<void>
+}
+
+export interface HdfsStartOptions {
+  /** NameNode HTTP port (default: any free port). */
+  port?: number
+  /** Reuse this cluster directory without formatting (a restart). */
+  baseDir?: string
+}
+
+export async function startHdfs(opts: HdfsStartOptions = {}): Promise<StartedHdfs> {
+  const dir = join(SERVERS_DIR, 'hdfs')
+  const cpFile = join(dir, 'classpath.txt')
+  if (!existsSync(join(dir, 'classes', 'MiniHdfs.class')) || !existsSync(cpFile)) {
+    throw new Error(`MiniHdfs not built in ${dir}: run test/servers/install.sh`)
+  }
+  const classpath = `${join(dir, 'classes')}:${readFileSync(cpFile, 'utf8').trim()}`
+  const format = opts.baseDir === undefined
+  const baseDir = opts.baseDir ?? mkdtempSync(join(tmpdir(), 'logferry-hdfs-'))
+  const proc = spawnManaged(
+    'hdfs',
+    'java',
+    ['-Xmx1g', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', '-Dlog4j.configuration=', ...JAVA17_FLAGS, '-cp', classpath, 'MiniHdfs', baseDir, String(opts.port ?? 0), String(format)],
+    { stdinPipe: true, readyLine: /READY (\d+)/ },
+  )
+  const timer = setTimeout(() => void proc.stop(), 180_000)
+  let m: RegExpMatchArray | undefined
+  try {
+    m = await proc.ready
+  } catch (err) {
+    throw new Error(`${(err as Error).message}`)
+  } finally {
+    clearTimeout(timer)
+  }
+  const port = Number(m?.[1])
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    baseDir,
+    stop: async () => {
+      await proc.stop()
+      if (format) rmSync(baseDir, { recursive: true, force: true })
+    },
+    kill: () => proc.kill(),
+  }
+}
