@@ -1,7 +1,7 @@
 /** Azure Blob: Azurite (npm devDependency) on 127.0.0.1, shared-key auth with the emulator account. */
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob'
 import { existsSync, mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { freePort, portOpen, spawnManaged, waitFor } from './process.js'
 import type { AzureServer } from './types.js'
 
@@ -30,7 +30,7 @@ export async function startAzure(opts: AzureStartOptions = {}): Promise<StartedA
   if (opts.dataDir) {
     mkdirSync(opts.dataDir, { recursive: true })
     args.push('--location', opts.dataDir)
-  } else args.push('--inMemoryPersistence', '--location', join(resolve('.'), '.servers', 'azurite'))
+  } else args.push('--inMemoryPersistence')
   const proc = spawnManaged('azurite', process.execPath, args)
   try {
     await waitFor('azurite', () => portOpen(port), 60_000, proc.exited)

@@ -82,9 +82,13 @@ export function backends(): Backend[] {
         const ep = srv.endpoint
         const put = await fetch(`${ep}/locked`, { method: 'PUT' })
         await put.body?.cancel()
+        // moto routes by the credential scope's service; signatures are not checked yet.
         const form = (body: Record<string, string>): RequestInit => ({
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: 'AWS4-HMAC-SHA256 Credential=setup/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+          },
           body: new URLSearchParams({ Version: '2010-05-08', ...body }).toString(),
         })
         await (await fetch(`${ep}/`, form({ Action: 'CreateUser', UserName: 'nobody' }))).text()

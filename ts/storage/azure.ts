@@ -92,7 +92,6 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
       }
       for (const p of seg.blobPrefixes ?? []) yield { prefix: p.name }
       for (const b of seg.blobItems) {
-        if (b.name === prefix) continue
         yield { key: b.name, size: b.properties.contentLength ?? 0, mtime: b.properties.lastModified, etag: b.properties.etag?.replace(/"/g, '') }
       }
       if (limit !== undefined) return

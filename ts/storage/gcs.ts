@@ -101,7 +101,7 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
       })
       const prefixes = (resp as { prefixes?: string[] } | undefined)?.prefixes ?? []
       for (const p of prefixes) yield { prefix: p }
-      for (const f of files) if (f.name !== prefix) yield this.meta(f.name, f.metadata)
+      for (const f of files) yield this.meta(f.name, f.metadata)
       pageToken = limit === undefined ? (next as { pageToken?: string } | null)?.pageToken : undefined
     } while (pageToken)
   }

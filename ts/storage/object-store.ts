@@ -31,7 +31,10 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
   }
 
   protected abstract headObject(key: string): Promise<ObjectMeta | undefined>
-  /** Lists keys under `prefix`; with `recursive` false, deeper levels come back as `{prefix}`. */
+  /**
+   * Lists keys under `prefix` (including a `prefix` marker object itself); with `recursive`
+   * false, deeper levels come back as `{prefix}`.
+   */
   protected abstract listObjects(prefix: string, recursive: boolean, limit?: number): AsyncIterable<ListItem>
   protected abstract putEmpty(key: string): Promise<void>
   protected abstract deleteObject(key: string): Promise<void>

@@ -119,7 +119,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       )
       for (const cp of r.CommonPrefixes ?? []) if (cp.Prefix) yield { prefix: cp.Prefix }
       for (const o of r.Contents ?? []) {
-        if (o.Key === undefined || o.Key === prefix) continue
+        if (o.Key === undefined) continue
         yield { key: o.Key, size: o.Size ?? 0, mtime: o.LastModified, etag: o.ETag?.replace(/"/g, '') }
       }
       token = r.IsTruncated ? r.NextContinuationToken : undefined
@@ -127,7 +127,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   }
 
   protected async putEmpty(key: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: '' }))
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: Buffer.alloc(0), ContentLength: 0 }))
   }
 
   protected async deleteObject(key: string): Promise<void> {

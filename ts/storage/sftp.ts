@@ -182,7 +182,9 @@ export class SftpFileSystem extends BaseFileSystem {
     if (pk === 'file') throw this.error('ENOTDIR', parent)
     if (pk === undefined) {
       if (!options?.parents) throw this.error('ENOENT', parent)
-      await this.mkdir(parent, { parents: true })
+      await this.mkdir(parent, { parents: true }).catch((err: unknown) => {
+        throw isStorageError(err, 'EEXIST') ? this.error('ENOTDIR', parent, err) : err
+      })
     }
     try {
       await this.op<void>(p, (sftp, cb) => sftp.mkdir(this.abs(p), cb))
@@ -237,7 +239,11 @@ export class SftpFileSystem extends BaseFileSystem {
       async () => {
         await this.checkWritable(path, options)
         const parent = dirnamePath(normalizePath(path))
-        if (parent !== '') await this.mkdir(parent, { parents: true })
+        if (parent !== '') {
+          await this.mkdir(parent, { parents: true }).catch((err: unknown) => {
+            throw isStorageError(err, 'EEXIST') ? this.error('ENOTDIR', parent, err) : err
+          })
+        }
         const tmp = tempSibling(path)
         const { sftp } = await this.connect()
         const handle = await this.op<Buffer>(tmp, (s, cb) => s.open(this.abs(tmp), 'wx', cb))
