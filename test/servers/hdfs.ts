@@ -1,7 +1,7 @@
 /** HDFS: a MiniDFSCluster (hadoop-minicluster, built by install.sh) with WebHDFS on 127.0.0.1. */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { SERVERS_DIR, spawnManaged } from './process.js'
 import type { HdfsServer } from './types.js'
 
@@ -47,7 +47,7 @@ export async function startHdfs(opts: HdfsStartOptions = {}): Promise<StartedHdf
   const proc = spawnManaged(
     'hdfs',
     'java',
-    ['-Xmx1g', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', '-Dlog4j.configuration=', ...JAVA17_FLAGS, '-cp', classpath, 'MiniHdfs', baseDir, String(opts.port ?? 0), String(format)],
+    ['-Xmx1g', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', `-Dlog4j.configuration=file:${resolve('test/servers/hdfs/log4j.properties')}`, ...JAVA17_FLAGS, '-cp', classpath, 'MiniHdfs', baseDir, String(opts.port ?? 0), String(format)],
     { stdinPipe: true, readyLine: /READY (\d+)/ },
   )
   const timer = setTimeout(() => void proc.stop(), 180_000)

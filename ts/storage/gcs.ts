@@ -120,17 +120,10 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
 
   protected async readObject(key: string, start?: number, end?: number): Promise<ByteSource> {
     const file: File = this.bucket.file(key)
-    if (start !== undefined) {
-      const [m] = await file.getMetadata()
-      if (start >= Number(m.size ?? 0)) return (async function* () {})()
-    }
+    // Metadata first: a missing object fails here, before any byte is promised to the reader.
+    const [m] = await file.getMetadata()
+    if (start !== undefined && start >= Number(m.size ?? 0)) return (async function* () {})()
     const stream = file.createReadStream({ start, end, validation: false })
-    // Surface "not found" before the caller starts consuming.
-    await new Promise<void>((resolve, reject) => {
-      stream.once('response', () => resolve())
-      stream.once('error', reject)
-      stream.once('readable', () => resolve())
-    })
     return stream
   }
 
