@@ -59,7 +59,7 @@ export function redact(text: string): string {
   return out.length > 300 ? `${out.slice(0, 300)}...` : out
 }
 
-function summarizeCause(cause: unknown): string {
+function summarizeCause(cause: unknown, depth = 0): string {
   if (cause === undefined || cause === null) return ''
   if (typeof cause !== 'object') return String(cause)
   const c = cause as Record<string, unknown>
@@ -69,5 +69,6 @@ function summarizeCause(cause: unknown): string {
     if ((typeof v === 'string' || typeof v === 'number') && !parts.includes(String(v))) parts.push(String(v))
   }
   if (typeof c.message === 'string' && c.message) parts.push(c.message.split('\n')[0] ?? '')
-  return parts.join(' ')
+  const inner = depth < 3 ? summarizeCause(c.cause, depth + 1) : ''
+  return inner ? `${parts.join(' ')}: ${inner}` : parts.join(' ')
 }

@@ -226,12 +226,59 @@ export class SftpFileSystem extends BaseFileSystem {
         this.checkRange(path, options)
         const info = await this.stat(path)
         if (info.kind === 'directory') throw this.error('EISDIR', path)
-        if ((options?.start ?? 0) >= info.size) return (async function* () {})()
+        const start = options?.start ?? 0
+        const stop = Math.min(options?.end !== undefined ? options.end + 1 : info.size, info.size)
+        if (start >= stop) return (async function* () {})()
         const { sftp } = await this.connect()
-        return sftp.createReadStream(this.abs(path), { start: options?.start, end: options?.end, highWaterMark: 256 << 10 })
+        const handle = await this.op<Buffer>(path, (s, cb) => s.open(this.abs(path), 'r', cb))
+        return this.readAhead(sftp, handle, start, stop)
       },
       (err) => this.map(err, path),
     )
+  }
+
+  /**
+   * Reads [start, stop) with a window of requests in flight (one request at a time is bound by
+   * round trips); memory stays at depth x block.
+   */
+  private async *readAhead(sftp: SFTPWrapper, handle: Buffer, start: number, stop: number): AsyncGenerator<Buffer> {
+    const block = 128 << 10
+    const depth = 16
+    const readAt = (pos: number, len: number): Promise<Buffer> =>
+      new Promise<Buffer>((resolve, reject) => {
+        const out = Buffer.allocUnsafe(len)
+        let got = 0
+        const more = (): void => {
+          sftp.read(handle, out, got, len - got, pos + got, (err, n) => {
+            if (err) return reject(err)
+            got += n
+            if (n === 0 || got >= len) resolve(out.subarray(0, got))
+            else more()
+          })
+        }
+        more()
+      })
+    const queue: Promise<Buffer>[] = []
+    let next = start
+    const fill = (): void => {
+      while (queue.length < depth && next < stop) {
+        const len = Math.min(block, stop - next)
+        const p = readAt(next, len)
+        p.catch(() => undefined) // a reader that stops early must not leave unhandled rejections
+        queue.push(p)
+        next += len
+      }
+    }
+    try {
+      fill()
+      while (queue.length > 0) {
+        const buf = await (queue.shift() as Promise<Buffer>)
+        fill()
+        if (buf.length > 0) yield buf
+      }
+    } finally {
+      sftp.close(handle, () => undefined)
+    }
   }
 
   createWriteStream(path: string, options?: WriteOptions): Writable {

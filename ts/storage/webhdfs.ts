@@ -4,7 +4,9 @@
  * renamed into place when complete. RemoteExceptions are mapped onto StorageError codes.
  */
 import { once } from 'node:events'
-import { PassThrough, Readable, type Writable } from 'node:stream'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { Readable, type Writable } from 'node:stream'
 import { BaseFileSystem } from './base.js'
 import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
@@ -240,18 +242,33 @@ export class WebHdfsFileSystem extends BaseFileSystem {
         const location = res.headers.get('location')
         if (!location) throw this.error('EIO', path, undefined, 'CREATE redirect without Location')
 
-        // Step 2: stream the bytes to the DataNode in one chunked request.
-        const body = new PassThrough({ highWaterMark: 1 << 20 })
-        const init = { method: 'PUT', body, duplex: 'half', headers: { 'content-type': 'application/octet-stream' } }
+        // Step 2: stream the bytes to the DataNode in one chunked request. node:http rather than
+        // fetch here: DataNodes answer "100 Continue" unasked, which undici rejects.
+        const target = new URL(location)
+        const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+        })
         let failure: unknown
-        const response = fetch(location, init as unknown as RequestInit).then(async (r) => {
-          if (r.status !== 201 && !r.ok) throw await this.failure(r, path)
-          await r.body?.cancel()
+        const response = new Promise<void>((resolve, reject) => {
+          req.once('error', reject)
+          req.once('response', (r: IncomingMessage) => {
+            const chunks: Buffer[] = []
+            r.on('data', (c: Buffer) => chunks.push(c))
+            r.once('error', reject)
+            r.once('end', () => {
+              if (r.statusCode === 201 || r.statusCode === 200) return resolve()
+              const text = Buffer.concat(chunks).toString()
+              const res = new Response(text, { status: r.statusCode ?? 500 })
+              this.failure(res, path).then(reject, reject)
+            })
+          })
         })
         response.catch((err: unknown) => {
           failure = err
-          body.destroy()
+          req.destroy()
         })
+        const body = req
         const publish = async (): Promise<void> => {
           if (options?.overwrite === false) {
             if (!(await this.rename(tmp, path))) throw this.error('EEXIST', path)
@@ -265,8 +282,9 @@ export class WebHdfsFileSystem extends BaseFileSystem {
           write: async (chunk) => {
             if (failure) throw failure
             if (!body.write(chunk)) {
-              await Promise.race([once(body, 'drain'), response.then(() => Promise.reject(this.error('EIO', path, undefined, 'DataNode closed the upload early')))])
+              await Promise.race([once(body, 'drain'), response.then(() => Promise.reject(this.error('EIO', path, undefined, 'DataNode answered before the upload ended')))])
             }
+            if (failure) throw failure
           },
           close: async () => {
             if (failure) throw failure
