@@ -1,6 +1,6 @@
 /** S3: moto server (PyPI moto[server], installed by install.sh) on 127.0.0.1. */
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { SERVERS_DIR, freePort, httpOk, spawnManaged, waitFor } from './process.js'
 import type { S3Server } from './types.js'
 
@@ -18,12 +18,12 @@ export interface S3StartOptions {
 }
 
 export async function startS3(opts: S3StartOptions = {}): Promise<StartedS3> {
-  const bin = join(SERVERS_DIR, 'moto', 'bin', 'moto_server')
-  if (!existsSync(bin)) throw new Error(`moto_server not installed at ${bin}: run test/servers/install.sh`)
+  const python = join(SERVERS_DIR, 'moto', 'bin', 'python')
+  if (!existsSync(join(SERVERS_DIR, 'moto', 'bin', 'moto_server'))) throw new Error('moto not installed: run test/servers/install.sh')
   const port = opts.port ?? (await freePort())
   const env: NodeJS.ProcessEnv = { MOTO_PORT: String(port) }
   if (opts.initialNoAuthActions !== undefined) env.INITIAL_NO_AUTH_ACTION_COUNT = String(opts.initialNoAuthActions)
-  const proc = spawnManaged('moto', bin, ['-H', '127.0.0.1', '-p', String(port)], { env })
+  const proc = spawnManaged('moto', python, [resolve('test/servers/s3/moto_single.py'), '127.0.0.1', String(port)], { env })
   const endpoint = `http://127.0.0.1:${port}`
   try {
     await waitFor('moto', () => httpOk(`${endpoint}/moto-api/`), 60_000, proc.exited)

@@ -39,13 +39,13 @@ export async function startSftp(opts: SftpStartOptions = {}): Promise<StartedSft
   if (!existsSync(sshd)) throw new Error('sshd not installed: run test/servers/install.sh')
   if (process.getuid?.() !== 0) throw new Error('the SFTP test server needs root (it creates a test user)')
   const { uid, gid } = ensureUser()
-  const fresh = opts.dir === undefined
+  const ownDir = opts.dir === undefined
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'logferry-sshd-'))
   chmodSync(dir, 0o755)
   const hostKey = join(dir, 'host_ed25519')
   const userKey = join(dir, 'user_ed25519')
   const dataDir = join(dir, 'data')
-  if (fresh) {
+  if (!existsSync(hostKey)) {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey])
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', userKey])
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`))
@@ -99,7 +99,7 @@ export async function startSftp(opts: SftpStartOptions = {}): Promise<StartedSft
     dataDir,
     stop: async () => {
       await proc.stop()
-      if (fresh) rmSync(dir, { recursive: true, force: true })
+      if (ownDir) rmSync(dir, { recursive: true, force: true })
     },
     kill: () => proc.kill(),
   }

@@ -107,7 +107,7 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
   }
 
   protected async putEmpty(key: string): Promise<void> {
-    await this.bucket.file(key).save(Buffer.alloc(0), { resumable: false })
+    await this.bucket.file(key).save(Buffer.alloc(0), { resumable: false, validation: false })
   }
 
   protected async deleteObject(key: string): Promise<void> {

@@ -274,9 +274,19 @@ export class WebHdfsFileSystem extends BaseFileSystem {
             if (!(await this.rename(tmp, path))) throw this.error('EEXIST', path)
             return
           }
-          if (await this.rename(tmp, path)) return
-          if ((await this.kind(path)) === 'file') await this.call(path, 'DELETE', 'DELETE', { recursive: false })
-          if (!(await this.rename(tmp, path))) throw this.error('EIO', path, undefined, 'RENAME returned false')
+          // WebHDFS RENAME never replaces: clear the target and retry (concurrent writers race here;
+          // each attempt still publishes one complete file).
+          for (let attempt = 0; attempt < 20; attempt++) {
+            if (await this.rename(tmp, path)) return
+            const k = await this.kind(path)
+            if (k === 'directory') throw this.error('EISDIR', path)
+            if (k === 'file') {
+              await this.call(path, 'DELETE', 'DELETE', { recursive: false }).catch((err: unknown) => {
+                if (!isStorageError(err, 'ENOENT')) throw err
+              })
+            }
+          }
+          throw this.error('EIO', path, undefined, 'RENAME kept failing')
         }
         return {
           write: async (chunk) => {
