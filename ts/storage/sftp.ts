@@ -47,7 +47,11 @@ const STATUS: Record<number, StorageErrorCode> = {
 interface Session {
   client: Client
   sftp: SFTPWrapper
+  /** Set when the connection or channel goes away: ssh2 never answers requests sent after that. */
+  closed: boolean
 }
+
+const connectionLost = (): Error => Object.assign(new Error('SFTP connection lost'), { code: 'ECONNRESET' })
 
 export class SftpFileSystem extends BaseFileSystem {
   readonly protocol = 'sftp'
@@ -86,7 +90,9 @@ export class SftpFileSystem extends BaseFileSystem {
     if (this.session) return this.session
     const s = new Promise<Session>((resolve, reject) => {
       const client = new Client()
+      let session: Session | undefined
       const drop = (): void => {
+        if (session) session.closed = true
         if (this.session === s) this.session = undefined
       }
       client.once('ready', () => {
@@ -95,8 +101,9 @@ export class SftpFileSystem extends BaseFileSystem {
             client.end()
             return reject(err)
           }
+          session = { client, sftp, closed: false }
           sftp.once('close', drop)
-          resolve({ client, sftp })
+          resolve(session)
         })
       })
       client.on('error', (err) => {
@@ -104,11 +111,19 @@ export class SftpFileSystem extends BaseFileSystem {
         reject(err)
       })
       client.once('close', drop)
+      client.once('end', drop)
       client.connect(this.config)
     })
     this.session = s
     s.catch(() => undefined)
     return s
+  }
+
+  /** A live session, or an ETRANSIENT-mapped failure. */
+  private async live(): Promise<Session> {
+    const session = await this.connect()
+    if (session.closed) throw connectionLost()
+    return session
   }
 
   private map(err: unknown, p: string): StorageError {
@@ -123,7 +138,7 @@ export class SftpFileSystem extends BaseFileSystem {
   private async op<T>(p: string, fn: (sftp: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
     let session: Session
     try {
-      session = await this.connect()
+      session = await this.live()
     } catch (err) {
       throw this.map(err, p)
     }
@@ -229,9 +244,9 @@ export class SftpFileSystem extends BaseFileSystem {
         const start = options?.start ?? 0
         const stop = Math.min(options?.end !== undefined ? options.end + 1 : info.size, info.size)
         if (start >= stop) return (async function* () {})()
-        const { sftp } = await this.connect()
+        const session = await this.live()
         const handle = await this.op<Buffer>(path, (s, cb) => s.open(this.abs(path), 'r', cb))
-        return this.readAhead(sftp, handle, start, stop)
+        return this.readAhead(session, handle, start, stop)
       },
       (err) => this.map(err, path),
     )
@@ -241,7 +256,8 @@ export class SftpFileSystem extends BaseFileSystem {
    * Reads [start, stop) with a window of requests in flight (one request at a time is bound by
    * round trips); memory stays at depth x block.
    */
-  private async *readAhead(sftp: SFTPWrapper, handle: Buffer, start: number, stop: number): AsyncGenerator<Buffer> {
+  private async *readAhead(session: Session, handle: Buffer, start: number, stop: number): AsyncGenerator<Buffer> {
+    const { sftp } = session
     const block = 128 << 10
     const depth = 16
     const readAt = (pos: number, len: number): Promise<Buffer> =>
@@ -249,6 +265,7 @@ export class SftpFileSystem extends BaseFileSystem {
         const out = Buffer.allocUnsafe(len)
         let got = 0
         const more = (): void => {
+          if (session.closed) return reject(connectionLost())
           sftp.read(handle, out, got, len - got, pos + got, (err, n) => {
             if (err) return reject(err)
             got += n
@@ -292,7 +309,8 @@ export class SftpFileSystem extends BaseFileSystem {
           })
         }
         const tmp = tempSibling(path)
-        const { sftp } = await this.connect()
+        const session = await this.live()
+        const { sftp } = session
         const handle = await this.op<Buffer>(tmp, (s, cb) => s.open(this.abs(tmp), 'wx', cb))
         let offset = 0
         const closeHandle = (): Promise<void> => this.op<void>(tmp, (s, cb) => s.close(handle, cb))
@@ -304,6 +322,10 @@ export class SftpFileSystem extends BaseFileSystem {
             let inflight = 0
             let failed = false
             const pump = (): void => {
+              if (session.closed && !failed) {
+                failed = true
+                return reject(connectionLost())
+              }
               while (!failed && inflight < 8 && pos < chunk.length) {
                 const len = Math.min(size, chunk.length - pos)
                 const at = offset + pos

@@ -42,9 +42,12 @@ export function sinkWritable(open: () => Promise<Sink>, mapError: (err: unknown)
     if (aborted || !sink) return
     aborted = true
     try {
-      await sink.abort()
+      // Best effort and bounded: a dead connection must not hold the original error back.
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([sink.abort(), new Promise<void>((r) => (timer = setTimeout(r, 15_000)))])
+      clearTimeout(timer)
     } catch {
-      // best effort: the original error is what matters
+      // the original error is what matters
     }
   }
   return new Writable({
