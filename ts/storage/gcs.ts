@@ -3,8 +3,8 @@ import { Storage, type Bucket, type File } from '@google-cloud/storage'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { StorageError, isStorageError } from './errors.js'
-import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
-import type { Sink } from './streams.js'
+import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem, mapLimit } from './object-store.js'
+import { PartBuffer, type Sink } from './streams.js'
 import { isTransient } from './transient.js'
 import type { Checksum } from './types.js'
 
@@ -23,6 +23,14 @@ export interface GcsOptions {
   chunkSize?: number
   /** Retries per request (default 3). */
   maxRetries?: number
+  /**
+   * Parallel composite uploads: when set, writes are cut into parts of this many bytes, uploaded
+   * `compositeParallelism` at a time as hidden temporary objects and composed into the target
+   * (in rounds of 32, GCS's compose limit). Off by default (one resumable upload).
+   */
+  compositePartSize?: number
+  /** Parts in flight for composite uploads (default 4). Memory ~ partSize x (parallelism + 1). */
+  compositeParallelism?: number
   /** Use this client instead of building one. */
   storage?: Storage
 }
@@ -33,6 +41,8 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
   readonly bucket: Bucket
   private readonly resumable: boolean
   private readonly chunkSize: number | undefined
+  private readonly compositePartSize: number | undefined
+  private readonly compositeParallelism: number
 
   constructor(options: GcsOptions) {
     super(options.prefix)
@@ -55,6 +65,8 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
     this.bucket = this.storage.bucket(options.bucket)
     this.resumable = options.resumable ?? true
     this.chunkSize = options.chunkSize
+    this.compositePartSize = options.compositePartSize
+    this.compositeParallelism = Math.max(1, options.compositeParallelism ?? 4)
   }
 
   protected mapError(err: unknown, path: string): StorageError {
@@ -127,7 +139,88 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
     return stream
   }
 
+  /** A hidden sibling key for temporary objects (ignored by `ls`). */
+  private tempKey(key: string, tag: string): string {
+    const i = key.lastIndexOf('/')
+    const rand = Math.random().toString(36).slice(2, 10)
+    return `${key.slice(0, i + 1)}.${key.slice(i + 1)}.logferry-tmp-${process.pid}-${rand}-${tag}`
+  }
+
+  /** Composes objects (paths under this filesystem) into `target`, any number of them. */
+  async compose(sources: string[], target: string): Promise<void> {
+    if (sources.length === 0) throw this.error('EINVAL', target, undefined, 'nothing to compose')
+    await this.checkWritable(target)
+    await this.guarded(target, () => this.composeKeys(sources.map((p) => this.key(p)), this.key(target)))
+  }
+
+  private async composeKeys(keys: string[], target: string): Promise<void> {
+    const temps: string[] = []
+    try {
+      let level = keys
+      while (level.length > 32) {
+        const next: string[] = []
+        for (let i = 0; i < level.length; i += 32) {
+          const t = this.tempKey(target, `c${temps.length}`)
+          await this.bucket.combine(level.slice(i, i + 32), t)
+          temps.push(t)
+          next.push(t)
+        }
+        level = next
+      }
+      await this.bucket.combine(level, target)
+    } finally {
+      await mapLimit(temps, 8, (k) => this.bucket.file(k).delete().then(() => undefined, () => undefined))
+    }
+  }
+
+  private async openCompositeSink(key: string, partSize: number): Promise<Sink> {
+    const buffer = new PartBuffer(partSize)
+    const parts: string[] = []
+    const inflight = new Set<Promise<void>>()
+    let failure: unknown
+    const send = async (data: Buffer): Promise<void> => {
+      while (inflight.size >= this.compositeParallelism) await Promise.race(inflight)
+      if (failure) throw failure
+      const partKey = this.tempKey(key, `p${String(parts.length).padStart(5, '0')}`)
+      parts.push(partKey)
+      const p: Promise<void> = this.bucket
+        .file(partKey)
+        .save(data, { resumable: false, validation: false })
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            failure = failure ?? err
+          },
+        )
+        .finally(() => inflight.delete(p))
+      inflight.add(p)
+    }
+    const cleanup = (): Promise<void> => mapLimit([...parts], 8, (k) => this.bucket.file(k).delete().then(() => undefined, () => undefined))
+    return {
+      write: async (chunk) => {
+        for (const part of buffer.push(chunk)) await send(part)
+      },
+      close: async () => {
+        const rest = buffer.drain()
+        if (rest.length > 0 || parts.length === 0) await send(rest)
+        await Promise.all(inflight)
+        if (failure) throw failure
+        try {
+          await this.composeKeys(parts, key)
+        } finally {
+          await cleanup()
+        }
+      },
+      abort: async () => {
+        buffer.drain()
+        await Promise.all(inflight)
+        await cleanup()
+      },
+    }
+  }
+
   protected async openObjectSink(key: string): Promise<Sink> {
+    if (this.compositePartSize) return this.openCompositeSink(key, this.compositePartSize)
     const out: Writable = this.bucket.file(key).createWriteStream({
       resumable: this.resumable,
       chunkSize: this.chunkSize,
