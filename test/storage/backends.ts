@@ -35,6 +35,10 @@ export interface Backend {
 }
 
 const run = `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
+
+// Local roots of this worker live under one directory, removed when the worker exits.
+const localBase = mkdtempSync(join(tmpdir(), 'logferry-local-'))
+process.once('exit', () => rmSync(localBase, { recursive: true, force: true }))
 let counter = 0
 const unique = (): string => `${run}/${++counter}`
 
@@ -49,7 +53,7 @@ export function backends(): Backend[] {
   return [
     {
       name: 'local',
-      make: () => filesystem(`file://${mkdtempSync(join(tmpdir(), 'logferry-local-'))}`),
+      make: () => filesystem(`file://${mkdtempSync(join(localBase, 'fs-'))}`),
       // /sys refuses file creation even to root: a real kernel EACCES.
       denied: async () => ({ fs: filesystem({ protocol: 'file', root: '/sys' }), writePath: 'logferry-denied.txt', cleanup: async () => undefined }),
     },
