@@ -46,12 +46,18 @@ install_fake_gcs() {
   stamp_set fake-gcs "$key"
 }
 
+# True when every jar of the resolved classpath is still in the Maven cache.
+jars_present() {
+  local jar
+  while IFS= read -r jar; do [ -f "$jar" ] || return 1; done < <(tr ':' '\n' < "$DIR/hdfs/classpath.txt")
+}
+
 # --- HDFS: MiniDFSCluster (hadoop-minicluster from Maven Central) + a tiny Java main ---------
 install_hdfs() {
   local src=test/servers/hdfs
   local key
   key="$(cat "$src/pom.xml" "$src/src/MiniHdfs.java" | sha256sum | cut -c1-16)"
-  if stamp_ok hdfs "$key" && [ -f "$DIR/hdfs/classes/MiniHdfs.class" ]; then return; fi
+  if stamp_ok hdfs "$key" && [ -f "$DIR/hdfs/classes/MiniHdfs.class" ] && jars_present; then return; fi
   log "resolving hadoop-minicluster with maven (first run downloads to ~/.m2)"
   rm -rf "$DIR/hdfs"; mkdir -p "$DIR/hdfs/classes"
   mvn -q -B -f "$src/pom.xml" dependency:build-classpath -Dmdep.outputFile="$DIR/hdfs/classpath.txt"
