@@ -6,7 +6,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from '
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { generateBlobSASQueryParameters, ContainerSASPermissions, StorageSharedKeyCredential } from '@azure/storage-blob'
-import { inject } from 'vitest'
+import { afterAll, inject } from 'vitest'
 import {
   AzureBlobFileSystem,
   GcsFileSystem,
@@ -36,9 +36,9 @@ export interface Backend {
 
 const run = `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
 
-// Local roots of this worker live under one directory, removed when the worker exits.
+// Local roots of this test file live under one directory, removed after the file's tests.
 const localBase = mkdtempSync(join(tmpdir(), 'logferry-local-'))
-process.once('exit', () => rmSync(localBase, { recursive: true, force: true }))
+afterAll(() => rmSync(localBase, { recursive: true, force: true }))
 let counter = 0
 const unique = (): string => `${run}/${++counter}`
 
