@@ -21,7 +21,7 @@ fn collect(out: &mut Vec<u8>, chunks: &[Chunk]) {
 fn flusher(set: Arc<ShardSet>) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let work = set.wait_work();
+        let work = set.wait_work(std::time::Instant::now());
         let mut sink = |c: &[Chunk]| {
             collect(&mut out, c);
             Ok(())
@@ -64,6 +64,7 @@ fn check(out: &[u8], writers: usize, per: usize, dropped: usize) {
 fn model(on_full: OnFull, writers: usize, per: usize, cap: usize) {
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(2);
+    b.max_branches = 100_000;
     b.check(move || {
         let set = Arc::new(
             ShardSet::new(1, cap, Format::Text, ShardSelection::Thread, on_full, 1).unwrap(),
@@ -100,8 +101,8 @@ fn model(on_full: OnFull, writers: usize, per: usize, cap: usize) {
 
 #[test]
 fn block_two_writers_swap_under_contention() {
-    // 3-byte records in 6-byte buffers: every second record forces a swap.
-    model(OnFull::Block, 2, 3, 6);
+    // 3-byte records in 3-byte buffers: every record forces a swap.
+    model(OnFull::Block, 2, 2, 3);
 }
 
 #[test]
@@ -111,5 +112,5 @@ fn block_one_writer_waits_for_flush() {
 
 #[test]
 fn drop_mode_counts_every_refusal() {
-    model(OnFull::Drop, 2, 3, 6);
+    model(OnFull::Drop, 2, 2, 3);
 }

@@ -5,7 +5,7 @@
 //! reserves space and registers itself as in flight in the SAME compare-and-swap, so a flush
 //! that waits for the in-flight count to drop to zero can never ship a half-copied record.
 //!
-//! Invariant: a slot is unsealed only while it is the active slot (or is being activated).
+//! Invariant: a slot is unsealed only while it is the active slot.
 //! Sealing is a `fetch_or`, so exactly one thread wins the right to swap a full slot; the
 //! winner activates the other slot only after the flusher has written it out.
 
@@ -114,7 +114,13 @@ impl Shard {
     /// Publishes that the writer of a reservation has finished copying.
     #[inline]
     pub(crate) fn complete(&self, slot: usize) {
-        self.slots[slot].state.fetch_sub(1, Release);
+        let _old = self.slots[slot].state.fetch_sub(1, Release);
+        #[cfg(loom)]
+        assert!(
+            _old & INFLIGHT_MASK != 0,
+            "complete without reservation on slot {slot}: {}",
+            self.debug_state()
+        );
     }
 
     /// Seals slot `x`. Returns the number of bytes it holds if this call sealed it (the
@@ -134,6 +140,21 @@ impl Shard {
         ((s >> OFF_SHIFT) - self.start) as usize
     }
 
+    #[cfg(loom)]
+    pub(crate) fn debug_state(&self) -> String {
+        format!(
+            "slot0 {:x} flushed {} / slot1 {:x} flushed {}",
+            self.slots[0].state.load(Acquire),
+            self.is_flushed(0),
+            self.slots[1].state.load(Acquire),
+            self.is_flushed(1)
+        )
+    }
+
+    pub(crate) fn is_sealed(&self, slot: usize) -> bool {
+        self.slots[slot].state.load(Acquire) & SEALED != 0
+    }
+
     pub(crate) fn is_flushed(&self, slot: usize) -> bool {
         self.slots[slot].flushed.load(Acquire)
     }
@@ -141,9 +162,19 @@ impl Shard {
     /// Makes `y` (flushed, sealed, not active) the active slot. Only the seal winner calls this.
     pub(crate) fn activate(&self, y: usize) {
         debug_assert!(self.is_flushed(y));
+        // Publish the index before unsealing: a slot is then unsealed only while it is the
+        // active one, so a writer holding a stale index can never win the seal of a slot that
+        // is about to be activated (and later activate the wrong buffer).
+        #[cfg(loom)]
+        assert_eq!(
+            self.slots[y].state.load(Acquire) & INFLIGHT_MASK,
+            0,
+            "activate with writers in flight: {}",
+            self.debug_state()
+        );
         self.slots[y].flushed.store(false, Relaxed);
-        self.slots[y].state.store(self.start << OFF_SHIFT, Release);
         self.active.store(y, Release);
+        self.slots[y].state.swap(self.start << OFF_SHIFT, AcqRel);
         self.notify();
     }
 

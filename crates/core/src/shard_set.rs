@@ -306,7 +306,7 @@ impl ShardSet {
                         return Ok(Outcome::Dropped);
                     }
                     shard.wait_until(
-                        || shard.active() != x || self.closed.load(Acquire),
+                        || shard.active() != x || !shard.is_sealed(x) || self.closed.load(Acquire),
                         || self.dead.load(Acquire),
                     );
                     if self.dead.load(Acquire) {
@@ -380,8 +380,8 @@ impl ShardSet {
         n_ready >= self.threshold.min(in_use.max(1))
     }
 
-    /// Blocks the flusher until there is something to do.
-    #[cfg(not(loom))]
+    /// Blocks the flusher until there is something to do or `deadline` passes (under loom
+    /// there is no clock: it waits for a notification).
     pub(crate) fn wait_work(&self, deadline: std::time::Instant) -> Work {
         let mut q = self.q.lock().unwrap();
         loop {
@@ -395,25 +395,19 @@ impl ShardSet {
             if self.batch_due(&q) {
                 return Work::Batch;
             }
-            let now = std::time::Instant::now();
-            if now >= deadline {
-                return Work::Interval;
+            #[cfg(not(loom))]
+            {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    return Work::Interval;
+                }
+                q = self.q_cv.wait_timeout(q, deadline - now).unwrap().0;
             }
-            q = self.q_cv.wait_timeout(q, deadline - now).unwrap().0;
-        }
-    }
-
-    #[cfg(loom)]
-    pub(crate) fn wait_work(&self) -> Work {
-        let mut q = self.q.lock().unwrap();
-        loop {
-            if q.closing {
-                return Work::Close;
+            #[cfg(loom)]
+            {
+                let _ = deadline;
+                q = self.q_cv.wait(q).unwrap();
             }
-            if self.batch_due(&q) {
-                return Work::Batch;
-            }
-            q = self.q_cv.wait(q).unwrap();
         }
     }
 
@@ -551,6 +545,8 @@ impl ShardSet {
         sink: &mut dyn FnMut(&[Chunk]) -> io::Result<()>,
     ) -> io::Result<()> {
         for (si, shard) in self.shards.iter().enumerate() {
+            #[cfg(loom)]
+            let mut spins = 0;
             loop {
                 let x = shard.active();
                 match shard.seal(x) {
@@ -565,6 +561,13 @@ impl ShardSet {
                     None => {
                         // A swap is in flight; it needs its other buffer written to finish.
                         if shard.active() == x {
+                            #[cfg(loom)]
+                            {
+                                spins += 1;
+                                if spins > 50 {
+                                    panic!("seal_all stuck: active {x} {}", shard.debug_state());
+                                }
+                            }
                             self.flush_batch(sink)?;
                             yield_now();
                         }

@@ -259,3 +259,42 @@ fn records_of_one_thread_stay_in_order() {
     }
     assert_eq!(last, [Some(29_999); 3]);
 }
+
+#[test]
+fn rotation_and_drop_really_happen() {
+    let dir = scratch();
+    let path = dir.path().join("d.log");
+    let mut cfg = Config::new(&path);
+    cfg.buffer_size = 16 << 10;
+    cfg.num_shards = 2;
+    cfg.max_file_size = 64 << 10;
+    cfg.on_full = OnFull::Drop;
+    let logger = Arc::new(Logger::new(cfg).unwrap());
+    let hs: Vec<_> = (0..2)
+        .map(|tid| {
+            let l = logger.clone();
+            std::thread::spawn(move || {
+                for s in 0..100_000 {
+                    l.log_bytes(&record(tid, s, 50)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    logger.close().unwrap();
+    let st = logger.stats();
+    eprintln!("{st:?} {:?}", logger.flush_metrics());
+    assert!(
+        st.rotations > 10,
+        "tiny max_file_size must rotate often: {st:?}"
+    );
+    assert!(
+        st.dropped_logs > 0,
+        "drop mode under a flood must drop: {st:?}"
+    );
+    assert_eq!(st.total_logs + st.dropped_logs, 200_000);
+    let (seen, _) = read_dir_records(dir.path(), "d");
+    assert_eq!(seen.len() as u64, st.total_logs);
+}
