@@ -16,7 +16,8 @@ fn cfg(dir: &std::path::Path) -> Config {
 #[test]
 fn invalid_config_values() {
     let dir = scratch();
-    let cases: Vec<(Box<dyn Fn(&mut Config)>, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut Config)>;
+    let cases: Vec<(Edit, &str)> = vec![
         (Box::new(|c| c.num_shards = 0), "numShards"),
         (Box::new(|c| c.num_shards = 5000), "numShards"),
         (Box::new(|c| c.buffer_size = 10), "bufferSize"),
