@@ -117,7 +117,7 @@ impl Logger {
     pub fn log_bytes(&self, rec: &[u8]) -> Result<Outcome> {
         self.inner
             .set
-            .write(rec.len(), rec.last() == Some(&b'\n'), |d| {
+            .write(rec.len(), rec.last() == Some(&b'\n'), 1, |d| {
                 d.copy_from_slice(rec)
             })
     }
@@ -137,7 +137,19 @@ impl Logger {
         ends_with_newline: bool,
         fill: impl FnOnce(&mut [u8]),
     ) -> Result<Outcome> {
-        self.inner.set.write(len, ends_with_newline, fill)
+        self.inner.set.write(len, ends_with_newline, 1, fill)
+    }
+
+    /// Text format: logs `count` newline-separated records given as one byte string of
+    /// `len` bytes (without the final newline), written by `fill` straight into the buffer.
+    /// They are accepted or dropped together.
+    pub fn log_text_run(
+        &self,
+        len: usize,
+        count: u64,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Result<Outcome> {
+        self.inner.set.write(len, false, count, fill)
     }
 
     /// Logs many records, reserving buffer space once per group. Returns (accepted, dropped).

@@ -80,7 +80,7 @@ fn model(on_full: OnFull, writers: usize, per: usize, cap: usize) {
                     let mut dropped = 0;
                     for s in 0..per {
                         let rec = [b'a' + w as u8, b'0' + s as u8];
-                        match set.write(2, false, |d| d.copy_from_slice(&rec)).unwrap() {
+                        match set.write(2, false, 1, |d| d.copy_from_slice(&rec)).unwrap() {
                             Outcome::Accepted => {}
                             Outcome::Dropped => dropped += 1,
                         }

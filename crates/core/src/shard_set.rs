@@ -205,11 +205,12 @@ impl ShardSet {
         &self,
         len: usize,
         ends_nl: bool,
+        count: u64,
         fill: impl FnOnce(&mut [u8]),
     ) -> Result<Outcome> {
         let enc = self.encoded_len(len, ends_nl);
         let format = self.format;
-        self.write_encoded(enc, 1, move |dst| {
+        self.write_encoded(enc, count, move |dst| {
             encode_into(dst, len, format, fill);
         })
     }

@@ -1,0 +1,10 @@
+// Public API of logferry.
+export { Logger } from './logger.js'
+export type { Stats, FlushMetrics, BatchResult, LogRecord } from './logger.js'
+export { LoggerManager } from './logger-manager.js'
+export type { LoggerOptions, LogFormat, ShardSelection, OnFull } from './config.js'
+export { LogferryError } from './errors.js'
+export type { LogferryErrorCode } from './errors.js'
+export { readLogFile, readLogFileSync } from './read-log-file.js'
+export type { LogFileContents } from './read-log-file.js'
+export * from './storage/index.js'
