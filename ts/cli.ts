@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// The logferry command line: `logferry cat FILE...`, `logferry bench [--lines N]`.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { LogferryError } from './errors.js'
+import { readLogFileSync } from './read-log-file.js'
+
+const USAGE = `usage:
+  logferry cat FILE...        print the records of log files (text or framed); verifies
+                              framed checksums; exits 1 on corruption, naming the offset
+  logferry bench [--lines N]  run the benchmark against pino and others
+                              (writes benches/results/latest.md and latest.svg)`
+
+function cat(files: string[]): number {
+  if (files.length === 0) {
+    process.stderr.write(`${USAGE}\n`)
+    return 2
+  }
+  let status = 0
+  for (const f of files) {
+    try {
+      const { records, tornTail } = readLogFileSync(f)
+      for (const r of records) {
+        process.stdout.write(r)
+        process.stdout.write('\n')
+      }
+      if (tornTail !== undefined) {
+        process.stderr.write(`logferry: ${f}: incomplete record at byte offset ${tornTail} (torn tail after a crash), not printed\n`)
+      }
+    } catch (e) {
+      const code = e instanceof LogferryError ? e.code : 'ERR'
+      process.stderr.write(`logferry: ${f}: ${code}: ${(e as Error).message}\n`)
+      status = 1
+    }
+  }
+  return status
+}
+
+function bench(args: string[]): number {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+  const script = join(root, 'benches', 'run.mjs')
+  if (!existsSync(script)) {
+    process.stderr.write('logferry: benches/run.mjs is not part of this installation\n')
+    return 2
+  }
+  const r = spawnSync(process.execPath, [script, ...args], { stdio: 'inherit' })
+  return r.status ?? 1
+}
+
+const [cmd, ...rest] = process.argv.slice(2)
+let code: number
+switch (cmd) {
+  case 'cat':
+    code = cat(rest)
+    break
+  case 'bench':
+    code = bench(rest)
+    break
+  default:
+    process.stderr.write(`${USAGE}\n`)
+    code = cmd === undefined || cmd === '--help' || cmd === '-h' ? 0 : 2
+}
+process.exitCode = code
