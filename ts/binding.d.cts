@@ -30,7 +30,10 @@ export declare class NativeLogger {
   /** Close on a libuv worker thread. */
   close(): Promise<unknown>
   isClosed(): boolean
-  /** Paths of files sealed since the last call. */
+  /**
+   * Paths of files sealed since the last call (each handle sees every file sealed while
+   * it was open).
+   */
   takeSealed(): Array<string>
   maxRecordSize(): number
   stats(): NativeStats

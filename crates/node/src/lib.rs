@@ -64,10 +64,15 @@ pub struct NativeFlushMetrics {
     pub pwritev_percent: f64,
 }
 
+/// Sealed-file queue of one JS handle.
+type SealedQueue = Arc<Mutex<Vec<String>>>;
+
 /// One engine per file path in the process, shared by every worker thread that opens it.
 struct Shared {
     logger: Logger,
-    sealed: Arc<Mutex<Vec<String>>>,
+    /// Queues of the open handles: every sealed file is announced to each of them, so a
+    /// handle's 'sealed' listener does not miss files another thread's handle polled first.
+    subscribers: Arc<Mutex<Vec<SealedQueue>>>,
     /// Open JS handles; the engine closes when the last one closes.
     handles: AtomicUsize,
 }
@@ -77,7 +82,7 @@ fn registry() -> &'static Mutex<HashMap<PathBuf, Weak<Shared>>> {
     R.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-fn to_config(o: &NativeOptions, sealed: Arc<Mutex<Vec<String>>>) -> napi::Result<Config> {
+fn to_config(o: &NativeOptions, subscribers: Arc<Mutex<Vec<SealedQueue>>>) -> napi::Result<Config> {
     let mut c = Config::new(&o.log_file_path);
     let size = |v: Option<f64>, name: &str| -> napi::Result<Option<u64>> {
         match v {
@@ -139,7 +144,10 @@ fn to_config(o: &NativeOptions, sealed: Arc<Mutex<Vec<String>>>) -> napi::Result
         c.direct_io = d;
     }
     c.on_sealed = Some(Arc::new(move |p: &std::path::Path| {
-        sealed.lock().unwrap().push(p.display().to_string());
+        let p = p.display().to_string();
+        for q in subscribers.lock().unwrap().iter() {
+            q.lock().unwrap().push(p.clone());
+        }
     }));
     Ok(c)
 }
@@ -148,14 +156,17 @@ fn to_config(o: &NativeOptions, sealed: Arc<Mutex<Vec<String>>>) -> napi::Result
 pub struct NativeLogger {
     shared: Arc<Shared>,
     closed: Arc<AtomicBool>,
+    sealed: SealedQueue,
 }
 
 impl NativeLogger {
-    fn join(shared: Arc<Shared>) -> Self {
+    /// A new handle on `shared`; `sealed` must already be subscribed.
+    fn join(shared: Arc<Shared>, sealed: SealedQueue) -> Self {
         shared.handles.fetch_add(1, Ordering::AcqRel);
         NativeLogger {
             shared,
             closed: Arc::new(AtomicBool::new(false)),
+            sealed,
         }
     }
 
@@ -167,24 +178,35 @@ impl NativeLogger {
     }
 }
 
-/// Releases one handle: the last one closes the engine, the others only flush.
-fn release(shared: &Shared, closed: &AtomicBool) -> logferry_core::Result<()> {
+/// Releases one handle: the last one closes the engine, the others only flush. The handle
+/// stops receiving sealed files afterwards (those sealed until then stay in its queue).
+fn release(
+    shared: &Shared,
+    closed: &AtomicBool,
+    sealed: &SealedQueue,
+) -> logferry_core::Result<()> {
     if closed.swap(true, Ordering::AcqRel) {
         return Ok(());
     }
-    if shared.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+    let r = if shared.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
         shared.logger.close()
     } else {
         match shared.logger.flush() {
             Err(logferry_core::Error::Closed) => Ok(()),
             r => r,
         }
-    }
+    };
+    shared
+        .subscribers
+        .lock()
+        .unwrap()
+        .retain(|q| !Arc::ptr_eq(q, sealed));
+    r
 }
 
 impl Drop for NativeLogger {
     fn drop(&mut self) {
-        let _ = release(&self.shared, &self.closed);
+        let _ = release(&self.shared, &self.closed, &self.sealed);
     }
 }
 
@@ -200,22 +222,25 @@ impl NativeLogger {
         let key = std::path::absolute(&options.log_file_path)
             .unwrap_or_else(|_| PathBuf::from(&options.log_file_path));
         let mut reg = registry().lock().unwrap();
+        let sealed: SealedQueue = Arc::new(Mutex::new(Vec::new()));
         if let Some(s) = reg.get(&key).and_then(|w| w.upgrade()) {
             if !s.logger.is_closed() {
-                return Ok(NativeLogger::join(s));
+                s.subscribers.lock().unwrap().push(sealed.clone());
+                return Ok(NativeLogger::join(s, sealed));
             }
         }
-        let sealed = Arc::new(Mutex::new(Vec::new()));
-        let cfg = to_config(&options, sealed.clone())?;
+        // Subscribed before the engine starts: a file left at the path is sealed by `new`.
+        let subscribers = Arc::new(Mutex::new(vec![sealed.clone()]));
+        let cfg = to_config(&options, subscribers.clone())?;
         let logger = Logger::new(cfg).map_err(err)?;
         let shared = Arc::new(Shared {
             logger,
-            sealed,
+            subscribers,
             handles: AtomicUsize::new(0),
         });
         reg.retain(|_, w| w.strong_count() > 0);
         reg.insert(key, Arc::downgrade(&shared));
-        Ok(NativeLogger::join(shared))
+        Ok(NativeLogger::join(shared, sealed))
     }
 
     /// Writes `s` as `count` text records (records joined by newlines), encoding the UTF-8
@@ -325,7 +350,7 @@ impl NativeLogger {
     /// Closes this handle (the engine closes with its last handle). Idempotent.
     #[napi(catch_unwind)]
     pub fn close_sync(&self) -> napi::Result<()> {
-        release(&self.shared, &self.closed).map_err(err)
+        release(&self.shared, &self.closed, &self.sealed).map_err(err)
     }
 
     /// Flush on a libuv worker thread.
@@ -334,6 +359,7 @@ impl NativeLogger {
         AsyncTask::new(EngineTask {
             shared: self.shared.clone(),
             closed: self.closed.clone(),
+            sealed: self.sealed.clone(),
             close: false,
         })
     }
@@ -344,6 +370,7 @@ impl NativeLogger {
         AsyncTask::new(EngineTask {
             shared: self.shared.clone(),
             closed: self.closed.clone(),
+            sealed: self.sealed.clone(),
             close: true,
         })
     }
@@ -353,10 +380,11 @@ impl NativeLogger {
         self.closed.load(Ordering::Acquire) || self.shared.logger.is_closed()
     }
 
-    /// Paths of files sealed since the last call.
+    /// Paths of files sealed since the last call (each handle sees every file sealed while
+    /// it was open).
     #[napi]
     pub fn take_sealed(&self) -> Vec<String> {
-        std::mem::take(&mut *self.shared.sealed.lock().unwrap())
+        std::mem::take(&mut *self.sealed.lock().unwrap())
     }
 
     #[napi]
@@ -407,6 +435,7 @@ fn check(status: napi::sys::napi_status) -> napi::Result<()> {
 pub struct EngineTask {
     shared: Arc<Shared>,
     closed: Arc<AtomicBool>,
+    sealed: SealedQueue,
     close: bool,
 }
 
@@ -415,10 +444,10 @@ impl Task for EngineTask {
     type JsValue = ();
 
     fn compute(&mut self) -> napi::Result<()> {
-        let (shared, closed) = (&self.shared, &self.closed);
+        let (shared, closed, sealed) = (&self.shared, &self.closed, &self.sealed);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if self.close {
-                release(shared, closed)
+                release(shared, closed, sealed)
             } else if closed.load(Ordering::Acquire) {
                 Err(logferry_core::Error::Closed)
             } else {
