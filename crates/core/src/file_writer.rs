@@ -42,6 +42,8 @@ pub(crate) struct FileWriter {
     sealed: Vec<PathBuf>,
     /// The old file is sealed but the new one is not open yet (a rotation being retried).
     reopen_pending: bool,
+    /// Whether the bytes in `carry` are on disk too.
+    tail_written: bool,
 }
 
 // The raw pointers in a plan are only used by the flusher thread that owns the writer.
@@ -91,6 +93,7 @@ impl FileWriter {
             rotations: 0,
             sealed: Vec::new(),
             reopen_pending: false,
+            tail_written: true,
         };
         w.preallocate();
         Ok((w, recovered))
@@ -143,6 +146,9 @@ impl FileWriter {
                 continue;
             }
             let plan = self.prepare(&chunks[i..j]);
+            if plan.tail > 0 {
+                self.tail_written = false;
+            }
             let d = self.retry(on_error, |w| w.execute(&plan))?;
             timing.pwritev += d;
             let end = plan.at + plan.body + plan.tail as u64;
@@ -303,18 +309,33 @@ impl FileWriter {
             }
         }
         let d = t.elapsed();
-        if plan.tail > 0 {
-            let iov = [libc::iovec {
-                iov_base: self.carry.as_ptr() as *mut libc::c_void,
-                iov_len: plan.tail,
-            }];
-            write_all_at(&self.buffered, &iov, plan.at + plan.body)?;
+        if self.direct.is_none() && self.carry_len > 0 {
+            // Fell back to buffered I/O: no carry from here on.
+            self.write_tail()?;
+            self.carry_len = 0;
         }
         Ok(d)
     }
 
+    /// Writes the partial last block kept in `carry` (text + O_DIRECT) through the buffered
+    /// descriptor. Batches leave it in memory, so direct writes never overlap a dirty cached
+    /// page; flush requests, the interval timer, rotation and close put it on disk.
+    pub(crate) fn write_tail(&mut self) -> io::Result<()> {
+        if self.carry_len == 0 || self.tail_written {
+            return Ok(());
+        }
+        let iov = [libc::iovec {
+            iov_base: self.carry.as_ptr() as *mut libc::c_void,
+            iov_len: self.carry_len,
+        }];
+        write_all_at(&self.buffered, &iov, self.pos - self.carry_len as u64)?;
+        self.tail_written = true;
+        Ok(())
+    }
+
     /// Makes the current file durable at its exact size.
     fn finish_file(&mut self) -> io::Result<()> {
+        self.write_tail()?;
         self.buffered.sync_data()?;
         // Growing then shrinking frees the preallocated blocks past the end on every filesystem.
         self.buffered.set_len(self.pos + 1)?;
@@ -336,6 +357,7 @@ impl FileWriter {
         self.direct = direct;
         self.pos = 0;
         self.carry_len = 0;
+        self.tail_written = true;
         self.seq = 0;
         self.rotations += 1;
         self.reopen_pending = false;

@@ -271,6 +271,7 @@ fn run_flusher(inner: &Inner, w: &mut FileWriter) -> Result<()> {
                     .set
                     .swap_all(&mut sink)
                     .and_then(|_| drain(inner, &mut sink));
+                let r = r.and_then(|_| write_tail(inner, w));
                 next = Instant::now() + interval;
                 r
             }
@@ -306,6 +307,26 @@ fn run_flusher(inner: &Inner, w: &mut FileWriter) -> Result<()> {
             let _ = w.close();
             w.announce();
             return Err(Error::Unflushed { bytes, source: e });
+        }
+    }
+}
+
+/// Puts the partial last block on disk, retrying like a batch.
+fn write_tail(inner: &Inner, w: &mut FileWriter) -> io::Result<()> {
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match w.write_tail() {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                inner.counters.flush_errors.fetch_add(1, Relaxed);
+                if let Some(at) = *inner.close_requested.lock().unwrap() {
+                    if at.elapsed() >= inner.cfg.flush_timeout {
+                        return Err(e);
+                    }
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
         }
     }
 }

@@ -527,12 +527,12 @@ impl ShardSet {
                         break;
                     }
                     None => {
-                        // A writer is swapping: its old buffer is (being) queued. Help it finish.
-                        while shard.active() == x {
+                        // A writer is swapping (or activating `x` right now): its old buffer is
+                        // (being) queued. Help it finish, then look again.
+                        while shard.active() == x && shard.is_sealed(x) {
                             self.flush_batch(sink)?;
                             yield_now();
                         }
-                        break;
                     }
                 }
             }

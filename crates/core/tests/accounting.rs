@@ -132,11 +132,20 @@ fn run(case: Case) {
         "every file is announced as sealed once"
     );
     assert!(!path.exists(), "close seals the active file");
-    assert_eq!(
-        stats.rotations + 1,
-        files.len() as u64,
-        "one file per rotation plus the last"
+    // One file per rotation plus the last (unless the last rotation happened right at the
+    // end: an empty file is removed at close instead of being sealed).
+    let n = files.len() as u64;
+    assert!(
+        n == stats.rotations + 1 || n == stats.rotations,
+        "{n} files for {} rotations",
+        stats.rotations
     );
+    for f in &files {
+        assert!(
+            std::fs::metadata(f).unwrap().len() > 0,
+            "no empty sealed file"
+        );
+    }
     // Text files are exactly their records: no NUL, no padding.
     if case.format == Format::Text {
         for f in &files {
@@ -286,9 +295,10 @@ fn rotation_and_drop_really_happen() {
     logger.close().unwrap();
     let st = logger.stats();
     eprintln!("{st:?} {:?}", logger.flush_metrics());
+    assert!(st.rotations >= 3, "tiny max_file_size must rotate: {st:?}");
     assert!(
-        st.rotations > 10,
-        "tiny max_file_size must rotate often: {st:?}"
+        (st.rotations + 1) * (64 << 10) >= st.bytes_written,
+        "no file may exceed max_file_size: {st:?}"
     );
     assert!(
         st.dropped_logs > 0,
