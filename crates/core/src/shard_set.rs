@@ -299,12 +299,8 @@ impl ShardSet {
                     return Ok(Outcome::Accepted);
                 }
                 Reserve::Sealed(x) => {
-                    if self.closed.load(Acquire) {
-                        return Err(Error::Closed);
-                    }
-                    if self.on_full == OnFull::Drop && !shard.is_flushed(1 - x) {
-                        shard.dropped.fetch_add(count, Relaxed);
-                        return Ok(Outcome::Dropped);
+                    if let Some(r) = self.cannot_wait(shard, x, count) {
+                        return r;
                     }
                     shard.wait_until(
                         || shard.active() != x || !shard.is_sealed(x) || self.closed.load(Acquire),
@@ -315,12 +311,8 @@ impl ShardSet {
                     }
                 }
                 Reserve::Full(x) => {
-                    if self.closed.load(Acquire) {
-                        return Err(Error::Closed);
-                    }
-                    if self.on_full == OnFull::Drop && !shard.is_flushed(1 - x) {
-                        shard.dropped.fetch_add(count, Relaxed);
-                        return Ok(Outcome::Dropped);
+                    if let Some(r) = self.cannot_wait(shard, x, count) {
+                        return r;
                     }
                     if let Some(len) = shard.seal(x) {
                         self.complete_swap(si, x, len)?;
@@ -328,6 +320,19 @@ impl ShardSet {
                 }
             }
         }
+    }
+
+    /// The slow path's verdict before waiting for a swap: refused when closed, dropped in
+    /// drop mode when the shard's other buffer is still waiting for the disk.
+    fn cannot_wait(&self, shard: &Shard, x: usize, count: u64) -> Option<Result<Outcome>> {
+        if self.closed.load(Acquire) {
+            return Some(Err(Error::Closed));
+        }
+        if self.on_full == OnFull::Drop && !shard.is_flushed(1 - x) {
+            shard.dropped.fetch_add(count, Relaxed);
+            return Some(Ok(Outcome::Dropped));
+        }
+        None
     }
 
     /// The seal winner's part of a swap: queue the sealed buffer, wait until the other one
