@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.LogFileReader = nativeBinding.LogFileReader
 module.exports.NativeLogger = nativeBinding.NativeLogger
 module.exports.readLogFileSync = nativeBinding.readLogFileSync
 module.exports.sanitizeEventName = nativeBinding.sanitizeEventName

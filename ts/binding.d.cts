@@ -9,6 +9,19 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** Streams the records of a log file, a batch at a time (bounded memory for large files). */
+export declare class LogFileReader {
+  constructor(path: string)
+  /** Up to `max` next records; an empty array at the end of the file. */
+  nextBatch(max: number): Array<Buffer>
+  /** "text" or "framed". */
+  format(): string
+  /** Byte offset of a torn tail met so far (crash), if any. */
+  tornTail(): number | null
+  /** Releases the file. */
+  close(): void
+}
+
 export declare class NativeLogger {
   /** Opens (or joins, when another thread of this process has the same path open) a logger. */
   constructor(options: NativeOptions)

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LogferryError } from './errors.js'
-import { readLogFileSync } from './read-log-file.js'
+import { readLogFile } from './read-log-file.js'
 
 const USAGE = `usage:
   logferry cat FILE...        print the records of log files (text or framed); verifies
@@ -13,7 +13,7 @@ const USAGE = `usage:
   logferry bench [--lines N]  run the benchmark against pino and others
                               (writes benches/results/latest.md and latest.svg)`
 
-function cat(files: string[]): number {
+async function cat(files: string[]): Promise<number> {
   if (files.length === 0) {
     process.stderr.write(`${USAGE}\n`)
     return 2
@@ -21,10 +21,11 @@ function cat(files: string[]): number {
   let status = 0
   for (const f of files) {
     try {
-      const { records, tornTail } = readLogFileSync(f)
-      for (const r of records) {
-        process.stdout.write(r)
-        process.stdout.write('\n')
+      let tornTail: number | undefined
+      for await (const r of readLogFile(f, { onTornTail: (o) => (tornTail = o) })) {
+        if (!process.stdout.write(r) || !process.stdout.write('\n')) {
+          await new Promise((resolve) => process.stdout.once('drain', resolve))
+        }
       }
       if (tornTail !== undefined) {
         process.stderr.write(`logferry: ${f}: incomplete record at byte offset ${tornTail} (torn tail after a crash), not printed\n`)
@@ -53,7 +54,7 @@ const [cmd, ...rest] = process.argv.slice(2)
 let code: number
 switch (cmd) {
   case 'cat':
-    code = cat(rest)
+    code = await cat(rest)
     break
   case 'bench':
     code = bench(rest)

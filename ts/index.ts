@@ -6,5 +6,5 @@ export type { LoggerOptions, LogFormat, ShardSelection, OnFull } from './config.
 export { LogferryError } from './errors.js'
 export type { LogferryErrorCode } from './errors.js'
 export { readLogFile, readLogFileSync } from './read-log-file.js'
-export type { LogFileContents } from './read-log-file.js'
+export type { LogFileContents, ReadLogFileOptions } from './read-log-file.js'
 export * from './storage/index.js'

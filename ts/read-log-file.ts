@@ -15,8 +15,27 @@ export function readLogFileSync(path: string): LogFileContents {
   return { records: r.records, format: r.format === 'framed' ? 'framed' : 'text', tornTail: r.tornTail ?? undefined }
 }
 
-/** Yields every record of a file as a Buffer (text records without their newline). */
-export async function* readLogFile(path: string): AsyncGenerator<Buffer, void, undefined> {
-  const { records } = readLogFileSync(path)
-  yield* records
+export interface ReadLogFileOptions {
+  /** Called once at the end if the file ends with an incomplete record (crash). */
+  onTornTail?: (offset: number) => void
+}
+
+/**
+ * Yields every record of a file as a Buffer (text records without their newline), reading
+ * in batches so memory stays bounded however large the file. Corruption throws a
+ * LogferryError with code ERR_CORRUPT naming the byte offset.
+ */
+export async function* readLogFile(path: string, options: ReadLogFileOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+  const reader = call(() => new native.LogFileReader(path))
+  try {
+    for (;;) {
+      const batch = call(() => reader.nextBatch(1024))
+      if (batch.length === 0) break
+      yield* batch
+    }
+    const torn = reader.tornTail()
+    if (torn !== null && torn !== undefined) options.onTornTail?.(torn)
+  } finally {
+    reader.close()
+  }
 }

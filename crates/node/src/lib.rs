@@ -502,3 +502,71 @@ pub fn sanitize_event_name(name: String) -> napi::Result<String> {
         .map(|s| s.into_owned())
         .map_err(err)
 }
+
+/// Streams the records of a log file, a batch at a time (bounded memory for large files).
+#[napi]
+pub struct LogFileReader {
+    inner: Option<logferry_core::Reader>,
+    /// An error met after some records of a batch: raised by the next call, so every
+    /// record before the damage reaches the caller.
+    pending: Option<logferry_core::Error>,
+}
+
+#[napi]
+impl LogFileReader {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(path: String) -> napi::Result<Self> {
+        Ok(LogFileReader {
+            inner: Some(logferry_core::Reader::open(&path).map_err(err)?),
+            pending: None,
+        })
+    }
+
+    /// Up to `max` next records; an empty array at the end of the file.
+    #[napi(catch_unwind)]
+    pub fn next_batch(&mut self, max: u32) -> napi::Result<Vec<Buffer>> {
+        if let Some(e) = self.pending.take() {
+            return Err(err(e));
+        }
+        let Some(r) = self.inner.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        while out.len() < max.max(1) as usize {
+            match r.next_record() {
+                Ok(Some(rec)) => out.push(Buffer::from(rec)),
+                Ok(None) => break,
+                Err(e) if out.is_empty() => return Err(err(e)),
+                Err(e) => {
+                    self.pending = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// "text" or "framed".
+    #[napi]
+    pub fn format(&self) -> String {
+        match self.inner.as_ref().map(|r| r.format()) {
+            Some(Format::Framed) => "framed".into(),
+            _ => "text".into(),
+        }
+    }
+
+    /// Byte offset of a torn tail met so far (crash), if any.
+    #[napi]
+    pub fn torn_tail(&self) -> Option<f64> {
+        self.inner
+            .as_ref()
+            .and_then(|r| r.torn_tail())
+            .map(|o| o as f64)
+    }
+
+    /// Releases the file.
+    #[napi]
+    pub fn close(&mut self) {
+        self.inner = None;
+    }
+}
