@@ -1,0 +1,89 @@
+/** Checksums: hashing while streaming, verifying a written file, comparing two sides cheaply. */
+import { createHash, type Hash } from 'node:crypto'
+import { Transform, type TransformCallback } from 'node:stream'
+import { isStorageError, type Checksum, type FileSystem } from '../storage/index.js'
+
+/** Backends whose 'native' checksum is server-side metadata (no read-back of the content). */
+const METADATA_NATIVE = new Set(['s3', 'gs', 'az', 'webhdfs'])
+
+export interface StreamDigest {
+  sha256: string
+  md5: string
+  bytes: number
+}
+
+/** A pass-through that hashes (sha256 + md5) and counts what flows through it. */
+export class HashingStream extends Transform {
+  private readonly sha = createHash('sha256')
+  private readonly md5: Hash = createHash('md5')
+  private count = 0
+
+  constructor(private readonly onBytes?: (n: number) => void) {
+    super()
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.sha.update(chunk)
+    this.md5.update(chunk)
+    this.count += chunk.length
+    this.onBytes?.(chunk.length)
+    cb(null, chunk)
+  }
+
+  digest(): StreamDigest {
+    return { sha256: this.sha.digest('hex'), md5: this.md5.digest('hex'), bytes: this.count }
+  }
+}
+
+/** Whether a native checksum states the content's MD5, and if so that MD5 as hex. */
+function md5Of(c: Checksum): string | undefined {
+  if (c.algorithm === 'md5') return c.value.toLowerCase()
+  if (c.algorithm === 'md5-base64') return Buffer.from(c.value, 'base64').toString('hex')
+  if (c.algorithm === 's3-etag') {
+    const v = c.value.replace(/"/g, '')
+    // Multipart ETags ("<md5 of md5s>-<parts>") do not state the content's MD5.
+    return /^[0-9a-f]{32}$/i.test(v) ? v.toLowerCase() : undefined
+  }
+  return undefined
+}
+
+/**
+ * Checks that `path` on `fs` holds exactly the streamed content. Uses the backend's native MD5
+ * when it has one (S3 single-part ETag, GCS/Azure MD5, or the base MD5 for others); otherwise
+ * reads the file back and compares sha256. Returns a description of the mismatch, or undefined.
+ */
+export async function verifyWritten(fs: FileSystem, path: string, d: StreamDigest): Promise<string | undefined> {
+  const info = await fs.stat(path)
+  if (info.size !== d.bytes) return `size ${info.size} on the target, ${d.bytes} bytes streamed`
+  if (fs.protocol !== 'webhdfs') {
+    const native = await fs.checksum(path, 'native')
+    const md5 = md5Of(native)
+    if (md5 !== undefined) return md5 === d.md5 ? undefined : `md5 ${md5} on the target, ${d.md5} streamed`
+  }
+  const sha = await fs.checksum(path, 'sha256')
+  return sha.value === d.sha256 ? undefined : `sha256 ${sha.value} on the target, ${d.sha256} streamed`
+}
+
+/**
+ * Native checksums of both sides when both come from server metadata with the same algorithm;
+ * undefined when they are not comparable (then size + mtime decide).
+ */
+export async function comparableChecksums(
+  a: FileSystem,
+  aPath: string,
+  b: FileSystem,
+  bPath: string,
+): Promise<{ equal: boolean } | undefined> {
+  if (!METADATA_NATIVE.has(a.protocol) || !METADATA_NATIVE.has(b.protocol)) return undefined
+  try {
+    const [x, y] = await Promise.all([a.checksum(aPath, 'native'), b.checksum(bPath, 'native')])
+    const mx = md5Of(x)
+    const my = md5Of(y)
+    if (mx !== undefined && my !== undefined) return { equal: mx === my }
+    if (x.algorithm === y.algorithm) return { equal: x.value === y.value }
+    return undefined
+  } catch (err) {
+    if (isStorageError(err) && err.code !== 'ETRANSIENT') return undefined
+    throw err
+  }
+}
