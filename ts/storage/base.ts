@@ -40,6 +40,16 @@ export abstract class BaseFileSystem implements FileSystem {
     return this.error(isTransient(err) ? 'ETRANSIENT' : 'EIO', path, err)
   }
 
+  /** The kind of what is at `path`, or undefined when nothing is there. */
+  protected async kind(path: string): Promise<FileInfo['kind'] | undefined> {
+    try {
+      return (await this.stat(path)).kind
+    } catch (err) {
+      if (isStorageError(err, 'ENOENT')) return undefined
+      throw err
+    }
+  }
+
   async exists(path: string): Promise<boolean> {
     try {
       await this.stat(path)

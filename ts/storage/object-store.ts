@@ -103,14 +103,6 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
     return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   }
 
-  private async kind(path: string): Promise<FileInfo['kind'] | undefined> {
-    try {
-      return (await this.stat(path)).kind
-    } catch (err) {
-      if (isStorageError(err, 'ENOENT')) return undefined
-      throw err
-    }
-  }
 
   async mkdir(path: string, options?: MkdirOptions): Promise<void> {
     const p = normalizePath(path)

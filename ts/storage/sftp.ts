@@ -178,14 +178,6 @@ export class SftpFileSystem extends BaseFileSystem {
     return out
   }
 
-  private async kind(p: string): Promise<FileInfo['kind'] | undefined> {
-    try {
-      return (await this.stat(p)).kind
-    } catch (err) {
-      if (isStorageError(err, 'ENOENT')) return undefined
-      throw err
-    }
-  }
 
   async mkdir(path: string, options?: MkdirOptions): Promise<void> {
     const p = normalizePath(path)
