@@ -5,7 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream'
 import { BaseFileSystem } from './base.js'
-import { isStorageError, type StorageError } from './errors.js'
+import type { StorageError } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath } from './path.js'
 import { type ByteSource, lazyReadable, sinkWritable, type Sink } from './streams.js'
 import type { FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
