@@ -1,6 +1,6 @@
 // LoggerManager: one Logger per event, file `{dir of logFilePath}/{event}.log`, made lazily.
 import { dirname, join } from 'node:path'
-import type { LoggerOptions } from './config.js'
+import { toNativeOptions, type LoggerOptions } from './config.js'
 import { call, LogferryError } from './errors.js'
 import { Logger, type FlushMetrics, type Stats } from './logger.js'
 import { native } from './native.js'
@@ -29,8 +29,8 @@ export class LoggerManager {
   readonly #onSealed: ((event: string, path: string) => void) | undefined
 
   constructor(options: LoggerOptions, onSealed?: (event: string, path: string) => void) {
-    // Validate once, up front, with the base path.
-    new Logger({ ...options, logFilePath: join(dirname(options.logFilePath), '.logferry-validate.log') }).closeSync()
+    // Validate once, up front (event loggers are created lazily).
+    toNativeOptions(options)
     this.#base = options
     this.#dir = dirname(options.logFilePath)
     this.#onSealed = onSealed

@@ -57,7 +57,9 @@ struct Plan {
 }
 
 impl FileWriter {
-    pub(crate) fn open(cfg: &Config) -> io::Result<(Self, Vec<PathBuf>)> {
+    /// Opens the log file. A non-empty file left at the path is sealed first and announced
+    /// with the first `announce()`.
+    pub(crate) fn open(cfg: &Config) -> io::Result<Self> {
         let path = cfg.log_file_path.clone();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir)?;
@@ -91,12 +93,12 @@ impl FileWriter {
             prealloc: cfg.preallocate_file_size,
             on_sealed: cfg.on_sealed.clone(),
             rotations: 0,
-            sealed: Vec::new(),
+            sealed: recovered,
             reopen_pending: false,
             tail_written: true,
         };
         w.preallocate();
-        Ok((w, recovered))
+        Ok(w)
     }
 
     fn preallocate(&self) {
@@ -163,7 +165,7 @@ impl FileWriter {
         Ok(timing)
     }
 
-    fn retry<T>(
+    pub(crate) fn retry<T>(
         &mut self,
         on_error: &mut dyn FnMut(&io::Error) -> bool,
         mut op: impl FnMut(&mut Self) -> io::Result<T>,

@@ -50,7 +50,7 @@ impl Logger {
             cfg.flush_threshold(),
         )
         .map_err(|e| Error::io(&cfg.log_file_path, "allocate buffers for", e))?;
-        let (mut writer, recovered) =
+        let mut writer =
             FileWriter::open(&cfg).map_err(|e| Error::io(&cfg.log_file_path, "open", e))?;
         let path = cfg.log_file_path.clone();
         let inner = Arc::new(Inner {
@@ -69,11 +69,6 @@ impl Logger {
         let handle = std::thread::Builder::new()
             .name("logferry-flush".into())
             .spawn(move || {
-                if let Some(cb) = &i2.cfg.on_sealed {
-                    for p in &recovered {
-                        cb(p);
-                    }
-                }
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     run_flusher(&i2, &mut writer)
                 }));
@@ -261,6 +256,7 @@ fn run_flusher(inner: &Inner, w: &mut FileWriter) -> Result<()> {
     let interval = inner.cfg.flush_interval;
     let mut next = Instant::now() + interval;
     let mut gave_up: Option<io::Error> = None;
+    w.announce(); // files recovered at open
     loop {
         let work = inner.set.wait_work(next);
         let mut sink = |chunks: &[Chunk]| write_chunks(inner, w, chunks);
@@ -313,21 +309,27 @@ fn run_flusher(inner: &Inner, w: &mut FileWriter) -> Result<()> {
 
 /// Puts the partial last block on disk, retrying like a batch.
 fn write_tail(inner: &Inner, w: &mut FileWriter) -> io::Result<()> {
+    w.retry(&mut retry_policy(inner), |w| w.write_tail())
+}
+
+/// How the flusher treats a failed write: count it, remember it for `flush()` callers, and
+/// retry after a capped exponential pause — until a requested close has waited `flush_timeout`.
+fn retry_policy(inner: &Inner) -> impl FnMut(&io::Error) -> bool + '_ {
     let mut pause = Duration::from_millis(5);
-    loop {
-        match w.write_tail() {
-            Ok(()) => return Ok(()),
-            Err(e) => {
-                inner.counters.flush_errors.fetch_add(1, Relaxed);
-                if let Some(at) = *inner.close_requested.lock().unwrap() {
-                    if at.elapsed() >= inner.cfg.flush_timeout {
-                        return Err(e);
-                    }
-                }
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_secs(1));
+    move |e: &io::Error| {
+        inner.counters.flush_errors.fetch_add(1, Relaxed);
+        inner.done.lock().unwrap().failed = Some(format!(
+            "write to {} failed: {e}",
+            inner.cfg.log_file_path.display()
+        ));
+        if let Some(at) = *inner.close_requested.lock().unwrap() {
+            if at.elapsed() >= inner.cfg.flush_timeout {
+                return false;
             }
         }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_secs(1));
+        true
     }
 }
 
@@ -342,22 +344,7 @@ fn drain(inner: &Inner, sink: &mut dyn FnMut(&[Chunk]) -> io::Result<()>) -> io:
 /// requested close has waited `flush_timeout`.
 fn write_chunks(inner: &Inner, w: &mut FileWriter, chunks: &[Chunk]) -> io::Result<()> {
     let t0 = Instant::now();
-    let mut pause = Duration::from_millis(5);
-    let mut on_error = |e: &io::Error| {
-        inner.counters.flush_errors.fetch_add(1, Relaxed);
-        {
-            let mut d = inner.done.lock().unwrap();
-            d.failed = Some(format!("write to {} failed: {e}", w_path_hint(inner)));
-        }
-        if let Some(at) = *inner.close_requested.lock().unwrap() {
-            if at.elapsed() >= inner.cfg.flush_timeout {
-                return false;
-            }
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_secs(1));
-        true
-    };
+    let mut on_error = retry_policy(inner);
     let rot0 = w.rotations;
     let timing = w.write_batch(chunks, &mut on_error)?;
     inner
@@ -369,8 +356,4 @@ fn write_chunks(inner: &Inner, w: &mut FileWriter, chunks: &[Chunk]) -> io::Resu
         .counters
         .record(t0.elapsed(), timing.write, timing.pwritev, timing.bytes);
     Ok(())
-}
-
-fn w_path_hint(inner: &Inner) -> String {
-    inner.cfg.log_file_path.display().to_string()
 }

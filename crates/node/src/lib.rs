@@ -254,72 +254,35 @@ impl NativeLogger {
         count: u32,
         ends_with_newline: bool,
     ) -> napi::Result<bool> {
+        let (raw_env, raw_s) = (env.raw(), s.raw());
         let mut len = 0usize;
         // SAFETY: a null buffer asks only for the length in bytes.
-        check(unsafe {
-            napi::sys::napi_get_value_string_utf8(
-                env.raw(),
-                s.raw(),
-                std::ptr::null_mut(),
-                0,
-                &mut len,
-            )
-        })?;
+        check(unsafe { utf8_into(raw_env, raw_s, std::ptr::null_mut(), 0, &mut len) })?;
         let l = self.open()?;
-        if l.config().format != Format::Text {
+        if l.config().format != Format::Text || ends_with_newline {
+            // Rare shapes go through one copy: framed (one record) or a run that already ends
+            // with its newline (the engine adds it back).
             let mut buf = vec![0u8; len + 1];
             let mut w = 0usize;
-            check(unsafe {
-                napi::sys::napi_get_value_string_utf8(
-                    env.raw(),
-                    s.raw(),
-                    buf.as_mut_ptr() as *mut _,
-                    len + 1,
-                    &mut w,
-                )
-            })?;
+            check(unsafe { utf8_into(raw_env, raw_s, buf.as_mut_ptr(), len + 1, &mut w) })?;
             buf.truncate(w);
-            return outcome(l.log_bytes(&buf));
+            if l.config().format != Format::Text {
+                return outcome(l.log_bytes(&buf));
+            }
+            buf.pop();
+            return outcome(l.log_text_run(buf.len(), count as u64, |d| d.copy_from_slice(&buf)));
         }
         let mut status = napi::sys::Status::napi_ok;
         let mut written = 0usize;
-        let r = if ends_with_newline {
-            // The reservation is exactly `len` bytes; NUL-terminated encoding needs len + 1,
-            // so go through a copy for this rare shape.
-            let mut buf = vec![0u8; len + 1];
-            status = unsafe {
-                napi::sys::napi_get_value_string_utf8(
-                    env.raw(),
-                    s.raw(),
-                    buf.as_mut_ptr() as *mut _,
-                    len + 1,
-                    &mut written,
-                )
-            };
-            buf.truncate(written);
-            l.log_with(buf.len(), true, |d| d.copy_from_slice(&buf))
-                .map(|o| (o, count))
-        } else {
-            // Text reservations are len + 1 bytes (the newline slot takes the encoder's NUL).
-            l.log_text_run(len, count as u64, |d| {
-                let dst = d.as_mut_ptr();
-                status = unsafe {
-                    napi::sys::napi_get_value_string_utf8(
-                        env.raw(),
-                        s.raw(),
-                        dst as *mut _,
-                        len + 1,
-                        &mut written,
-                    )
-                };
-                if status != napi::sys::Status::napi_ok || written != len {
-                    d[..len].fill(b' ');
-                }
-            })
-            .map(|o| (o, count))
-        };
+        // Text reservations are len + 1 bytes (the newline slot takes the encoder's NUL).
+        let r = l.log_text_run(len, count as u64, |d| {
+            status = unsafe { utf8_into(raw_env, raw_s, d.as_mut_ptr(), len + 1, &mut written) };
+            if status != napi::sys::Status::napi_ok || written != len {
+                d[..len].fill(b' ');
+            }
+        });
         check(status)?;
-        r.map(|(o, _)| o == Outcome::Accepted).map_err(err)
+        outcome(r)
     }
 
     /// One binary record (Buffer / Uint8Array), copied once into the buffer.
@@ -419,6 +382,21 @@ impl NativeLogger {
             pwritev_percent: m.pwritev_percent,
         }
     }
+}
+
+/// UTF-8 of a JS string into `buf` (NUL-terminated, at most `cap` bytes); `buf` null asks
+/// only for the length.
+///
+/// # Safety
+/// `buf` must be null or point to `cap` writable bytes; `env` and `s` must be live handles.
+unsafe fn utf8_into(
+    env: napi::sys::napi_env,
+    s: napi::sys::napi_value,
+    buf: *mut u8,
+    cap: usize,
+    written: &mut usize,
+) -> napi::sys::napi_status {
+    napi::sys::napi_get_value_string_utf8(env, s, buf as *mut _, cap, written)
 }
 
 fn check(status: napi::sys::napi_status) -> napi::Result<()> {
