@@ -1,15 +1,22 @@
 #!/usr/bin/env node
-// The logferry command line: `logferry cat FILE...`, `logferry bench [--lines N]`.
+// The logferry command line: `logferry cat`, `logferry transfer`, `logferry bench`.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LogferryError } from './errors.js'
+import { transferCommand } from './cli/transfer-command.js'
 import { readLogFile } from './read-log-file.js'
+
+// The AWS SDK warns on every Node < 22 run; on a command line that is noise on stderr.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
 const USAGE = `usage:
   logferry cat FILE...        print the records of log files (text or framed); verifies
                               framed checksums; exits 1 on corruption, naming the offset
+  logferry transfer SRC... DEST [options]
+                              copy files between local disk, S3, GCS, Azure, HDFS, SFTP
+                              with retries and verification (logferry transfer --help)
   logferry bench [--lines N]  run the benchmark against pino and others
                               (writes benches/results/latest.md and latest.svg)`
 
@@ -55,6 +62,9 @@ let code: number
 switch (cmd) {
   case 'cat':
     code = await cat(rest)
+    break
+  case 'transfer':
+    code = await transferCommand(rest)
     break
   case 'bench':
     code = bench(rest)
