@@ -23,6 +23,8 @@ const JAVA17_FLAGS = [
 
 export interface StartedHdfs extends HdfsServer {
   port: number
+  /** NameNode RPC port (the hdfs:// address the hadoop CLI uses). */
+  rpcPort: number
   baseDir: string
   stop(): Promise<void>
   kill(): Promise<void>
@@ -48,7 +50,7 @@ export async function startHdfs(opts: HdfsStartOptions = {}): Promise<StartedHdf
     'hdfs',
     'java',
     ['-Xmx1g', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', `-Dlog4j.configuration=file:${resolve('test/servers/hdfs/log4j.properties')}`, ...JAVA17_FLAGS, '-cp', classpath, 'MiniHdfs', baseDir, String(opts.port ?? 0), String(format)],
-    { stdinPipe: true, readyLine: /READY (\d+)/ },
+    { stdinPipe: true, readyLine: /READY (\d+)(?: (\d+))?/ },
   )
   const timer = setTimeout(() => void proc.stop(), 180_000)
   let m: RegExpMatchArray | undefined
@@ -60,9 +62,12 @@ export async function startHdfs(opts: HdfsStartOptions = {}): Promise<StartedHdf
     clearTimeout(timer)
   }
   const port = Number(m?.[1])
+  const rpcPort = Number(m?.[2] ?? 0)
   return {
     url: `http://127.0.0.1:${port}`,
+    rpcUrl: `hdfs://127.0.0.1:${rpcPort}`,
     port,
+    rpcPort,
     baseDir,
     stop: async () => {
       await proc.stop()

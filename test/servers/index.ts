@@ -34,7 +34,7 @@ export async function startAll(): Promise<RunningServers> {
     },
     hdfs: async () => {
       const s = await startHdfs()
-      info.hdfs = { url: s.url }
+      info.hdfs = { url: s.url, rpcUrl: s.rpcUrl }
       return s
     },
     sftp: async () => {

@@ -65,6 +65,26 @@ install_hdfs() {
   stamp_set hdfs "$key"
 }
 
+# --- hadoop CLI: a launcher running the real Hadoop classes (FsShell, DistCp) from the HDFS classpath
+# (hadoop-distcp is in test/servers/hdfs/pom.xml); there is no Hadoop binary tarball to download.
+install_hadoop_cli() {
+  local src=test/servers/hadoop-cli/hadoop
+  local key
+  key="$({ cat "$src" "$DIR/hdfs/classpath.txt"; declare -f install_hadoop_cli; } | sha256sum | cut -c1-16)"
+  if stamp_ok hadoop-cli "$key" && [ -x "$DIR/hadoop/bin/hadoop" ]; then return; fi
+  log "writing the hadoop CLI launcher"
+  rm -rf "$DIR/hadoop"; mkdir -p "$DIR/hadoop/bin" "$DIR/hadoop/etc/hadoop"
+  cp test/servers/hdfs/log4j.properties "$DIR/hadoop/etc/hadoop/log4j.properties"
+  # Like a Hadoop distribution's etc/hadoop: site files (empty: defaults, local MapReduce).
+  local f
+  for f in core-site.xml hdfs-site.xml mapred-site.xml; do
+    printf '<?xml version="1.0"?>\n<configuration>\n</configuration>\n' > "$DIR/hadoop/etc/hadoop/$f"
+  done
+  cp "$src" "$DIR/hadoop/bin/hadoop"
+  chmod 755 "$DIR/hadoop/bin/hadoop"
+  stamp_set hadoop-cli "$key"
+}
+
 # --- Azure: Azurite is an npm devDependency (installed by npm ci) ----------------------------
 check_azurite() {
   if [ ! -f node_modules/azurite/package.json ]; then
@@ -77,7 +97,7 @@ pids=()
 install_sshd & pids+=($!)
 install_moto & pids+=($!)
 install_fake_gcs & pids+=($!)
-install_hdfs & pids+=($!)
+{ install_hdfs && install_hadoop_cli; } & pids+=($!)
 check_azurite & pids+=($!)
 rc=0
 for p in "${pids[@]}"; do wait "$p" || rc=1; done

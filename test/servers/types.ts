@@ -15,6 +15,8 @@ export interface AzureServer {
 }
 export interface HdfsServer {
   url: string
+  /** NameNode RPC address, hdfs://127.0.0.1:PORT (for the hadoop CLI). */
+  rpcUrl?: string
 }
 export interface SftpServer {
   host: string

@@ -1,5 +1,5 @@
 // Starts a single-DataNode MiniDFSCluster on 127.0.0.1 with WebHDFS and permissions enabled,
-// prints "READY <namenode-http-port>" once it is active, and runs until stdin closes or the
+// prints "READY <namenode-http-port> <namenode-rpc-port>" once it is active, and runs until stdin closes or the
 // process is signalled. Arguments: <base-dir> <namenode-http-port or 0> <format: true|false>.
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -28,7 +28,8 @@ public final class MiniHdfs {
     Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown));
 
     int port = cluster.getNameNode().getHttpAddress().getPort();
-    System.out.println("READY " + port);
+    int rpcPort = cluster.getNameNodePort();
+    System.out.println("READY " + port + " " + rpcPort);
     System.out.flush();
 
     // Run until the parent closes our stdin (or kills us).
