@@ -1,0 +1,125 @@
+/**
+ * The benchmark's targets: each backend's real test server (from test/servers), a logferry
+ * filesystem for a prefix on it, and the same place as an rclone remote configured through
+ * RCLONE_CONFIG_* environment variables (no rclone.conf is written).
+ */
+import { chownSync, mkdirSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { filesystem, type FileSystem } from '../../ts/storage/index.js'
+
+export interface Target {
+  /** logferry filesystem rooted at the prefix. */
+  fs: () => FileSystem
+  /** rclone destination (`remote:path`) for the same prefix. */
+  rclone: string
+}
+
+export interface Backend {
+  name: string
+  /** A fresh, empty place on the backend. */
+  target: (prefix: string) => Target
+  /** RCLONE_CONFIG_* variables of its remote. */
+  env: Record<string, string>
+  stop: () => Promise<void>
+}
+
+const remoteEnv = (remote: string, vars: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(vars).map(([k, v]) => [`RCLONE_CONFIG_${remote.toUpperCase()}_${k.toUpperCase()}`, v]))
+
+export async function startBackend(name: string, scratch: string): Promise<Backend> {
+  switch (name) {
+    case 'local': {
+      const root = join(scratch, 'local-target')
+      return {
+        name,
+        target: (p) => ({ fs: () => filesystem({ protocol: 'file', root: join(root, p) }), rclone: join(root, p) }),
+        env: {},
+        stop: async () => undefined,
+      }
+    }
+    case 's3': {
+      const { startS3 } = await import('../../test/servers/s3.js')
+      const s = await startS3()
+      return {
+        name,
+        target: (p) => ({
+          fs: () =>
+            filesystem({ protocol: 's3', bucket: s.bucket, endpoint: s.endpoint, region: 'us-east-1', key: 'bench', secret: 'bench', prefix: p }),
+          rclone: `lfs3:${s.bucket}/${p}`,
+        }),
+        env: remoteEnv('lfs3', {
+          type: 's3',
+          provider: 'Other',
+          endpoint: s.endpoint,
+          access_key_id: 'bench',
+          secret_access_key: 'bench',
+          region: 'us-east-1',
+          force_path_style: 'true',
+          no_check_bucket: 'true',
+        }),
+        stop: () => s.stop(),
+      }
+    }
+    case 'gcs': {
+      const { startGcs } = await import('../../test/servers/gcs.js')
+      const s = await startGcs()
+      return {
+        name,
+        target: (p) => ({
+          fs: () => filesystem({ protocol: 'gs', bucket: s.bucket, apiEndpoint: s.endpoint, projectId: 'bench', prefix: p }),
+          rclone: `lfgcs:${s.bucket}/${p}`,
+        }),
+        env: remoteEnv('lfgcs', { type: 'google cloud storage', anonymous: 'true', endpoint: `${s.endpoint}/storage/v1/`, bucket_policy_only: 'true' }),
+        stop: () => s.stop(),
+      }
+    }
+    case 'azure': {
+      const { startAzure } = await import('../../test/servers/azure.js')
+      // rclone 1.60 reaches the emulator only at its well-known address, 127.0.0.1:10000.
+      const s = await startAzure({ port: 10000 })
+      return {
+        name,
+        target: (p) => ({
+          fs: () =>
+            filesystem({ protocol: 'az', container: s.container, endpoint: s.endpoint, accountName: s.accountName, accountKey: s.accountKey, prefix: p }),
+          rclone: `lfaz:${s.container}/${p}`,
+        }),
+        env: remoteEnv('lfaz', { type: 'azureblob', use_emulator: 'true' }),
+        stop: () => s.stop(),
+      }
+    }
+    case 'hdfs': {
+      const { startHdfs } = await import('../../test/servers/hdfs.js')
+      const s = await startHdfs()
+      if (!s.rpcPort) throw new Error('MiniHdfs did not report its RPC port (rebuild it with test/servers/install.sh)')
+      return {
+        name,
+        target: (p) => ({ fs: () => filesystem(`webhdfs://root@127.0.0.1:${s.port}/bench/${p}`), rclone: `lfhdfs:/bench/${p}` }),
+        env: remoteEnv('lfhdfs', { type: 'hdfs', namenode: `127.0.0.1:${s.rpcPort}`, username: 'root' }),
+        stop: () => s.stop(),
+      }
+    }
+    case 'sftp': {
+      const { startSftp } = await import('../../test/servers/sftp.js')
+      const s = await startSftp()
+      const { uid, gid } = statSync(s.dataDir)
+      return {
+        name,
+        target: (p) => {
+          const root = join(s.dataDir, p)
+          mkdirSync(root, { recursive: true })
+          for (let d = root; d.startsWith(`${s.dataDir}/`); d = dirname(d)) chownSync(d, uid, gid)
+          return {
+            fs: () =>
+              filesystem({ protocol: 'sftp', host: s.host, port: s.port, username: s.username, privateKeyPath: s.privateKeyPath, hostFingerprint: s.hostFingerprint, root }),
+            rclone: `lfsftp:${root}`,
+          }
+        },
+        env: remoteEnv('lfsftp', { type: 'sftp', host: s.host, port: String(s.port), user: s.username, key_file: s.privateKeyPath, shell_type: 'unix' }),
+        stop: () => s.stop(),
+      }
+    }
+    default:
+      throw new Error(`unknown backend '${name}' (local, s3, gcs, azure, hdfs, sftp)`)
+  }
+}
