@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events'
 import { toNativeOptions, type LogFormat, type LoggerOptions } from './config.js'
 import { call, callAsync, LogferryError } from './errors.js'
+import { registerActiveLogPath, unregisterActiveLogPath } from './active-log-paths.js'
 import { track, untrack } from './exit-hooks.js'
 import { native, type NativeLogger } from './native.js'
 
@@ -69,6 +70,7 @@ export class Logger extends EventEmitter<Events> {
     this.#poll = setInterval(() => this.#emitSealed(), 200)
     this.#poll.unref()
     track(this)
+    registerActiveLogPath(this.path)
   }
 
   /** Largest record in bytes. */
@@ -219,7 +221,11 @@ export class Logger extends EventEmitter<Events> {
     this.#closed = true
     clearInterval(this.#poll)
     untrack(this)
-    await callAsync(() => this.#native.close())
+    try {
+      await callAsync(() => this.#native.close())
+    } finally {
+      unregisterActiveLogPath(this.path)
+    }
     this.#emitSealed()
   }
 
@@ -229,7 +235,11 @@ export class Logger extends EventEmitter<Events> {
     this.#closed = true
     clearInterval(this.#poll)
     untrack(this)
-    call(() => this.#native.closeSync())
+    try {
+      call(() => this.#native.closeSync())
+    } finally {
+      unregisterActiveLogPath(this.path)
+    }
     this.#emitSealed()
   }
 
