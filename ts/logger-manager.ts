@@ -27,6 +27,7 @@ export class LoggerManager {
   #retiredMetrics: FlushMetrics[] = []
   #closed = false
   readonly #onSealed: ((event: string, path: string) => void) | undefined
+  readonly #sealedListeners = new Set<(event: string, path: string) => void>()
 
   constructor(options: LoggerOptions, onSealed?: (event: string, path: string) => void) {
     // Validate once, up front (event loggers are created lazily).
@@ -34,6 +35,22 @@ export class LoggerManager {
     this.#base = options
     this.#dir = dirname(options.logFilePath)
     this.#onSealed = onSealed
+  }
+
+  /** The directory every event's file is in. */
+  get directory(): string {
+    return this.#dir
+  }
+
+  /**
+   * Calls `listener(event, path)` for every file sealed from now on, in addition to the
+   * constructor's callback. Returns a function that removes the listener.
+   */
+  subscribeSealed(listener: (event: string, path: string) => void): () => void {
+    this.#sealedListeners.add(listener)
+    return () => {
+      this.#sealedListeners.delete(listener)
+    }
   }
 
   #name(event: string): string {
@@ -54,6 +71,9 @@ export class LoggerManager {
       l = new Logger({ ...this.#base, logFilePath: join(this.#dir, `${name}.log`) })
       const cb = this.#onSealed
       if (cb) l.on('sealed', (p) => cb(name, p))
+      l.on('sealed', (p) => {
+        for (const f of this.#sealedListeners) f(name, p)
+      })
       this.#loggers.set(name, l)
     }
     return l

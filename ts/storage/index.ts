@@ -34,3 +34,6 @@ export type {
   WebHdfsConfig,
 } from './config.js'
 export { filesystem, type FileSystemSpec } from './factory.js'
+export { uploadFile, DEFAULT_CHUNK_SIZE, type UploadFileOptions, type UploadFileResult } from './chunked-upload.js'
+export type { ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
+export { chunkedStrategyFor } from './chunked-strategies.js'

@@ -49,6 +49,16 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
     return joinPath(this.prefix, normalizePath(path))
   }
 
+  /** The object key a path maps to (chunked uploads drive the backend's client directly). */
+  objectKey(path: string): string {
+    return this.key(path)
+  }
+
+  /** A backend failure as a StorageError (ETRANSIENT when the call may be retried). */
+  toStorageError(err: unknown, path: string): StorageError {
+    return this.mapError(err, path)
+  }
+
   private dirPrefix(path: string): string {
     const k = this.key(path)
     return k === '' ? '' : `${k}/`

@@ -121,6 +121,26 @@ export class WebHdfsFileSystem extends BaseFileSystem {
     return (await res.json()) as T
   }
 
+  /** The NameNode URL of an operation on a path (chunked uploads: two-step CREATE). */
+  operationUrl(path: string, op: string, params?: Record<string, string | number | boolean | undefined>): string {
+    return this.url(path, op, params)
+  }
+
+  /** One JSON WebHDFS call (CONCAT, RENAME, DELETE...); failures are StorageErrors. */
+  operation<T>(path: string, method: string, op: string, params?: Record<string, string | number | boolean | undefined>): Promise<T> {
+    return this.call<T>(path, method, op, params)
+  }
+
+  /** The absolute HDFS path of a path under this filesystem's root. */
+  absolutePath(path: string): string {
+    return this.abs(path)
+  }
+
+  /** A failed WebHDFS response (or a fetch failure when `res` is an error) as a StorageError. */
+  async responseError(res: Response | unknown, path: string): Promise<StorageError> {
+    return res instanceof Response ? this.failure(res, path) : this.mapFetch(res, path)
+  }
+
   private toInfo(p: string, s: HdfsStatus): FileInfo {
     const dir = s.type === 'DIRECTORY'
     return this.info(p, dir ? 'directory' : 'file', dir ? 0 : s.length, new Date(s.modificationTime))
