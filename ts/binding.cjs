@@ -837,5 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.LogFileReader = nativeBinding.LogFileReader
 module.exports.NativeLogger = nativeBinding.NativeLogger
+module.exports.ZstdCompressor = nativeBinding.ZstdCompressor
 module.exports.readLogFileSync = nativeBinding.readLogFileSync
 module.exports.sanitizeEventName = nativeBinding.sanitizeEventName

@@ -53,6 +53,15 @@ export declare class NativeLogger {
   flushMetrics(): NativeFlushMetrics
 }
 
+export declare class ZstdCompressor {
+  /** `level`: 1..=22 (default 3, zstd's own default). */
+  constructor(level?: number | undefined | null)
+  /** Compresses `chunk`; returns the compressed bytes ready so far (often empty). */
+  push(chunk: Buffer): Buffer
+  /** Ends the frame; returns the remaining compressed bytes. The compressor is spent afterwards. */
+  finish(): Buffer
+}
+
 export interface NativeFlushMetrics {
   flushes: number
   /** Milliseconds. */

@@ -73,7 +73,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   protected async headObject(key: string): Promise<ObjectMeta | undefined> {
     try {
       const p = await this.container.getBlockBlobClient(key).getProperties()
-      return { key, size: p.contentLength ?? 0, mtime: p.lastModified, etag: p.etag?.replace(/"/g, '') }
+      return { key, size: p.contentLength ?? 0, mtime: p.lastModified, etag: p.etag?.replace(/"/g, ''), metadata: fromAzureNames(p.metadata) }
     } catch (err) {
       const e = err as { statusCode?: number; code?: string }
       if (e?.statusCode === 404 && e.code !== 'ContainerNotFound') return undefined
@@ -125,8 +125,9 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     }
   }
 
-  protected async openObjectSink(key: string): Promise<Sink> {
+  protected async openObjectSink(key: string, metadata?: Record<string, string>): Promise<Sink> {
     const blob = this.container.getBlockBlobClient(key)
+    const opts = metadata ? { metadata: toAzureNames(metadata) } : {}
     const parts = new PartBuffer(this.blockSize)
     const uploadId = randomBytes(8).toString('hex')
     const ids: string[] = []
@@ -142,11 +143,11 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
       close: async () => {
         const rest = parts.drain()
         if (ids.length === 0) {
-          await blob.upload(rest, rest.length)
+          await blob.upload(rest, rest.length, opts)
           return
         }
         if (rest.length > 0) await stage(rest)
-        await blob.commitBlockList(ids)
+        await blob.commitBlockList(ids, opts)
       },
       abort: async () => {
         // Staged blocks that are never committed are invisible and garbage-collected by the service.
@@ -160,4 +161,13 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     if (p.contentMD5) return { algorithm: 'md5-base64', value: Buffer.from(p.contentMD5).toString('base64') }
     return this.checksum(path, 'md5')
   }
+}
+
+/** Azure metadata names are C# identifiers: '-' in a name is stored as '_' and read back as '-'. */
+function toAzureNames(m: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k.replace(/-/g, '_'), v]))
+}
+
+function fromAzureNames(m: Record<string, string> | undefined): Record<string, string> | undefined {
+  return m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k.replace(/_/g, '-'), v]))
 }

@@ -82,12 +82,17 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
     return mk('EIO')
   }
 
-  private meta(key: string, m: { size?: string | number; updated?: string; md5Hash?: string; etag?: string }): ObjectMeta {
+  private meta(
+    key: string,
+    m: { size?: string | number; updated?: string; md5Hash?: string; etag?: string; metadata?: Record<string, unknown> | null },
+  ): ObjectMeta {
+    const user = m.metadata ? Object.fromEntries(Object.entries(m.metadata).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)])) : undefined
     return {
       key,
       size: Number(m.size ?? 0),
       mtime: m.updated ? new Date(m.updated) : undefined,
       etag: m.md5Hash ?? m.etag,
+      ...(user ? { metadata: user } : {}),
     }
   }
 
@@ -173,7 +178,7 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
     }
   }
 
-  private async openCompositeSink(key: string, partSize: number): Promise<Sink> {
+  private async openCompositeSink(key: string, partSize: number, metadata?: Record<string, string>): Promise<Sink> {
     const buffer = new PartBuffer(partSize)
     const parts: string[] = []
     const inflight = new Set<Promise<void>>()
@@ -207,6 +212,7 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
         if (failure) throw failure
         try {
           await this.composeKeys(parts, key)
+          if (metadata) await this.bucket.file(key).setMetadata({ metadata })
         } finally {
           await cleanup()
         }
@@ -219,13 +225,14 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
     }
   }
 
-  protected async openObjectSink(key: string): Promise<Sink> {
-    if (this.compositePartSize) return this.openCompositeSink(key, this.compositePartSize)
+  protected async openObjectSink(key: string, metadata?: Record<string, string>): Promise<Sink> {
+    if (this.compositePartSize) return this.openCompositeSink(key, this.compositePartSize, metadata)
     const out: Writable = this.bucket.file(key).createWriteStream({
       resumable: this.resumable,
       chunkSize: this.chunkSize,
       validation: false,
       contentType: 'application/octet-stream',
+      ...(metadata ? { metadata: { metadata } } : {}),
     })
     let failure: unknown
     const finished = new Promise<void>((resolve, reject) => {

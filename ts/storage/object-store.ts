@@ -15,6 +15,8 @@ export interface ObjectMeta {
   size: number
   mtime?: Date
   etag?: string
+  /** User metadata (from headObject only). */
+  metadata?: Record<string, string>
 }
 
 export type ListItem = ObjectMeta | { prefix: string }
@@ -41,7 +43,7 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
   protected abstract copyObject(fromKey: string, toKey: string): Promise<void>
   /** Bytes [start, end] (inclusive) of an object; a start past the end gives no bytes. */
   protected abstract readObject(key: string, start?: number, end?: number): Promise<ByteSource>
-  protected abstract openObjectSink(key: string): Promise<Sink>
+  protected abstract openObjectSink(key: string, metadata?: Record<string, string>): Promise<Sink>
   /** Backend error to StorageError. */
   protected abstract mapError(err: unknown, path: string): StorageError
 
@@ -81,7 +83,10 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
     if (p === '') return this.info('', 'directory', 0)
     return this.guarded(path, async () => {
       const meta = await this.headObject(this.key(p))
-      if (meta) return this.info(p, 'file', meta.size, meta.mtime, meta.etag)
+      if (meta) {
+        const info = this.info(p, 'file', meta.size, meta.mtime, meta.etag)
+        return meta.metadata && Object.keys(meta.metadata).length > 0 ? { ...info, metadata: meta.metadata } : info
+      }
       for await (const _ of this.listObjects(this.dirPrefix(p), true, 1)) return this.info(p, 'directory', 0)
       throw this.error('ENOENT', path)
     })
@@ -181,7 +186,7 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
         await this.checkWritable(path, options)
         const parent = dirnamePath(normalizePath(path))
         if (parent !== '' && (await this.kind(parent)) === 'file') throw this.error('ENOTDIR', parent)
-        return this.guarded(path, () => this.openObjectSink(this.key(path)))
+        return this.guarded(path, () => this.openObjectSink(this.key(path), options?.metadata))
       },
       (err) => this.mapError(err, path),
     )

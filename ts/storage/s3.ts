@@ -94,7 +94,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   protected async headObject(key: string): Promise<ObjectMeta | undefined> {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
-      return { key, size: r.ContentLength ?? 0, mtime: r.LastModified, etag: r.ETag?.replace(/"/g, '') }
+      return { key, size: r.ContentLength ?? 0, mtime: r.LastModified, etag: r.ETag?.replace(/"/g, ''), metadata: r.Metadata }
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
       if (e?.$metadata?.httpStatusCode === 404 || e?.name === 'NotFound') {
@@ -151,11 +151,11 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     }
   }
 
-  protected async openObjectSink(key: string): Promise<Sink> {
+  protected async openObjectSink(key: string, metadata?: Record<string, string>): Promise<Sink> {
     const body = new PassThrough({ highWaterMark: 1 << 20 })
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: body },
+      params: { Bucket: this.bucket, Key: key, Body: body, ...(metadata ? { Metadata: metadata } : {}) },
       partSize: this.partSize,
       queueSize: this.queueSize,
       leavePartsOnError: false,

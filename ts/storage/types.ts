@@ -14,6 +14,8 @@ export interface FileInfo {
   mtime?: Date
   /** The backend's entity tag or content hash, when it has one. */
   etag?: string
+  /** User metadata of an object (S3, GCS, Azure; from `stat` only, not from `ls`). */
+  metadata?: Record<string, string>
 }
 
 export interface LsOptions {
@@ -41,6 +43,13 @@ export interface ReadStreamOptions {
 export interface WriteOptions {
   /** Replace an existing file (default true). When false an existing target gives EEXIST. */
   overwrite?: boolean
+  /**
+   * User metadata stored with the object where the backend has object metadata (S3 `Metadata`,
+   * GCS `metadata`, Azure blob metadata); ignored by local, memory, WebHDFS and SFTP. Keys are
+   * lower-case ASCII letters, digits and '-' (Azure, whose names are C# identifiers, stores a '-'
+   * as '_' and `stat` gives it back as '-').
+   */
+  metadata?: Record<string, string>
 }
 
 export type ChecksumAlgorithm = 'sha256' | 'md5' | 'native'

@@ -2,6 +2,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import { Transform, type TransformCallback } from 'node:stream'
 import { isStorageError, type Checksum, type FileSystem } from '../storage/index.js'
+import { SHA256_KEY } from './metadata.js'
 
 /** Backends whose 'native' checksum is server-side metadata (no read-back of the content). */
 const METADATA_NATIVE = new Set(['s3', 'gs', 'az', 'webhdfs'])
@@ -49,12 +50,19 @@ function md5Of(c: Checksum): string | undefined {
 
 /**
  * Checks that `path` on `fs` holds exactly the streamed content. Uses the backend's native MD5
- * when it has one (S3 single-part ETag, GCS/Azure MD5, or the base MD5 for others); otherwise
- * reads the file back and compares sha256. Returns a description of the mismatch, or undefined.
+ * when it states one cheaply (S3 single-part ETag, GCS/Azure Content-MD5); else the
+ * `logferry-sha256` metadata stored with the object (S3 multipart, Azure block blobs without
+ * MD5); else the base MD5 for other backends; WebHDFS reads the file back and compares sha256.
+ * Returns a description of the mismatch, or undefined.
  */
 export async function verifyWritten(fs: FileSystem, path: string, d: StreamDigest): Promise<string | undefined> {
   const info = await fs.stat(path)
   if (info.size !== d.bytes) return `size ${info.size} on the target, ${d.bytes} bytes streamed`
+  const stored = info.metadata?.[SHA256_KEY]
+  const etagMd5 = fs.protocol === 's3' && info.etag !== undefined ? md5Of({ algorithm: 's3-etag', value: info.etag }) : undefined
+  if (stored !== undefined && etagMd5 === undefined && (fs.protocol === 's3' || fs.protocol === 'az')) {
+    return stored === d.sha256 ? undefined : `${SHA256_KEY} ${stored} on the target, ${d.sha256} streamed`
+  }
   if (fs.protocol !== 'webhdfs') {
     const native = await fs.checksum(path, 'native')
     const md5 = md5Of(native)

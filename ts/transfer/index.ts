@@ -1,10 +1,17 @@
 /** transferFiles: copies files between storage backends with retries, verification and a report. */
 export { transferFiles } from './transfer.js'
-export { TransferError, TransferAbortError, type TransferErrorCode, type InvalidArgError } from './errors.js'
+export { parseBandwidth } from './bandwidth.js'
+export { ZstdCompressStream } from './zstd-stream.js'
+export { CommandError, TransferError, TransferAbortError, type TransferErrorCode, type InvalidArgError } from './errors.js'
 export type {
+  Compression,
+  ConcreteMethod,
   FileOutcome,
   FileReport,
+  HadoopOptions,
+  MethodAttempt,
   OverwritePolicy,
+  ScpOptions,
   SourceFiles,
   TransferMethod,
   TransferOptions,

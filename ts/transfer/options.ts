@@ -1,7 +1,18 @@
 /** Validation of transferFiles options into a fully-defaulted, checked form. */
 import { filesystem, type FileSystem, type FileSystemSpec } from '../storage/index.js'
-import { TransferError, invalidArg } from './errors.js'
-import type { OverwritePolicy, SourceFiles, TransferOptions, TransferProgress } from './types.js'
+import { parseBandwidth } from './bandwidth.js'
+import { endpointOf, type Endpoint } from './endpoint.js'
+import { invalidArg } from './errors.js'
+import type {
+  Compression,
+  HadoopOptions,
+  OverwritePolicy,
+  ScpOptions,
+  SourceFiles,
+  TransferMethod,
+  TransferOptions,
+  TransferProgress,
+} from './types.js'
 
 export interface ResolvedOptions {
   patterns: string[]
@@ -9,7 +20,15 @@ export interface ResolvedOptions {
   target: FileSystem
   /** Filesystems transferFiles built itself (from URLs or configs) and must close. */
   owned: FileSystem[]
-  method: 'storage'
+  /** Where source and target live for the external tools. */
+  sourceEndpoint: Endpoint
+  targetEndpoint: Endpoint
+  method: TransferMethod
+  /** Total bytes per second, or undefined for no limit. */
+  bandwidth: number | undefined
+  compress: Compression | undefined
+  hadoop: HadoopOptions
+  scp: ScpOptions
   concurrency: number
   preserveStructure: boolean
   overwrite: OverwritePolicy
@@ -24,6 +43,8 @@ export interface ResolvedOptions {
 
 const METHODS = ['storage', 'distcp', 'hdfs-put', 'hdfs-cp', 'scp', 'auto'] as const
 const OVERWRITE = ['ifChanged', 'always', 'never'] as const
+const COMPRESS = ['gzip', 'zstd'] as const
+const HOST_KEY_CHECKING = ['yes', 'no', 'accept-new'] as const
 
 function isSourceFiles(x: unknown): x is SourceFiles {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && 'paths' in x && 'source' in x
@@ -65,6 +86,61 @@ function int(v: unknown, name: string, dflt: number, min: number): number {
   return v
 }
 
+function optionalString(v: unknown, name: string): string | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'string' || v === '') throw invalidArg('type', `${name} must be a non-empty string`)
+  return v
+}
+
+function optionalTimeout(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw invalidArg('range', `${name} must be a positive number of ms`)
+  return v
+}
+
+function stringRecord(v: unknown, name: string): Record<string, string> | undefined {
+  if (v === undefined) return undefined
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+    throw invalidArg('type', `${name} must be an object of strings`)
+  }
+  return v as Record<string, string>
+}
+
+function objectOption(v: unknown, name: string): Record<string, unknown> {
+  if (v === undefined) return {}
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArg('type', `${name} must be an object`)
+  return v as Record<string, unknown>
+}
+
+function hadoopOptions(v: unknown): HadoopOptions {
+  const h = objectOption(v, 'hadoop')
+  const namenode = optionalString(h.namenode, 'hadoop.namenode')
+  if (namenode !== undefined && !/^hdfs:\/\/[^/]+\/?$/.test(namenode)) {
+    throw invalidArg('range', `hadoop.namenode must look like 'hdfs://host:port', got '${namenode}'`)
+  }
+  return {
+    bin: optionalString(h.bin, 'hadoop.bin'),
+    env: stringRecord(h.env, 'hadoop.env'),
+    conf: optionalString(h.conf, 'hadoop.conf'),
+    namenode: namenode?.replace(/\/$/, ''),
+    timeoutMs: optionalTimeout(h.timeoutMs, 'hadoop.timeoutMs'),
+  }
+}
+
+function scpOptions(v: unknown): ScpOptions {
+  const s = objectOption(v, 'scp')
+  const strict = s.strictHostKeyChecking
+  if (strict !== undefined && !(HOST_KEY_CHECKING as readonly unknown[]).includes(strict)) {
+    throw invalidArg('range', `scp.strictHostKeyChecking must be one of ${HOST_KEY_CHECKING.join(', ')}, got '${String(strict)}'`)
+  }
+  return {
+    bin: optionalString(s.bin, 'scp.bin'),
+    strictHostKeyChecking: strict as ScpOptions['strictHostKeyChecking'],
+    knownHostsFile: optionalString(s.knownHostsFile, 'scp.knownHostsFile'),
+    timeoutMs: optionalTimeout(s.timeoutMs, 'scp.timeoutMs'),
+  }
+}
+
 export function resolveOptions(options: TransferOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalidArg('type', 'transferFiles needs an options object')
   const o = options as TransferOptions & Record<string, unknown>
@@ -73,12 +149,16 @@ export function resolveOptions(options: TransferOptions): ResolvedOptions {
   if (!(METHODS as readonly unknown[]).includes(method)) {
     throw invalidArg('range', `method must be one of ${METHODS.join(', ')}, got '${String(method)}'`)
   }
-  if (method !== 'storage' && method !== 'auto') {
-    throw new TransferError(
-      'ERR_METHOD_UNAVAILABLE',
-      `transfer method '${method}' is not available in this version of logferry; use 'storage' or 'auto'`,
-    )
+  const compress = o.compress
+  if (compress !== undefined && !(COMPRESS as readonly unknown[]).includes(compress)) {
+    throw invalidArg('range', `compress must be one of ${COMPRESS.join(', ')}, got '${String(compress)}'`)
   }
+  if (compress !== undefined && method !== 'storage' && method !== 'auto') {
+    throw invalidArg('range', `compress is only done by the 'storage' method (or 'auto'), not by '${method}'`)
+  }
+  const bandwidth = parseBandwidth(o.bandwidthLimit)
+  const hadoop = hadoopOptions(o.hadoop)
+  const scp = scpOptions(o.scp)
 
   let patterns: string[]
   let sourceSpec: unknown = o.source
@@ -121,7 +201,13 @@ export function resolveOptions(options: TransferOptions): ResolvedOptions {
     target,
     source,
     owned,
-    method: 'storage',
+    sourceEndpoint: endpointOf(sourceSpec as FileSystemSpec | undefined, source),
+    targetEndpoint: endpointOf(o.target, target),
+    method: method as TransferMethod,
+    bandwidth,
+    compress: compress as Compression | undefined,
+    hadoop,
+    scp,
     concurrency,
     preserveStructure,
     overwrite,

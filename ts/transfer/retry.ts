@@ -1,9 +1,10 @@
 /** Per-file retries: exponential backoff with full jitter, on transient storage errors only. */
 import { isStorageError } from '../storage/index.js'
+import { CommandError } from './errors.js'
 
-/** True for errors worth another attempt: StorageErrors with code ETRANSIENT. */
+/** True for errors worth another attempt: ETRANSIENT StorageErrors and transient tool failures. */
 export function isRetryable(err: unknown): boolean {
-  return isStorageError(err, 'ETRANSIENT')
+  return isStorageError(err, 'ETRANSIENT') || (err instanceof CommandError && err.transient)
 }
 
 /** Full jitter: a uniform delay in [0, base * 2^(attempt-1)], capped at 5 minutes. */

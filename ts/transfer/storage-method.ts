@@ -1,9 +1,15 @@
 /** The 'storage' method: streams one file through the storage layer, verifies, publishes atomically. */
+import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { StorageError, type FileSystem } from '../storage/index.js'
 import { tempSibling } from '../storage/path.js'
 import { HashingStream, verifyWritten, type StreamDigest } from './checksums.js'
+import { createCompressor } from './compression.js'
 import { TransferError } from './errors.js'
+import { SHA256_KEY, SOURCE_SHA256_KEY, hasObjectMetadata } from './metadata.js'
+import { perFile, type TransferMethodImpl } from './method.js'
+import { ThrottleStream, type TokenBucket } from './throttle.js'
+import type { Compression } from './types.js'
 
 /** Backends with a real rename: a temp sibling is written and then moved into place. */
 const RENAMABLE = new Set(['file', 'local', 'webhdfs', 'sftp'])
@@ -19,6 +25,16 @@ export interface CopyOptions {
   signal?: AbortSignal
   /** Bytes streamed so far in this attempt (called per chunk). */
   onBytes?: (n: number) => void
+  /** Shared rate limit on the bytes written. */
+  bucket?: TokenBucket
+  compress?: Compression
+}
+
+export interface StorageCopy {
+  /** What was read from the source. */
+  source: StreamDigest
+  /** What was written to the target (the same as `source` without compression). */
+  target: StreamDigest
 }
 
 async function removeQuietly(fs: FileSystem, path: string): Promise<void> {
@@ -29,7 +45,9 @@ async function removeQuietly(fs: FileSystem, path: string): Promise<void> {
  * Copies `srcPath` on `source` to `dstPath` on `target` in one attempt. Where the target can
  * rename, the content goes to a hidden temp sibling, is verified there and then moved into place,
  * so a reader never sees a partial or corrupt file. Elsewhere the backend's write is itself atomic
- * (single PUT or multipart/block commit), and a copy that fails verification is removed.
+ * (single PUT or multipart/block commit), and a copy that fails verification is removed. Targets
+ * with object metadata get the source's sha256 as `logferry-sha256` (`logferry-source-sha256`
+ * when compressed), hashed in a first pass over the source because metadata goes with the upload.
  */
 export async function copyWithStorage(
   source: FileSystem,
@@ -37,18 +55,33 @@ export async function copyWithStorage(
   target: FileSystem,
   dstPath: string,
   o: CopyOptions,
-): Promise<StreamDigest> {
+): Promise<StorageCopy> {
   const rename = canRename(target)
   const writePath = rename ? tempSibling(dstPath) : dstPath
-  const hasher = new HashingStream(o.onBytes)
+  const srcHasher = new HashingStream(o.onBytes)
+  const dstHasher = o.compress ? new HashingStream() : srcHasher
+  let metadata: Record<string, string> | undefined
+  if (hasObjectMetadata(target)) {
+    const sha = (await source.checksum(srcPath, 'sha256')).value
+    metadata = { [o.compress ? SOURCE_SHA256_KEY : SHA256_KEY]: sha }
+  }
   let written = false
   try {
-    const writer = target.createWriteStream(writePath, { overwrite: rename ? true : !o.noClobber })
+    const writer = target.createWriteStream(writePath, { overwrite: rename ? true : !o.noClobber, ...(metadata ? { metadata } : {}) })
     written = true
-    await pipeline(source.createReadStream(srcPath), hasher, writer, o.signal ? { signal: o.signal } : {})
-    const digest = hasher.digest()
+    const stages: (NodeJS.ReadableStream | Transform | NodeJS.WritableStream)[] = [source.createReadStream(srcPath), srcHasher]
+    if (o.compress) stages.push(createCompressor(o.compress), dstHasher)
+    if (o.bucket) stages.push(new ThrottleStream(o.bucket, o.signal))
+    stages.push(writer)
+    await pipeline(stages, o.signal ? { signal: o.signal } : {})
+    const src = srcHasher.digest()
+    const dst = o.compress ? dstHasher.digest() : src
+    const stamped = metadata?.[SHA256_KEY] ?? metadata?.[SOURCE_SHA256_KEY]
+    if (stamped !== undefined && stamped !== src.sha256) {
+      throw new TransferError('ERR_VERIFY_FAILED', `'${srcPath}' changed while it was copied (sha256 ${stamped} before, ${src.sha256} streamed)`)
+    }
     if (o.verify) {
-      const mismatch = await verifyWritten(target, writePath, digest)
+      const mismatch = await verifyWritten(target, writePath, dst)
       if (mismatch !== undefined) {
         throw new TransferError('ERR_VERIFY_FAILED', `verification of '${dstPath}' failed: ${mismatch}`)
       }
@@ -59,7 +92,7 @@ export async function copyWithStorage(
       }
       await target.mv(writePath, dstPath)
     }
-    return digest
+    return { source: src, target: dst }
   } catch (err) {
     // Leave nothing behind: the temp sibling, or an object that failed verification.
     if (written && (rename || (err instanceof TransferError && err.code === 'ERR_VERIFY_FAILED'))) {
@@ -67,4 +100,23 @@ export async function copyWithStorage(
     }
     throw err
   }
+}
+
+export const storageMethod: TransferMethodImpl = {
+  name: 'storage',
+  inapplicable: () => undefined,
+  prepare: () => undefined,
+  run: (files, ctx) =>
+    perFile(files, ctx, async (f, addBytes) => {
+      const { o } = ctx
+      const r = await copyWithStorage(o.source, f.source, o.target, f.target, {
+        verify: o.verify,
+        noClobber: o.overwrite === 'never',
+        signal: o.signal,
+        onBytes: addBytes,
+        bucket: ctx.bucket,
+        compress: o.compress,
+      })
+      return { bytes: r.target.bytes, checksum: r.target.sha256 }
+    }),
 }

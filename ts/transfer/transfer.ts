@@ -1,16 +1,24 @@
-/** transferFiles: copies files between any two storage backends, with a report per file. */
+/** transferFiles: copies files between storage backends, by the chosen method(s), with a report per file. */
 import { isStorageError } from '../storage/index.js'
+import { compressedName } from './compression.js'
 import { TransferAbortError } from './errors.js'
+import { pool, type CopyDone, type MethodContext, type MethodResult } from './method.js'
+import { methodChain } from './methods.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
 import { planFiles } from './plan.js'
 import { ProgressTracker } from './progress.js'
 import { withRetries } from './retry.js'
 import { decideSkip } from './skip.js'
-import { copyWithStorage } from './storage-method.js'
-import type { FileReport, PlannedFile, TransferOptions, TransferReport } from './types.js'
+import { TokenBucket } from './throttle.js'
+import type { ConcreteMethod, FileReport, MethodAttempt, PlannedFile, TransferOptions, TransferReport } from './types.js'
 
 function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))
+}
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : 'ERR_UNKNOWN'
 }
 
 function summarize(files: FileReport[], started: number): TransferReport {
@@ -31,109 +39,173 @@ function summarize(files: FileReport[], started: number): TransferReport {
   }
 }
 
-async function transferOne(f: PlannedFile, o: ResolvedOptions, progress: ProgressTracker): Promise<FileReport> {
-  const started = Date.now()
-  const base = { source: f.source, target: f.target, bytes: f.size, method: o.method, checksum: '' } as const
-  const done = (r: Omit<FileReport, keyof typeof base | 'durationMs'> & Partial<FileReport>): FileReport => ({
-    ...base,
-    ...r,
-    durationMs: Date.now() - started,
-  })
+/** One file on its way through the transfer. */
+class FileState {
+  readonly started = Date.now()
+  attempts = 0
+  readonly tried: MethodAttempt[] = []
+  method: ConcreteMethod
+  lastError: unknown
+  copied: CopyDone | undefined
+  report: FileReport | undefined
+
+  constructor(
+    readonly f: PlannedFile,
+    firstMethod: ConcreteMethod,
+  ) {
+    this.method = firstMethod
+  }
+
+  finish(r: Partial<FileReport> & Pick<FileReport, 'outcome' | 'attempts'>): FileReport {
+    this.report = {
+      source: this.f.source,
+      target: this.f.target,
+      bytes: this.f.size,
+      sourceBytes: this.f.size,
+      method: this.method,
+      methodsTried: this.tried,
+      checksum: '',
+      durationMs: Date.now() - this.started,
+      ...r,
+    }
+    return this.report
+  }
+}
+
+/** Planning failures, the overwrite policy and dry runs: settles files that need no copy. */
+async function settleWithoutCopy(st: FileState, o: ResolvedOptions, progress: ProgressTracker): Promise<void> {
+  const f = st.f
   if (f.error) {
     progress.fileDone()
-    return done({ attempts: 1, outcome: 'failed', error: f.error })
+    st.finish({ attempts: 1, outcome: 'failed', error: f.error })
+    return
   }
-
-  let streamed = 0
-  const result = await withRetries(
-    async () => {
-      // Bytes of an abandoned attempt no longer count as done.
-      progress.addBytes(-streamed)
-      streamed = 0
-      o.signal?.throwIfAborted()
-      const decision = await decideSkip(o.overwrite, o.source, { path: f.source, size: f.size, mtime: f.mtime }, o.target, f.target)
-      if (decision.skip) return { outcome: 'skipped' as const }
-      if (o.dryRun) return { outcome: 'dry-run' as const }
-      const digest = await copyWithStorage(o.source, f.source, o.target, f.target, {
-        verify: o.verify,
-        noClobber: o.overwrite === 'never',
-        signal: o.signal,
-        onBytes: (n) => {
-          streamed += n
-          progress.addBytes(n)
-        },
-      })
-      return { outcome: 'copied' as const, digest }
-    },
+  const decision = await withRetries(
+    () => decideSkip(o.overwrite, o.source, { path: f.source, size: f.size, mtime: f.mtime }, o.target, f.target, o.compress !== undefined),
     { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal },
   )
-
-  if (result.error !== undefined || !result.value) {
-    progress.addBytes(-streamed)
+  if (decision.error !== undefined) {
     progress.fileDone()
-    return done({ attempts: result.attempts, outcome: 'failed', error: toError(result.error) })
-  }
-  const v = result.value
-  if (v.outcome !== 'copied') {
+    st.finish({ attempts: decision.attempts, outcome: 'failed', error: toError(decision.error) })
+  } else if (decision.value?.skip) {
     progress.fileDone(f.size)
-    return done({ attempts: 0, outcome: v.outcome })
+    st.finish({ attempts: 0, outcome: 'skipped' })
+  } else if (o.dryRun) {
+    progress.fileDone(f.size)
+    st.finish({ attempts: 0, outcome: 'dry-run' })
   }
+}
+
+/** Deletes the source of a verified copy (deleteSource requires verify) and settles the file. */
+async function settleCopied(st: FileState, o: ResolvedOptions, progress: ProgressTracker): Promise<void> {
+  const done = st.copied as CopyDone
   progress.fileDone(0)
+  const copied = { attempts: st.attempts, bytes: done.bytes, checksum: done.checksum }
   if (o.deleteSource) {
-    // Only reached after a verified copy (deleteSource requires verify).
-    const del = await withRetries(() => o.source.rm(f.source), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
+    const del = await withRetries(() => o.source.rm(st.f.source), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
     if (del.error !== undefined && !isStorageError(del.error, 'ENOENT')) {
-      return done({
-        attempts: result.attempts,
-        bytes: v.digest.bytes,
-        checksum: v.digest.sha256,
+      st.finish({
+        ...copied,
         outcome: 'failed',
         error: new Error(`copied and verified, but deleting the source failed: ${toError(del.error).message}`, { cause: del.error }),
       })
+      return
     }
   }
-  return done({ attempts: result.attempts, bytes: v.digest.bytes, checksum: v.digest.sha256, outcome: 'copied' })
+  st.finish({ ...copied, outcome: 'copied' })
 }
 
-/** Runs `worker` over `items` with at most `limit` at a time, stopping new work once aborted. */
-async function pool<T, R>(items: readonly T[], limit: number, signal: AbortSignal | undefined, worker: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  const run = async (): Promise<void> => {
-    while (next < items.length && !signal?.aborted) {
-      const i = next++
-      out[i] = await worker(items[i] as T)
+/** Moves the pending files through the method chain; a file leaves it at its first success. */
+async function copyPending(states: FileState[], o: ResolvedOptions, base: Omit<MethodContext, 'onCopied'>): Promise<void> {
+  let pending = states
+  const byFile = new Map(states.map((st) => [st.f, st]))
+  for (const step of methodChain(o)) {
+    if (pending.length === 0 || o.signal?.aborted) break
+    const name = step.method.name
+    if (step.unavailable) {
+      for (const st of pending) {
+        st.method = name
+        st.lastError = step.unavailable
+        st.tried.push({ method: name, code: step.unavailable.code, message: step.unavailable.message, attempts: 0, durationMs: 0 })
+      }
+      continue
     }
+    const t0 = Date.now()
+    const onCopied = async (f: PlannedFile, r: MethodResult): Promise<void> => {
+      const st = byFile.get(f) as FileState
+      st.method = name
+      st.attempts += r.attempts
+      st.copied = r.done
+      await settleCopied(st, o, base.progress)
+    }
+    const results = await step.method.run(
+      pending.map((s) => s.f),
+      { ...base, onCopied },
+    )
+    const next: FileState[] = []
+    pending.forEach((st, i) => {
+      const r = results[i]
+      if (st.report !== undefined) return
+      if (r === undefined) return void next.push(st)
+      st.method = name
+      st.attempts += r.attempts
+      st.lastError = r.error
+      const e = toError(r.error)
+      st.tried.push({ method: name, code: codeOf(r.error), message: e.message, attempts: r.attempts, durationMs: r.durationMs ?? Date.now() - t0 })
+      next.push(st)
+    })
+    pending = next
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run))
-  return out
 }
 
 /**
  * Copies `files` from `source` to `target`. Per-file failures are reported, not thrown: the
  * report's `ok` is false and the file's `outcome` is 'failed' with its `error`. Throws for invalid
- * options (TypeError/RangeError, code ERR_INVALID_ARG), an unavailable method
+ * options (TypeError/RangeError, code ERR_INVALID_ARG), an explicit method that cannot be used
  * (ERR_METHOD_UNAVAILABLE), and an abort (AbortError carrying the partial report).
  */
 export async function transferFiles(options: TransferOptions): Promise<TransferReport> {
   const started = Date.now()
   const o = resolveOptions(options)
+  let states: FileState[] = []
   try {
     o.signal?.throwIfAborted()
-    const planned = await planFiles(o.source, o.patterns, o)
+    const first = methodChain(o)[0]?.method.name ?? 'storage'
+    const planned = (await planFiles(o.source, o.patterns, o)).map((f) =>
+      o.compress ? { ...f, target: compressedName(f.target, o.compress) } : f,
+    )
     const progress = new ProgressTracker(
       planned.reduce((n, f) => n + f.size, 0),
       planned.length,
       o.onProgress,
     )
-    const results = await pool(planned, o.concurrency, o.signal, (f) => transferOne(f, o, progress))
-    if (o.signal?.aborted) {
-      const finished = results.filter((r): r is FileReport => r !== undefined)
+    states = planned.map((f) => new FileState(f, first))
+    await pool(states, o.concurrency, o.signal, (st) => settleWithoutCopy(st, o, progress))
+    const ctx = { o, progress, bucket: o.bandwidth !== undefined ? new TokenBucket(o.bandwidth) : undefined, all: planned }
+    await copyPending(
+      states.filter((st) => st.report === undefined),
+      o,
+      ctx,
+    )
+    if (!o.signal?.aborted) {
+      await pool(
+        states.filter((st) => st.report === undefined),
+        o.concurrency,
+        o.signal,
+        async (st) => {
+          progress.fileDone()
+          st.finish({ attempts: st.attempts, outcome: 'failed', error: toError(st.lastError ?? new Error('no method copied the file')) })
+        },
+      )
+    }
+    const finished = states.map((st) => st.report).filter((r): r is FileReport => r !== undefined)
+    if (o.signal?.aborted) throw new TransferAbortError(o.signal.reason, summarize(finished, started))
+    return summarize(finished, started)
+  } catch (err) {
+    if (o.signal?.aborted && !(err instanceof TransferAbortError)) {
+      const finished = states.map((st) => st.report).filter((r): r is FileReport => r !== undefined)
       throw new TransferAbortError(o.signal.reason, summarize(finished, started))
     }
-    return summarize(results, started)
-  } catch (err) {
-    if (o.signal?.aborted && !(err instanceof TransferAbortError)) throw new TransferAbortError(o.signal.reason)
     throw err
   } finally {
     await Promise.all(o.owned.map((fs) => fs.close().catch(() => undefined)))

@@ -1,8 +1,58 @@
 /** Public types of transferFiles: its options and its report. */
 import type { FileSystemSpec } from '../storage/index.js'
 
-/** How a file is moved. Only 'storage' (and 'auto', which picks it) is implemented today. */
+/**
+ * How files are moved: 'storage' streams through the storage layer (any pair of backends);
+ * 'distcp' runs one `hadoop distcp` job for the batch; 'hdfs-put' / 'hdfs-cp' run `hadoop fs
+ * -put` / `-cp`; 'scp' runs OpenSSH scp; 'auto' tries distcp, hdfs-put, hdfs-cp, scp, storage in
+ * that order, skipping those that do not apply to the source and target.
+ */
 export type TransferMethod = 'storage' | 'distcp' | 'hdfs-put' | 'hdfs-cp' | 'scp' | 'auto'
+
+/** A method that really moves bytes ('auto' resolves to these). */
+export type ConcreteMethod = Exclude<TransferMethod, 'auto'>
+
+export type Compression = 'gzip' | 'zstd'
+
+/** Where the hadoop CLI is and how it reaches HDFS. */
+export interface HadoopOptions {
+  /** The hadoop executable. Default: $HADOOP_HOME/bin/hadoop, then hadoop on PATH. */
+  bin?: string
+  /** Extra environment for hadoop (e.g. HADOOP_OPTS). */
+  env?: Record<string, string>
+  /** HADOOP_CONF_DIR for the hadoop process. */
+  conf?: string
+  /**
+   * NameNode RPC address ('hdfs://host:8020'). When set, HDFS paths are given to hadoop as
+   * hdfs:// URIs on it; otherwise as webhdfs:// URIs on the filesystem's HTTP address.
+   */
+  namenode?: string
+  /** Kill a hadoop command after this many ms (default 1 hour). */
+  timeoutMs?: number
+}
+
+/** How OpenSSH scp connects to an SFTP target (host, port, user and key come from its config). */
+export interface ScpOptions {
+  /** The scp executable (default: scp on PATH). */
+  bin?: string
+  /** ssh StrictHostKeyChecking (default 'yes': the host must be in the known hosts). */
+  strictHostKeyChecking?: 'yes' | 'no' | 'accept-new'
+  /** A known_hosts file to use instead of the user's. */
+  knownHostsFile?: string
+  /** Kill an scp command after this many ms (default 1 hour). */
+  timeoutMs?: number
+}
+
+/** One method tried for one file, and why it did not do the job. */
+export interface MethodAttempt {
+  method: ConcreteMethod
+  /** Error code (ERR_METHOD_UNAVAILABLE, ERR_COMMAND_FAILED, a StorageError code, ...). */
+  code: string
+  message: string
+  /** Attempts made with this method (0 when it was unavailable). */
+  attempts: number
+  durationMs: number
+}
 
 /** What happens when the target already exists. */
 export type OverwritePolicy = 'ifChanged' | 'always' | 'never'
@@ -29,7 +79,7 @@ export interface TransferOptions {
   source?: FileSystemSpec
   /** Where files go (URL, config or FileSystem). Paths are written relative to its root. */
   target: FileSystemSpec
-  /** 'storage' or 'auto' (= 'storage' for now). Default 'auto'. */
+  /** Default 'auto'. */
   method?: TransferMethod
   /** Files copied at the same time (default 4). */
   concurrency?: number
@@ -47,6 +97,19 @@ export interface TransferOptions {
   deleteSource?: boolean
   /** Plan and report without writing or deleting anything. Default false. */
   dryRun?: boolean
+  /**
+   * Total rate limit for the whole transfer: bytes per second, or a string like '50MB/s',
+   * '512KiB/s', '100Mbit/s'. The storage method shares one token bucket across its concurrent
+   * files; distcp gets it as -bandwidth (MB/s per map), scp as -l (Kbit/s per file).
+   */
+  bandwidthLimit?: number | string
+  /**
+   * Compress on the way (storage method only): the target is named with '.gz' / '.zst' added
+   * and holds the compressed bytes.
+   */
+  compress?: Compression
+  hadoop?: HadoopOptions
+  scp?: ScpOptions
   signal?: AbortSignal
   onProgress?: (progress: TransferProgress) => void
 }
@@ -56,11 +119,17 @@ export interface FileReport {
   source: string
   /** Path on the target filesystem. */
   target: string
+  /** Bytes on the target (compressed bytes when `compress` is set). */
   bytes: number
-  method: Exclude<TransferMethod, 'auto'>
-  /** Copy attempts made (0 when the file was skipped or only planned). */
+  /** Bytes of the source file. */
+  sourceBytes: number
+  /** The method that copied the file (for a failure: the last one tried). */
+  method: ConcreteMethod
+  /** Copy attempts made, over all methods (0 when the file was skipped or only planned). */
   attempts: number
-  /** sha256 of the content as streamed ('' when nothing was streamed). */
+  /** Methods that were tried and did not copy the file, in order (auto's fallbacks). */
+  methodsTried: MethodAttempt[]
+  /** sha256 of the bytes on the target ('' when nothing was copied). */
   checksum: string
   durationMs: number
   outcome: FileOutcome

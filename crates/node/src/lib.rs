@@ -3,6 +3,8 @@
 
 #![deny(clippy::all)]
 
+mod zstd;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -1,0 +1,121 @@
+/**
+ * 'distcp': one `hadoop distcp -update -strategy dynamic` run for the batch (local MapReduce or the
+ * cluster's, as the hadoop configuration says), then a per-file check of the target.
+ */
+import { isStorageError } from '../storage/index.js'
+import { basenamePath, dirnamePath, isTempName } from '../storage/path.js'
+import { DEFAULT_TOOL_TIMEOUT_MS, hadoopEnv, verifySame } from './cli-copy.js'
+import { hadoopUri } from './endpoint.js'
+import { pool, type MethodContext, type MethodResult, type TransferMethodImpl } from './method.js'
+import type { ResolvedOptions } from './options.js'
+import { withRetries } from './retry.js'
+import { runCommand } from './run-command.js'
+import { findHadoop } from './tools.js'
+import type { PlannedFile } from './types.js'
+
+/** distcp -bandwidth is MB/s per map; `maps` maps share the total. */
+export function distcpBandwidthMB(bytesPerSecond: number, maps: number): string {
+  return String(Math.max(0.001, bytesPerSecond / maps / 1048576).toFixed(3))
+}
+
+/** One distcp run: sources copied into `targetDir` (directories by content, files by name). */
+interface Job {
+  sources: string[]
+  targetDir: string
+}
+
+/** The directory a planned file's target path is relative to on the source side. */
+function baseOf(f: PlannedFile): string | undefined {
+  if (f.source === f.target) return ''
+  return f.source.endsWith(`/${f.target}`) ? f.source.slice(0, -(f.target.length + 1)) : undefined
+}
+
+/**
+ * Sources for the batch. A base directory whose every file is planned goes in whole (distcp
+ * -update copies its content below the target root, keeping the structure, and skips what is
+ * already there). Other files go in one job per target directory (distcp puts a file source under
+ * its name). Usually that is one job for the whole batch.
+ */
+async function planJobs(files: readonly PlannedFile[], all: readonly PlannedFile[], o: ResolvedOptions): Promise<Job[]> {
+  const planned = new Set(all.filter((f) => f.error === undefined).map((f) => f.source))
+  const wholeDirs: string[] = []
+  const rest: PlannedFile[] = []
+  const byBase = new Map<string, PlannedFile[]>()
+  for (const f of files) {
+    const base = o.preserveStructure ? baseOf(f) : undefined
+    if (base === undefined || base === '' || o.overwrite === 'never') rest.push(f)
+    else byBase.set(base, [...(byBase.get(base) ?? []), f])
+  }
+  for (const [base, group] of byBase) {
+    let whole = false
+    try {
+      const below = (await o.source.ls(base, { recursive: true })).filter((e) => e.kind === 'file' && !isTempName(e.path))
+      whole = below.length > 0 && below.every((e) => planned.has(e.path))
+    } catch (err) {
+      if (!isStorageError(err)) throw err
+    }
+    if (whole) wholeDirs.push(base)
+    else rest.push(...group)
+  }
+  const jobs = new Map<string, string[]>()
+  const src = (rel: string): string => hadoopUri(o.sourceEndpoint, rel, o.sourceEndpoint.kind === 'hdfs' ? o.hadoop.namenode : undefined)
+  if (wholeDirs.length > 0) jobs.set('', wholeDirs.map(src))
+  for (const f of rest) {
+    const dir = dirnamePath(f.target)
+    if (basenamePath(f.target) !== basenamePath(f.source)) throw new Error(`distcp cannot rename '${f.source}' to '${f.target}'`)
+    jobs.set(dir, [...(jobs.get(dir) ?? []), src(f.source)])
+  }
+  return [...jobs].map(([targetDir, sources]) => ({ targetDir, sources }))
+}
+
+async function runJobs(jobs: Job[], ctx: MethodContext, bin: string): Promise<void> {
+  const { o } = ctx
+  const dst = (rel: string): string => hadoopUri(o.targetEndpoint, rel, o.targetEndpoint.kind === 'hdfs' ? o.hadoop.namenode : undefined)
+  const maps = Math.max(1, o.concurrency)
+  for (const job of jobs) {
+    await o.target.mkdir(job.targetDir, { parents: true }).catch((err: unknown) => {
+      if (!isStorageError(err, 'EEXIST')) throw err
+    })
+    const args = ['distcp', o.overwrite === 'always' ? '-overwrite' : '-update', '-strategy', 'dynamic', '-m', String(maps)]
+    if (o.bandwidth !== undefined) args.push('-bandwidth', distcpBandwidthMB(o.bandwidth, maps))
+    args.push(...job.sources, dst(job.targetDir))
+    await runCommand(bin, args, { env: hadoopEnv(o), signal: o.signal, timeoutMs: o.hadoop.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS })
+  }
+}
+
+export const distcpMethod: TransferMethodImpl = {
+  name: 'distcp',
+  inapplicable: (o) => {
+    const s = o.sourceEndpoint
+    const t = o.targetEndpoint
+    if (s.kind !== 'local' && s.kind !== 'hdfs') return s.kind === 'other' ? `distcp: ${s.why}` : 'distcp reads local or HDFS sources'
+    if (t.kind !== 'hdfs') return t.kind === 'other' ? `distcp: ${t.why}` : `distcp writes to HDFS (target is ${t.kind})`
+    if (o.compress) return 'distcp does not compress'
+    return undefined
+  },
+  prepare: (o) => void findHadoop(o.hadoop.bin),
+  run: async (files, ctx): Promise<MethodResult[]> => {
+    const { o, progress } = ctx
+    const bin = findHadoop(o.hadoop.bin)
+    let jobs: Job[]
+    try {
+      jobs = await planJobs(files, ctx.all, o)
+    } catch (err) {
+      return files.map(() => ({ attempts: 0, error: err }))
+    }
+    const r = await withRetries(() => runJobs(jobs, ctx, bin), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
+    if (r.error !== undefined) return files.map(() => ({ attempts: r.attempts, error: r.error }))
+    // distcp copied everything or failed as a whole; now check each file on the target.
+    return pool(files, o.concurrency, o.signal, async (f): Promise<MethodResult> => {
+      try {
+        const done = o.verify ? await verifySame(o.source, f.source, o.target, f.target, f.size) : { bytes: (await o.target.stat(f.target)).size, checksum: '' }
+        progress.addBytes(f.size)
+        const result = { attempts: r.attempts, done }
+        await ctx.onCopied(f, result)
+        return result
+      } catch (err) {
+        return { attempts: r.attempts, error: err }
+      }
+    })
+  },
+}
