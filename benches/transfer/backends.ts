@@ -75,8 +75,18 @@ export async function startBackend(name: string, scratch: string): Promise<Backe
     }
     case 'azure': {
       const { startAzure } = await import('../../test/servers/azure.js')
-      // rclone 1.60 reaches the emulator only at its well-known address, 127.0.0.1:10000.
-      const s = await startAzure({ port: 10000 })
+      const s = await startAzure()
+      // rclone 1.60 builds https://{account}.{endpoint} from account + key, so it reaches an http
+      // emulator only through a SAS URL, which it uses as given.
+      const { ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } = await import('@azure/storage-blob')
+      const sas = generateBlobSASQueryParameters(
+        {
+          containerName: s.container,
+          permissions: ContainerSASPermissions.parse('racwdl'),
+          expiresOn: new Date(Date.now() + 24 * 3600_000),
+        },
+        new StorageSharedKeyCredential(s.accountName, s.accountKey),
+      ).toString()
       return {
         name,
         target: (p) => ({
@@ -84,7 +94,7 @@ export async function startBackend(name: string, scratch: string): Promise<Backe
             filesystem({ protocol: 'az', container: s.container, endpoint: s.endpoint, accountName: s.accountName, accountKey: s.accountKey, prefix: p }),
           rclone: `lfaz:${s.container}/${p}`,
         }),
-        env: remoteEnv('lfaz', { type: 'azureblob', use_emulator: 'true' }),
+        env: remoteEnv('lfaz', { type: 'azureblob', sas_url: `${s.endpoint}/${s.container}?${sas}` }),
         stop: () => s.stop(),
       }
     }

@@ -1,6 +1,6 @@
 /** The benchmark's source data: many small files, or one large file, of random bytes. */
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { once } from 'node:events'
 
@@ -13,6 +13,7 @@ export interface Dataset {
 
 /** `count` files of `size` bytes in `dir` (reused when already there with the same sizes). */
 export function smallFiles(dir: string, count: number, size: number): Dataset {
+  if (existsSync(dir) && readdirSync(dir).length !== count) rmSync(dir, { recursive: true })
   mkdirSync(dir, { recursive: true })
   for (let i = 0; i < count; i++) {
     const p = join(dir, `part-${String(i).padStart(5, '0')}.log`)

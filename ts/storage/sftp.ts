@@ -10,7 +10,7 @@ import { StorageError, isStorageError, type StorageErrorCode } from './errors.js
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
 import { lazyReadable, sinkWritable } from './streams.js'
 import { isTransient } from './transient.js'
-import type { FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { Checksum, ChecksumAlgorithm, FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
 export interface SftpOptions {
   host: string
@@ -28,6 +28,11 @@ export interface SftpOptions {
   hostFingerprint?: string
   /** Connection timeout (default 20 s). */
   readyTimeoutMs?: number
+  /**
+   * Compute sha256/md5 checksums on the server with `sha256sum`/`md5sum` when the account has a
+   * shell (default true); false always reads the content back.
+   */
+  remoteChecksum?: boolean
 }
 
 // SSH_FX_* status codes (draft-ietf-secsh-filexfer).
@@ -58,10 +63,12 @@ export class SftpFileSystem extends BaseFileSystem {
   private readonly config: ConnectConfig
   private readonly root: string
   private session: Promise<Session> | undefined
+  private remoteChecksum: boolean
 
   constructor(options: SftpOptions) {
     super()
     this.root = `/${normalizePath(options.root ?? '/')}`
+    this.remoteChecksum = options.remoteChecksum ?? true
     const key = options.privateKey ?? (options.privateKeyPath ? readFileSync(options.privateKeyPath) : undefined)
     const expected = options.hostFingerprint?.replace(/^SHA256:/, '').replace(/=+$/, '')
     this.config = {
@@ -96,6 +103,8 @@ export class SftpFileSystem extends BaseFileSystem {
         if (this.session === s) this.session = undefined
       }
       client.once('ready', () => {
+        // Small requests (stat, open, rename) must not wait out Nagle + delayed ACK (~40 ms each).
+        client.setNoDelay(true)
         client.sftp((err, sftp) => {
           if (err) {
             client.end()
@@ -304,53 +313,22 @@ export class SftpFileSystem extends BaseFileSystem {
         const session = await this.live()
         const { sftp } = session
         const handle = await this.op<Buffer>(tmp, (s, cb) => s.open(this.abs(tmp), 'wx', cb))
-        let offset = 0
         const closeHandle = (): Promise<void> => this.op<void>(tmp, (s, cb) => s.close(handle, cb))
-        // Up to 8 requests of 32 KiB in flight per chunk keeps memory bounded by the chunk size.
-        const writeAll = (chunk: Buffer): Promise<void> =>
-          new Promise<void>((resolve, reject) => {
-            const size = 32 << 10
-            let pos = 0
-            let inflight = 0
-            let failed = false
-            const pump = (): void => {
-              if (session.closed && !failed) {
-                failed = true
-                return reject(connectionLost())
-              }
-              while (!failed && inflight < 8 && pos < chunk.length) {
-                const len = Math.min(size, chunk.length - pos)
-                const at = offset + pos
-                const from = pos
-                pos += len
-                inflight++
-                sftp.write(handle, chunk, from, len, at, (err) => {
-                  inflight--
-                  if (failed) return
-                  if (err) {
-                    failed = true
-                    return reject(err)
-                  }
-                  if (pos >= chunk.length && inflight === 0) {
-                    offset += chunk.length
-                    return resolve()
-                  }
-                  pump()
-                })
-              }
-              if (chunk.length === 0) resolve()
-            }
-            pump()
-          })
+        const pipe = new WritePipeline(session, handle)
         return {
           write: async (chunk) => {
             try {
-              await writeAll(chunk)
+              await pipe.write(chunk)
             } catch (err) {
               throw this.map(err, path)
             }
           },
           close: async () => {
+            try {
+              await pipe.drain()
+            } catch (err) {
+              throw this.map(err, path)
+            }
             await closeHandle()
             if (options?.overwrite === false) {
               await this.op<void>(path, (s, cb) => s.ext_openssh_hardlink(this.abs(tmp), this.abs(path), cb)).catch((err: unknown) => {
@@ -360,6 +338,7 @@ export class SftpFileSystem extends BaseFileSystem {
             } else await this.rename(tmp, path)
           },
           abort: async () => {
+            await pipe.drain().catch(() => undefined)
             await closeHandle().catch(() => undefined)
             await this.op<void>(tmp, (s, cb) => s.unlink(this.abs(tmp), cb)).catch(() => undefined)
           },
@@ -369,9 +348,112 @@ export class SftpFileSystem extends BaseFileSystem {
     )
   }
 
+  /**
+   * sha256/md5 computed on the server (`sha256sum`/`md5sum` over an exec channel) when the account
+   * has a shell, so verifying a copy does not download it again; otherwise (no shell, no such
+   * tool, `remoteChecksum: false`) the content is read back and hashed here.
+   */
+  override async checksum(path: string, algorithm: ChecksumAlgorithm = 'sha256'): Promise<Checksum> {
+    if ((algorithm === 'sha256' || algorithm === 'md5') && this.remoteChecksum) {
+      const value = await this.remoteHash(path, algorithm)
+      if (value !== undefined) return { algorithm, value }
+    }
+    return super.checksum(path, algorithm)
+  }
+
+  /** The hex digest from the server, or undefined when it cannot tell (the caller falls back). */
+  private async remoteHash(path: string, algorithm: 'sha256' | 'md5'): Promise<string | undefined> {
+    const info = await this.stat(path)
+    if (info.kind === 'directory') throw this.error('EISDIR', path)
+    const { client } = await this.live()
+    const quoted = `'${this.abs(path).replace(/'/g, `'\\''`)}'`
+    const len = algorithm === 'sha256' ? 64 : 32
+    const out = await new Promise<{ code: number | null; stdout: string } | undefined>((resolve) => {
+      client.exec(`${algorithm}sum -b -- ${quoted}`, (err, channel) => {
+        if (err) return resolve(undefined)
+        let stdout = ''
+        channel.on('data', (d: Buffer) => {
+          if (stdout.length < 4096) stdout += d.toString()
+        })
+        channel.stderr.on('data', () => undefined)
+        channel.on('close', (code: number | null) => resolve({ code, stdout }))
+      })
+    })
+    if (out === undefined || out.code === 126 || out.code === 127) {
+      this.remoteChecksum = false // no shell or no such tool: stop trying
+      return undefined
+    }
+    const m = new RegExp(`^([0-9a-f]{${len}})\\s`).exec(out.stdout)
+    return out.code === 0 && m ? m[1] : undefined
+  }
+
   override async close(): Promise<void> {
     const s = this.session
     this.session = undefined
     if (s) await s.then((x) => x.client.end(), () => undefined)
+  }
+}
+
+/**
+ * Writes a file as a window of 32 KiB requests in flight across chunks (up to 64, 2 MiB): a
+ * write resolves once its requests are sent, so the next chunk is on the wire while the server
+ * acknowledges the previous one. drain() waits for every acknowledgement and reports the first
+ * failure. Memory stays bounded by the window.
+ */
+class WritePipeline {
+  private static readonly REQUEST = 32 << 10
+  private static readonly WINDOW = 64
+  private offset = 0
+  private inflight = 0
+  private failure: unknown
+  private waiters: (() => void)[] = []
+
+  constructor(
+    private readonly session: Session,
+    private readonly handle: Buffer,
+  ) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    for (let pos = 0; pos < chunk.length; pos += WritePipeline.REQUEST) {
+      while (this.inflight >= WritePipeline.WINDOW && this.failure === undefined) await this.settle()
+      this.check()
+      const len = Math.min(WritePipeline.REQUEST, chunk.length - pos)
+      const at = this.offset + pos
+      this.inflight++
+      this.session.sftp.write(this.handle, chunk, pos, len, at, (err) => {
+        this.inflight--
+        if (err && this.failure === undefined) this.failure = err
+        this.wake()
+      })
+    }
+    this.offset += chunk.length
+  }
+
+  /** Resolves when every request was acknowledged; rejects with the first failure. */
+  async drain(): Promise<void> {
+    while (this.inflight > 0 && !this.session.closed) await this.settle()
+    this.check()
+  }
+
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure
+    if (this.session.closed) throw connectionLost()
+  }
+
+  /** Waits for an acknowledgement, or 1 s (ssh2 never answers after the channel closed). */
+  private settle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 1000)
+      this.waiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  private wake(): void {
+    const w = this.waiters
+    this.waiters = []
+    for (const r of w) r()
   }
 }
