@@ -1,6 +1,7 @@
 // LoggerManager: one Logger per event, file `{dir of logFilePath}/{event}.log`, made lazily.
 import { dirname, join } from 'node:path'
 import { toNativeOptions, type LoggerOptions } from './config.js'
+import { CopyJobHost } from './copy/copy-job-host.js'
 import { call, LogferryError } from './errors.js'
 import { Logger, type FlushMetrics, type Stats } from './logger.js'
 import { native } from './native.js'
@@ -18,7 +19,11 @@ function addStats(a: Stats, b: Stats): Stats {
   }
 }
 
-export class LoggerManager {
+/**
+ * One logger per event, plus periodic copy jobs (startCopy & co. from CopyJobHost; their state
+ * files default to `{log dir}/.logferry-copy/`).
+ */
+export class LoggerManager extends CopyJobHost {
   readonly #base: LoggerOptions
   readonly #dir: string
   readonly #loggers = new Map<string, Logger>()
@@ -30,11 +35,16 @@ export class LoggerManager {
   readonly #sealedListeners = new Set<(event: string, path: string) => void>()
 
   constructor(options: LoggerOptions, onSealed?: (event: string, path: string) => void) {
+    super()
     // Validate once, up front (event loggers are created lazily).
     toNativeOptions(options)
     this.#base = options
     this.#dir = dirname(options.logFilePath)
     this.#onSealed = onSealed
+  }
+
+  protected copyStateDir(): string {
+    return join(this.#dir, '.logferry-copy')
   }
 
   /** The directory every event's file is in. */
@@ -148,9 +158,11 @@ export class LoggerManager {
     }
   }
 
+  /** Stops the copy jobs (waiting up to 10 s for a run in progress), then closes every logger. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    await this.stopAllCopies()
     const all = [...this.#loggers.values()]
     this.#loggers.clear()
     await Promise.all(all.map((l) => l.close()))

@@ -208,7 +208,8 @@ export class CopyJob {
           if (f.outcome === 'copied' && c) {
             this.#state.record(`/${f.source}`, c)
             result.copied++
-            result.bytes += f.bytes
+            // bytes written to the target; the planned size if the report does not say.
+            result.bytes += Number.isFinite(f.bytes) ? f.bytes : c.size
           } else if (f.outcome === 'failed') {
             result.failed++
             result.error ??= f.error

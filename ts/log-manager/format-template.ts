@@ -1,0 +1,62 @@
+/** Line templates such as "{time} | {level} | {message}", compiled once per handler. */
+import { invalidConfig } from '../config-error.js'
+
+export const PLACEHOLDERS = ['time', 'level', 'message', 'name', 'pid', 'hostname', 'bindings', 'extra'] as const
+export type Placeholder = (typeof PLACEHOLDERS)[number]
+
+/** Everything a line can show about one record. */
+export interface RecordView {
+  /** ISO 8601 UTC with milliseconds. */
+  time: string
+  level: string
+  message: string
+  name: string
+  pid: string
+  hostname: string
+  /** Rendered child bindings (' k=v ...' or ''). */
+  bindings: string
+  /** Rendered bindings plus per-call fields (' k=v ...' or ''). */
+  extra: string
+}
+
+export type Template = (r: RecordView) => string
+
+/**
+ * Compiles `text`. `{{` and `}}` are literal braces; any other `{...}` must be a known
+ * placeholder, otherwise the config error names `key` and the placeholder.
+ */
+export function compileTemplate(key: string, text: unknown): Template {
+  if (typeof text !== 'string') throw invalidConfig(key, `must be a template string like "{time} | {level} | {message}", got ${JSON.stringify(text)}`)
+  const parts: (string | Placeholder)[] = []
+  const isField: boolean[] = []
+  let lit = ''
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if ((c === '{' || c === '}') && text[i + 1] === c) {
+      lit += c
+      i++
+    } else if (c === '{') {
+      const end = text.indexOf('}', i)
+      if (end < 0) throw invalidConfig(key, `unclosed '{' at character ${i + 1} of ${JSON.stringify(text)}`)
+      const name = text.slice(i + 1, end)
+      if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+        throw invalidConfig(key, `unknown placeholder {${name}} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}; write {{ and }} for literal braces)`)
+      }
+      parts.push(lit, name as Placeholder)
+      isField.push(false, true)
+      lit = ''
+      i = end
+    } else if (c === '}') {
+      throw invalidConfig(key, `unmatched '}' at character ${i + 1} of ${JSON.stringify(text)} (write }} for a literal brace)`)
+    } else {
+      lit += c
+    }
+  }
+  parts.push(lit)
+  isField.push(false)
+  return (r) => {
+    let out = ''
+    for (let i = 0; i < parts.length; i++) out += isField[i] ? r[parts[i] as Placeholder] : (parts[i] as string)
+    return out
+  }
+}

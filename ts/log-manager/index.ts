@@ -1,0 +1,15 @@
+/** LogManager: YAML-configured loggers, handlers and formats over the native engine. */
+export { LogManager, type LogManagerOptions } from './log-manager.js'
+export { ManagedLogger, type LogFields } from './managed-logger.js'
+export type {
+  CopyJobConfig,
+  DurationSpec,
+  HandlerBinding,
+  HandlerConfig,
+  LoggerConfig,
+  LogManagerConfig,
+  SizeSpec,
+} from './config-types.js'
+export type { LevelName, ThresholdName } from './levels.js'
+export { parseYaml } from './load-config.js'
+export { sealedFilesOf, type SealedFile } from './retention.js'
