@@ -26,6 +26,15 @@ install_sshd() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openssh-server openssh-client >/dev/null
 }
 
+# --- zstd CLI: the transfer tests decompress zstd output with an independent decoder ------------
+install_zstd_cli() {
+  if command -v zstd >/dev/null; then return; fi
+  log "installing zstd (apt)"
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends zstd >/dev/null
+}
+
 # --- S3: moto server from PyPI, in its own virtualenv ----------------------------------------
 install_moto() {
   local key="moto[server]==$MOTO_VERSION"
@@ -94,7 +103,8 @@ check_azurite() {
 
 # Independent steps run in parallel; any failure fails the script.
 pids=()
-install_sshd & pids+=($!)
+# apt steps run one after the other (apt holds a lock).
+{ install_sshd && install_zstd_cli; } & pids+=($!)
 install_moto & pids+=($!)
 install_fake_gcs & pids+=($!)
 { install_hdfs && install_hadoop_cli; } & pids+=($!)

@@ -1,56 +1,14 @@
 /**
- * Server endpoints for the transfer suite. The vitest globalSetup starts the storage servers
- * only when a run selects test/storage (or everything); for `vitest run test/transfer` it
- * provides none, so this suite starts the three it needs (S3, WebHDFS, SFTP) itself with the
- * same starters from test/servers, and stops them after the file's tests.
+ * Server endpoints for the storage-method suite: S3, WebHDFS and SFTP, from the vitest
+ * globalSetup or started by this file (own-servers.ts), plus fresh filesystems on them.
  */
 import { chownSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { afterAll, inject } from 'vitest'
 import { filesystem, type FileSystem } from '../../ts/storage/index.js'
 import type { ServersInfo } from '../servers/types.js'
+import { startServers } from './own-servers.js'
 
-async function ownServers(): Promise<ServersInfo> {
-  const [{ startS3 }, { startHdfs }, { startSftp }] = await Promise.all([
-    import('../servers/s3.js'),
-    import('../servers/hdfs.js'),
-    import('../servers/sftp.js'),
-  ])
-  const info: ServersInfo = { unavailable: {} }
-  const stops: (() => Promise<void>)[] = []
-  const starters: Record<'s3' | 'hdfs' | 'sftp', () => Promise<void>> = {
-    s3: async () => {
-      const s = await startS3()
-      stops.push(() => s.stop())
-      info.s3 = { endpoint: s.endpoint, bucket: s.bucket }
-    },
-    hdfs: async () => {
-      const s = await startHdfs()
-      stops.push(() => s.stop())
-      info.hdfs = { url: s.url }
-    },
-    sftp: async () => {
-      const s = await startSftp()
-      stops.push(() => s.stop())
-      const { stop: _stop, kill: _kill, ...plain } = s
-      info.sftp = plain
-    },
-  }
-  await Promise.all(
-    Object.entries(starters).map(([name, start]) =>
-      start().catch((err: unknown) => {
-        info.unavailable[name] = (err as Error).message
-      }),
-    ),
-  )
-  afterAll(async () => {
-    await Promise.all(stops.map((s) => s().catch(() => undefined)))
-  }, 120_000)
-  return info
-}
-
-const provided = inject('storageServers')
-export const servers: ServersInfo = provided.unavailable.all !== undefined ? await ownServers() : provided
+export const servers: ServersInfo = await startServers(['s3', 'hdfs', 'sftp'])
 
 const run = `transfer-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
 let counter = 0

@@ -15,7 +15,7 @@ const UNITS: Record<string, number> = {
   gbit: 1e9 / 8,
 }
 
-const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*(?:\/\s*s|ps)?\s*$/i
+const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*(?:\/\s*s)?\s*$/i
 
 /** Bytes per second, or undefined for no limit. Throws ERR_INVALID_ARG naming the bad value. */
 export function parseBandwidth(v: unknown): number | undefined {
