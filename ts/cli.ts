@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LogferryError } from './errors.js'
+import { copyCommand } from './cli/copy-command.js'
 import { transferCommand } from './cli/transfer-command.js'
 import { readLogFile } from './read-log-file.js'
 
@@ -17,6 +18,8 @@ const USAGE = `usage:
   logferry transfer SRC... DEST [options]
                               copy files between local disk, S3, GCS, Azure, HDFS, SFTP
                               with retries and verification (logferry transfer --help)
+  logferry copy --config FILE run the copy jobs of a YAML config in the foreground until
+                              SIGINT/SIGTERM (logferry copy --help)
   logferry bench [--lines N]  run the benchmark against pino and others
                               (writes benches/results/latest.md and latest.svg)`
 
@@ -65,6 +68,9 @@ switch (cmd) {
     break
   case 'transfer':
     code = await transferCommand(rest)
+    break
+  case 'copy':
+    code = await copyCommand(rest)
     break
   case 'bench':
     code = bench(rest)
