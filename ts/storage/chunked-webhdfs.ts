@@ -96,7 +96,12 @@ export function webHdfsConcatStrategy(fs: WebHdfsFileSystem): ChunkedUploadStrat
             const first = partPath(0)
             if (partCount > 1) {
               const sources = Array.from({ length: partCount - 1 }, (_, i) => fs.absolutePath(partPath(i + 1))).join(',')
-              await fs.operation(first, 'POST', 'CONCAT', { sources })
+              // CONCAT answers 200 with an empty body, so not through operation() (JSON).
+              const res = await fetch(fs.operationUrl(first, 'CONCAT', { sources }), { method: 'POST' }).catch(async (err: unknown) => {
+                throw await fs.responseError(err, remotePath)
+              })
+              if (!res.ok) throw await fs.responseError(res, remotePath)
+              await res.body?.cancel()
             }
             // RENAME never replaces: clear an existing target and try again.
             for (let attempt = 0; attempt < 20; attempt++) {
