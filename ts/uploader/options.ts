@@ -86,7 +86,7 @@ export function resolveUploaderOptions(options: UploaderOptions): ResolvedUpload
     stateDir: o.stateDir,
     objectPrefix: prefix,
     objectName: name as ObjectNameOption,
-    chunkSize: int(o, 'chunkSize', 32 << 20, 1, 4000 << 20),
+    chunkSize: int(o, 'chunkSize', 32 * 1024 * 1024, 1, 4000 * 1024 * 1024),
     concurrency: int(o, 'concurrency', 4, 1, 256),
     parallelFiles: int(o, 'parallelFiles', 1, 1, 64),
     maxRetries: int(o, 'maxRetries', 3, 0, 1000),

@@ -18,6 +18,9 @@ interface DoneRecord {
   size: number
 }
 
+/** State directories held by uploaders of this process (the pid lock cannot tell them apart). */
+const heldHere = new Set<string>()
+
 export function entryId(path: string): string {
   return createHash('sha256').update(path).digest('hex').slice(0, 32)
 }
@@ -85,6 +88,12 @@ export class StateStore {
   }
 
   async #lock(): Promise<void> {
+    if (heldHere.has(this.dir)) throw configError('range', `uploader option stateDir ${this.dir} is in use by another uploader of this process`)
+    await this.#pidLock()
+    heldHere.add(this.dir)
+  }
+
+  async #pidLock(): Promise<void> {
     for (let i = 0; i < 3; i++) {
       try {
         await writeFile(this.#lockPath, String(process.pid), { flag: 'wx' })
@@ -167,6 +176,7 @@ export class StateStore {
 
   /** Releases the lock. */
   async close(): Promise<void> {
+    if (!heldHere.delete(this.dir)) return
     const owner = (await readFile(this.#lockPath, 'utf8').catch(() => '')).trim()
     if (owner === String(process.pid)) await rm(this.#lockPath, { force: true })
   }
