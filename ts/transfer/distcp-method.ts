@@ -71,7 +71,7 @@ async function planJobs(files: readonly PlannedFile[], all: readonly PlannedFile
 async function runJobs(jobs: Job[], ctx: MethodContext, bin: string): Promise<void> {
   const { o } = ctx
   const dst = (rel: string): string => hadoopUri(o.targetEndpoint, rel, o.targetEndpoint.kind === 'hdfs' ? o.hadoop.namenode : undefined)
-  const maps = Math.max(1, o.concurrency)
+  const maps = Math.max(1, Math.min(o.concurrency, ctx.all.length))
   for (const job of jobs) {
     await o.target.mkdir(job.targetDir, { parents: true }).catch((err: unknown) => {
       if (!isStorageError(err, 'EEXIST')) throw err

@@ -69,7 +69,15 @@ const TRANSIENT_OUTPUT = [
 ]
 
 /** Permanent errors win: a missing file or a denied permission does not heal by retrying. */
-const PERMANENT_OUTPUT = [/No such file or directory/i, /FileNotFoundException/, /Permission denied/i, /AccessControlException/, /File exists/i]
+const PERMANENT_OUTPUT = [
+  /No such file or directory/i,
+  /FileNotFoundException/,
+  /Permission denied/i,
+  /AccessControlException/,
+  /File exists/i,
+  /Host key verification failed/i,
+  /REMOTE HOST IDENTIFICATION HAS CHANGED/i,
+]
 
 export function isTransientOutput(stderr: string): boolean {
   if (PERMANENT_OUTPUT.some((re) => re.test(stderr))) return false

@@ -7,16 +7,16 @@ import type { ResolvedOptions } from './options.js'
 import { runCommand } from './run-command.js'
 import { findScp } from './tools.js'
 
-/** scp -l is Kbit/s; each of `concurrency` parallel copies gets its share of the total. */
-export function scpLimitKbit(bytesPerSecond: number, concurrency: number): number {
-  return Math.max(1, Math.floor((bytesPerSecond * 8) / 1000 / concurrency))
+/** scp -l is Kbit/s; each of `parallel` copies running at once gets its share of the total. */
+export function scpLimitKbit(bytesPerSecond: number, parallel: number): number {
+  return Math.max(1, Math.floor((bytesPerSecond * 8) / 1000 / parallel))
 }
 
-function scpArgs(o: ResolvedOptions, t: Extract<Endpoint, { kind: 'sftp' }>): string[] {
-  const args = ['-q', '-B', '-P', String(t.port), '-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${o.scp.strictHostKeyChecking ?? 'yes'}`, '-o', 'ConnectTimeout=20']
+function scpArgs(o: ResolvedOptions, t: Extract<Endpoint, { kind: 'sftp' }>, parallel: number): string[] {
+  const args = ['-B', '-P', String(t.port), '-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${o.scp.strictHostKeyChecking ?? 'yes'}`, '-o', 'ConnectTimeout=20']
   if (o.scp.knownHostsFile) args.push('-o', `UserKnownHostsFile=${o.scp.knownHostsFile}`)
   if (t.privateKeyPath) args.push('-i', t.privateKeyPath, '-o', 'IdentitiesOnly=yes')
-  if (o.bandwidth !== undefined) args.push('-l', String(scpLimitKbit(o.bandwidth, o.concurrency)))
+  if (o.bandwidth !== undefined) args.push('-l', String(scpLimitKbit(o.bandwidth, parallel)))
   return args
 }
 
@@ -37,7 +37,7 @@ export const scpMethod: TransferMethodImpl = {
     const s = o.sourceEndpoint
     const t = o.targetEndpoint
     if (s.kind !== 'local' || t.kind !== 'sftp') throw new Error('scp: endpoints not applicable')
-    const base = scpArgs(o, t)
+    const base = scpArgs(o, t, Math.max(1, Math.min(o.concurrency, files.length)))
     const host = `${t.username ? `${t.username}@` : ''}${t.host.includes(':') ? `[${t.host}]` : t.host}`
     return perFile(files, ctx, (f) =>
       publishViaTemp(o, f.source, f.target, f.size, async (tmp) => {
@@ -46,7 +46,7 @@ export const scpMethod: TransferMethodImpl = {
           await runCommand(bin, args, { signal: o.signal, timeoutMs: o.scp.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS })
         } catch (err) {
           // ssh exits 255 when the connection itself failed (refused, reset, timed out).
-          if (err instanceof CommandError && err.exitCode === 255 && !/Host key verification failed|Permission denied/i.test(err.stderr)) {
+          if (err instanceof CommandError && err.exitCode === 255 && !/Host key verification failed|Permission denied|IDENTIFICATION HAS CHANGED/i.test(err.stderr)) {
             throw new CommandError(err.message, { command: err.command, exitCode: 255, stderr: err.stderr, transient: true, cause: err })
           }
           throw err
