@@ -838,5 +838,6 @@ module.exports = nativeBinding
 module.exports.LogFileReader = nativeBinding.LogFileReader
 module.exports.NativeLogger = nativeBinding.NativeLogger
 module.exports.ZstdCompressor = nativeBinding.ZstdCompressor
+module.exports.crc32cChunks = nativeBinding.crc32cChunks
 module.exports.readLogFileSync = nativeBinding.readLogFileSync
 module.exports.sanitizeEventName = nativeBinding.sanitizeEventName

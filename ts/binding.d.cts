@@ -62,6 +62,9 @@ export declare class ZstdCompressor {
   finish(): Buffer
 }
 
+/** The big-endian CRC32C of each `chunk_size` slice of `data` (the last may be shorter). */
+export declare function crc32cChunks(data: Uint8Array, chunkSize: number): Buffer
+
 export interface NativeFlushMetrics {
   flushes: number
   /** Milliseconds. */

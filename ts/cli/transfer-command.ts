@@ -165,7 +165,7 @@ export async function transferCommand(args: string[]): Promise<number> {
     return 0
   }
   let groups: Map<string, string[]>
-  let options: Omit<TransferOptions, 'files' | 'source'> & { bandwidthLimit?: string; compress?: string }
+  let options: Omit<TransferOptions, 'files' | 'source'>
   try {
     if (positionals.length < 2) throw new UsageError('give at least one SRC and a DEST')
     const dest = positionals[positionals.length - 1] as string
@@ -179,7 +179,7 @@ export async function transferCommand(args: string[]): Promise<number> {
       retries: integer(values.retries, 'retries'),
       retryDelay: integer(values['retry-delay'], 'retry-delay'),
       bandwidthLimit: values['bandwidth-limit'],
-      compress: values.compress,
+      compress: values.compress as TransferOptions['compress'],
       preserveStructure: values.flat ? false : undefined,
       deleteSource: values['delete-source'],
       dryRun: values['dry-run'],

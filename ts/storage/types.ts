@@ -14,6 +14,8 @@ export interface FileInfo {
   mtime?: Date
   /** The backend's entity tag or content hash, when it has one. */
   etag?: string
+  /** HDFS block size of the file (WebHDFS only): needed to compute HDFS's file checksum. */
+  blockSize?: number
   /** User metadata of an object (S3, GCS, Azure; from `stat` only, not from `ls`). */
   metadata?: Record<string, string>
 }

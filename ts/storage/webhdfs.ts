@@ -30,6 +30,7 @@ interface HdfsStatus {
   type: 'FILE' | 'DIRECTORY' | 'SYMLINK'
   length: number
   modificationTime: number
+  blockSize?: number
 }
 
 interface RemoteException {
@@ -143,7 +144,9 @@ export class WebHdfsFileSystem extends BaseFileSystem {
 
   private toInfo(p: string, s: HdfsStatus): FileInfo {
     const dir = s.type === 'DIRECTORY'
-    return this.info(p, dir ? 'directory' : 'file', dir ? 0 : s.length, new Date(s.modificationTime))
+    const info = this.info(p, dir ? 'directory' : 'file', dir ? 0 : s.length, new Date(s.modificationTime))
+    if (!dir && s.blockSize) info.blockSize = s.blockSize
+    return info
   }
 
   async stat(path: string): Promise<FileInfo> {

@@ -3,6 +3,7 @@
 
 #![deny(clippy::all)]
 
+mod crc32c;
 mod zstd;
 
 use std::collections::HashMap;
