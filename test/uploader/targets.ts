@@ -13,8 +13,9 @@ import {
   WebHdfsFileSystem,
   type FileSystem,
 } from '../../ts/storage/index.js'
-import { missingServer, suiteServers, type ServerName } from '../servers/suite.js'
 import type { ServersInfo } from '../servers/types.js'
+// The transfer suites' server starter is generic (any of the five servers); reused here.
+import { startServers, type ServerName } from '../transfer/own-servers.js'
 
 export type TargetName = 's3' | 'gcs' | 'azure' | 'hdfs'
 
@@ -39,8 +40,13 @@ async function hdfsWalk(fs: WebHdfsFileSystem, dir: string, out: string[]): Prom
   }
 }
 
+/** The servers from the vitest globalSetup, or started by this test file. */
 export async function uploaderServers(names: ServerName[] = ['s3', 'gcs', 'azure', 'hdfs']): Promise<ServersInfo> {
-  return suiteServers(names)
+  return startServers(names)
+}
+
+function missingServer(info: ServersInfo, name: ServerName): string | undefined {
+  return info[name] ? undefined : info.unavailable[name] ?? info.unavailable.all ?? 'not started'
 }
 
 export function targets(info: ServersInfo): Target[] {
