@@ -238,6 +238,28 @@ describe.skipIf(!info.s3 && !inCI)('target down', () => {
   })
 })
 
+const s3t = targets(info).find((t) => t.name === 's3')
+describe.skipIf(s3t?.missing !== undefined && !inCI)('close', () => {
+  it('close({ timeout: 0 }) aborts an upload in progress, leaves no partial object, and the next start finishes it', async () => {
+    const dir = scratchDir()
+    const fs = s3t?.make() as FileSystem
+    const file = await randomFile(40 * MiB, dir)
+    const u1 = createUploader({ target: fs, stateDir: join(dir, 'state'), chunkSize: 5 * MiB, concurrency: 1, objectName: 'big.bin' })
+    await u1.enqueue(file)
+    await u1.close({ timeout: 0 })
+    expect(u1.stats()).toMatchObject({ totalFiles: 1, successful: 0, failed: 0, pending: 1 })
+    expect(await s3t?.rawList(fs)).toEqual([])
+    expect(readdirSync(join(dir, 'state', 'queue'))).toHaveLength(1)
+    const u2 = createUploader({ target: fs, stateDir: join(dir, 'state'), chunkSize: 5 * MiB, concurrency: 4, objectName: 'big.bin' })
+    await u2.drain()
+    expect(u2.stats()).toEqual({ totalFiles: 1, successful: 1, failed: 0, pending: 0, totalBytes: 40 * MiB })
+    expect((await fs.checksum('big.bin', 'sha256')).value).toBe(await sha256File(file))
+    expect(await s3t?.rawList(fs)).toEqual(['big.bin'])
+    await u2.close()
+    await fs.close()
+  })
+})
+
 describe('files already in the directory', () => {
   it('on attach, queues sealed files never uploaded, and never uploads a file twice', async () => {
     const dir = scratchDir()
