@@ -169,9 +169,11 @@ export class LoggerManager extends CopyJobHost {
     for (const l of all) this.#retire(l)
   }
 
+  /** Closes every logger synchronously; copy jobs are halted (a run in progress is aborted). */
   closeSync(): void {
     if (this.#closed) return
     this.#closed = true
+    this.haltCopies()
     for (const l of this.#loggers.values()) {
       l.closeSync()
       this.#retire(l)

@@ -96,3 +96,20 @@ describe('logferry copy --config', () => {
     expect(usage.stderr()).toContain('--config FILE is required')
   })
 })
+
+describe('copy jobs and process exit', () => {
+  for (const mode of ['idle', 'exit'] as const) {
+    it(`a process with running jobs exits by itself (${mode === 'idle' ? 'nothing left to do' : 'process.exit() during a run'})`, async () => {
+      const src = tempDir()
+      const dest = tempDir()
+      writeTree(src, { 'a.log': 'a\n' })
+      const proc = spawn(process.execPath, [resolve('test/copy/fixtures/exit-with-jobs.mjs'), src, dest, mode], { stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      proc.stdout?.on('data', (b: Buffer) => (out += b.toString()))
+      const code = await new Promise<number | null>((r) => proc.on('close', r))
+      expect(code).toBe(0)
+      expect(out).toBe('copied 1\n')
+      expect(readFileSync(join(dest, 'a.log'), 'utf8')).toBe('a\n')
+    })
+  }
+})

@@ -33,6 +33,11 @@ export abstract class CopyJobHost {
     return this.#runner ? this.#runner.list() : []
   }
 
+  /** Stops timers and aborts runs at once, without waiting (for synchronous shutdown paths). */
+  protected haltCopies(): void {
+    this.#runner?.halt()
+  }
+
   /** Runs a job now, after its run in progress if any. */
   runCopyNow(name: string): Promise<CopyRunResult> {
     return this.copyJobs.runNow(name)

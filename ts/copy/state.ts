@@ -16,6 +16,7 @@ interface StateFile {
 export class CopyState {
   readonly path: string
   #files = new Map<string, FileStamp>()
+  #dirty = false
 
   constructor(path: string) {
     this.path = path
@@ -50,20 +51,29 @@ export class CopyState {
 
   record(path: string, stamp: FileStamp): void {
     this.#files.set(path, stamp)
+    this.#dirty = true
   }
 
   /** Forgets files that no longer exist locally, so the state does not grow forever. */
   retain(existing: ReadonlySet<string>): void {
-    for (const k of this.#files.keys()) if (!existing.has(k)) this.#files.delete(k)
+    for (const k of this.#files.keys()) {
+      if (!existing.has(k)) {
+        this.#files.delete(k)
+        this.#dirty = true
+      }
+    }
   }
 
+  /** Writes the state if it changed since the last save. */
   async save(): Promise<void> {
+    if (!this.#dirty) return
     const body: StateFile = { version: 1, files: Object.fromEntries([...this.#files].sort(([a], [b]) => (a < b ? -1 : 1))) }
     await mkdir(dirname(this.path), { recursive: true })
     const tmp = `${this.path}.${process.pid}.${Date.now().toString(36)}.tmp`
     try {
       await writeFile(tmp, `${JSON.stringify(body, null, 1)}\n`)
       await rename(tmp, this.path)
+      this.#dirty = false
     } catch (err) {
       await rm(tmp, { force: true })
       throw err
