@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3'
 import { describe, expect, it } from 'vitest'
 import { Logger, LoggerManager, createUploader, type UploadedFile, type Uploader } from '../../ts/index.js'
 import { MemoryFileSystem, S3FileSystem, type FileSystem } from '../../ts/storage/index.js'
@@ -175,6 +176,41 @@ describe('object names and options', () => {
 describe.skipIf(!info.s3 && !inCI)('target down', () => {
   const s3At = (port: number, bucket: string): S3FileSystem =>
     new S3FileSystem({ bucket, endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's', prefix: 'down', maxAttempts: 1 })
+
+  it('finishes a chunked upload when the server is killed in the middle and restarted', async () => {
+    const { startS3 } = await import('../servers/s3.js')
+    const port = await freePort()
+    let server = await startS3({ port, bucket: 'restart-bucket' })
+    const dir = scratchDir()
+    const file = await randomFile(60 * MiB, dir)
+    const fs = s3At(port, 'restart-bucket')
+    const u = createUploader({ target: fs, stateDir: join(dir, 'state'), objectName: 'big.bin', chunkSize: 5 * MiB, concurrency: 1, maxRetries: 6, retryDelay: 200 })
+    const done = collect(u)
+    try {
+      await u.enqueue(file)
+      // Kill the server as soon as the multipart upload exists, then bring it back on the same port.
+      const s3 = fs as S3FileSystem
+      for (;;) {
+        const r = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: 'restart-bucket' }))
+        if ((r.Uploads ?? []).length > 0) break
+        expect(u.stats().successful).toBe(0) // the upload must not have finished before the kill
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      await server.kill()
+      await new Promise((r) => setTimeout(r, 300))
+      server = await startS3({ port, bucket: 'restart-bucket' })
+      await u.drain()
+      expect(u.stats()).toEqual({ totalFiles: 1, successful: 1, failed: 0, pending: 0, totalBytes: 60 * MiB })
+      console.log(`[uploader] server restart: ${done[0]?.attempts} file attempts, ${done[0]?.chunkRetries} chunk retries`)
+      // The restarted server lost the multipart upload: chunk retries, then a second attempt of the file.
+      expect((done[0]?.attempts ?? 0) > 1 || (done[0]?.chunkRetries ?? 0) > 0).toBe(true)
+      expect((await fs.checksum('big.bin', 'sha256')).value).toBe(await sha256File(file))
+    } finally {
+      await u.close()
+      await fs.close()
+      await server.stop()
+    }
+  })
 
   it('keeps a file that failed maxRetries times as failed in the state; retryFailed() and the next start upload it', async () => {
     const { startS3 } = await import('../servers/s3.js')
