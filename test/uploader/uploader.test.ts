@@ -162,6 +162,13 @@ describe('object names and options', () => {
     }
   })
 
+  it('refuses a bad attach source and use after close with coded errors', async () => {
+    const u = createUploader({ target: new MemoryFileSystem(), stateDir: scratchDir() })
+    expect(() => u.attach({} as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }))
+    await u.close()
+    await expect(u.enqueue('/nonexistent')).rejects.toMatchObject({ code: 'ERR_UPLOADER_CLOSED' })
+  })
+
   it('refuses a state directory another live uploader holds', async () => {
     const stateDir = scratchDir()
     const u1 = createUploader({ target: new MemoryFileSystem(), stateDir })

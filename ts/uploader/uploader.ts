@@ -18,6 +18,7 @@ import type { FileSystem } from '../storage/types.js'
 import { objectNameInput, renderObjectName } from './object-name.js'
 import type { ResolvedUploaderOptions, UploaderOptions } from './options.js'
 import { resolveUploaderOptions } from './options.js'
+import { UploaderError } from './errors.js'
 import type { QueueEntry } from './queue-entry.js'
 import { isSealedSiblingOf, nameOfUnsealed, parseSealedName } from './sealed-name.js'
 import { StateStore, entryId } from './state-store.js'
@@ -99,7 +100,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
    * A file already queued, or already uploaded with the same size, is not queued again.
    */
   async enqueue(path: string, event?: string): Promise<void> {
-    if (this.#closing) throw new Error('uploader is closed')
+    if (this.#closing) throw new UploaderError('ERR_UPLOADER_CLOSED', 'uploader is closed')
     this.#persisting++
     try {
       await this.#ready
@@ -135,7 +136,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
    * in its directory that were never uploaded). Returns a function that detaches.
    */
   attach(source: Logger | LoggerManager): () => void {
-    if (this.#closing) throw new Error('uploader is closed')
+    if (this.#closing) throw new UploaderError('ERR_UPLOADER_CLOSED', 'uploader is closed')
     const onError = (err: unknown): void => this.#report(err)
     let detach: () => void
     if (source instanceof LoggerManager) {
@@ -154,7 +155,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       }
       if (this.options.scanExisting) this.#scan(resolve(source.path, '..'), (name) => isSealedSiblingOf(name, source.path), event).catch(onError)
     } else {
-      throw new TypeError('attach() takes a Logger or a LoggerManager')
+      throw new UploaderError('ERR_INVALID_ARG', 'attach() takes a Logger or a LoggerManager')
     }
     let attached = true
     const once = (): void => {
