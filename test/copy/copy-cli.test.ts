@@ -85,7 +85,7 @@ describe('logferry copy --config', () => {
     writeFileSync(file, 'copy:\n  - name: x\n    localPattern: /tmp/*.log\n    destination: memory://m\n    interval: sometimes\n')
     const bad = start(['--config', file])
     expect(await bad.exit).toBe(2)
-    expect(bad.stderr()).toContain(`${file}: copy[0].interval: "sometimes" is not a duration`)
+    expect(bad.stderr()).toContain(`${file}:5:5: copy[0].interval: "sometimes" is not a duration`)
     const none = join(tempDir(), 'none.yaml')
     writeFileSync(none, 'handlers: {}\n')
     const empty = start(['--config', none])

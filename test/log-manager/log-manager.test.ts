@@ -73,6 +73,7 @@ describe('LogManager config errors', () => {
       [`${h}loggers:\n  main:\n    - handler: other\n`, "loggers.main[0].handler: 'other' is not a handler (defined: app)"],
       [`${h}loggers:\n  main:\n    - handler: app\n      level: chatty\n`, 'loggers.main[0].level: "chatty" is not a level'],
       [`${h}loggers:\n  main:\n    handlers: [app]\n    lvl: info\n`, 'loggers.main.lvl: is not a known key'],
+      [`${h}loggers:\n  main:\n    handlers: [app, { handler: app, level: error }]\n`, "loggers.main.handlers[1]: lists handler 'app' a second time"],
       [`${h}loggers:\n  main:\n    handlers: []\n`, 'loggers.main.handlers: must list at least one handler'],
       [`${h}loggers:\n  main:\n    level: info\n`, 'loggers.main.handlers: must be a list'],
       ['copy:\n  - name: j\n    local_pattern: /tmp/*.log\n    hdfs_destination: "bogus://x"\n', "copy[0].destination: is not a valid destination (EINVAL: filesystem (unknown protocol 'bogus'))"],
@@ -87,8 +88,17 @@ describe('LogManager config errors', () => {
     for (const [yaml, message] of cases) {
       const e = configError(() => LogManager.fromYaml(yaml, { file: 'c.yaml' }))
       expect(e.code, yaml).toBe('ERR_INVALID_CONFIG')
-      expect(e.message, yaml).toContain(`c.yaml: ${message}`)
+      expect(e.message, yaml).toMatch(/^c\.yaml:\d+:\d+: /)
+      expect(e.message, yaml).toContain(`: ${message}`)
     }
+    // The line and column point at the offending key (or, when it is missing, its parent).
+    const sinkless = configError(() => LogManager.fromYaml('formats: {}\nhandlers:\n  app:\n    format: x\n', { file: 'c.yaml' }))
+    expect(sinkless).toMatchObject({ key: 'handlers.app.sink', line: 3, column: 3 })
+    const deep = configError(() => LogManager.fromYaml(`${h}    rotation: "10 XB"\nloggers:\n  main:\n    - handler: app\n`))
+    expect(deep).toMatchObject({ key: 'handlers.app.rotation', line: 4, column: 5 })
+    expect(deep.message).toMatch(/^4:5: handlers\.app\.rotation: /)
+    const inList = configError(() => LogManager.fromYaml(`${h}loggers:\n  main:\n    - handler: app\n    - handler: nope\n`))
+    expect(inList).toMatchObject({ key: 'loggers.main[1].handler', line: 7, column: 7 })
     // An object config reports the same way, without a file.
     const e = configError(() => new LogManager({ handlers: { app: { sink, rotation: '10 XB' } } }))
     expect(e.message).toBe('handlers.app.rotation: "10 XB" is not a size like "10 MB", "512 KiB" or a number of bytes')

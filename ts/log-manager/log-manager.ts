@@ -5,7 +5,7 @@ import { CopyJobHost } from '../copy/copy-job-host.js'
 import { LogferryError } from '../errors.js'
 import type { LogManagerConfig } from './config-types.js'
 import { Handler } from './handler.js'
-import { labelWithFile, loadConfig, parseYaml } from './load-config.js'
+import { loadConfig, loadConfigText } from './load-config.js'
 import { ManagedLogger, type ProcessContext } from './managed-logger.js'
 import type { ResolvedConfig } from './validate-config.js'
 
@@ -32,18 +32,23 @@ export class LogManager extends CopyJobHost {
   constructor(config: string | LogManagerConfig, options: LogManagerOptions = {}) {
     super()
     this.#onWarning = options.onWarning ?? stderrWarning
-    this.#config = loadConfig(config)
+    const preloaded = LogManager.#preloaded
+    LogManager.#preloaded = undefined
+    this.#config = preloaded ?? loadConfig(config)
     this.#open(options)
   }
 
-  /** A LogManager from YAML text (`file` only labels error messages). */
+  /** Set by fromYaml for the constructor call it makes (construction is synchronous). */
+  static #preloaded: ResolvedConfig | undefined
+
+  /** A LogManager from YAML text (`file` labels error messages, which carry line and column). */
   static fromYaml(text: string, options: LogManagerOptions & { file?: string } = {}): LogManager {
     const { file, ...rest } = options
-    const raw = parseYaml(text, file)
+    LogManager.#preloaded = loadConfigText(text, file)
     try {
-      return new LogManager((raw ?? {}) as LogManagerConfig, rest)
-    } catch (err) {
-      throw file === undefined ? err : labelWithFile(err, file)
+      return new LogManager({}, rest)
+    } finally {
+      LogManager.#preloaded = undefined
     }
   }
 

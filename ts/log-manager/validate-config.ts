@@ -129,7 +129,11 @@ function logger(name: string, v: unknown, handlers: Map<string, ResolvedHandler>
   }
   if (list.length === 0) throw invalidConfig(Array.isArray(v) ? key : `${key}.handlers`, 'must list at least one handler')
   const base = Array.isArray(v) ? key : `${key}.handlers`
-  return { name, targets: list.map((b, i) => binding(`${base}[${i}]`, b, handlers, floor, Array.isArray(v) ? LEVELS.info : floor)) }
+  const targets = list.map((b, i) => binding(`${base}[${i}]`, b, handlers, floor, Array.isArray(v) ? LEVELS.info : floor))
+  targets.forEach((t, i) => {
+    if (targets.findIndex((o) => o.handler === t.handler) !== i) throw invalidConfig(`${base}[${i}]`, `lists handler '${t.handler}' a second time`)
+  })
+  return { name, targets }
 }
 
 /** Validates a parsed config (from YAML or an object). */
