@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { filesystem, type FileSystem, type StorageConfig } from '../../ts/storage/index.js'
 import { transferFiles, type TransferReport } from '../../ts/transfer/index.js'
-import { SERVERS_DIR } from '../servers/process.js'
+import { SERVERS_DIR, freePort } from '../servers/process.js'
 import { startServers, type Handles } from './own-servers.js'
 
 const HADOOP = join(SERVERS_DIR, 'hadoop', 'bin', 'hadoop')
@@ -187,6 +187,30 @@ describe.skipIf(skip)('hadoop methods against a MiniDFSCluster', () => {
     const target = hdfsDir()
     const r = await transferFiles({ files: join(root, 'logs'), target, hadoop: { bin: HADOOP } })
     expectEvery(r, { outcome: 'copied', method: 'distcp', methodsTried: [] })
+    expect(await contents(open(target))).toEqual(shas(files, 'logs/'))
+  })
+
+  it('hadoop failing for real (NameNode RPC address refuses): attempts recorded, storage copies', async () => {
+    const files = new Map([['r.log', randomBytes(500)], ['s/t.log', randomBytes(700)]])
+    const root = localTree(files)
+    const target = hdfsDir()
+    // hadoop.conf: a HADOOP_CONF_DIR whose core-site.xml makes the IPC client give up at once.
+    const conf = join(tmp, `conf-${++dirs}`)
+    mkdirSync(conf)
+    const prop = (k: string, v: string): string => `<property><name>${k}</name><value>${v}</value></property>`
+    writeFileSync(join(conf, 'core-site.xml'), `<?xml version="1.0"?>\n<configuration>${prop('ipc.client.connect.max.retries', '0')}${prop('ipc.client.connect.max.retries.on.timeouts', '0')}</configuration>\n`)
+    for (const f of ['hdfs-site.xml', 'mapred-site.xml']) writeFileSync(join(conf, f), '<?xml version="1.0"?>\n<configuration></configuration>\n')
+    const dead = `hdfs://127.0.0.1:${await freePort()}`
+    const r = await transferFiles({ files: join(root, 'logs'), target, hadoop: { bin: HADOOP, namenode: dead, conf }, retries: 0 })
+    expect(r.totals).toMatchObject({ copied: 2, failed: 0 })
+    for (const f of r.files) {
+      expect(f).toMatchObject({ outcome: 'copied', method: 'storage', attempts: 3 })
+      expect(f.methodsTried.map((a) => [a.method, a.code, a.attempts])).toEqual([
+        ['distcp', 'ERR_COMMAND_FAILED', 1],
+        ['hdfs-put', 'ERR_COMMAND_FAILED', 1],
+      ])
+      for (const a of f.methodsTried) expect(a.message).toMatch(/Connection refused|ConnectException/)
+    }
     expect(await contents(open(target))).toEqual(shas(files, 'logs/'))
   })
 

@@ -124,3 +124,26 @@ for (const b of backends) {
     })
   })
 }
+
+describe.skipIf(!process.env.CI && servers.s3 === undefined)('compressed copies on s3', () => {
+  it('store logferry-source-sha256; ifChanged compares it with the source', async () => {
+    const src = join(tmp, `zst-src-${++n}`)
+    const local = filesystem(`file://${src}`)
+    const data = Buffer.from('a log line that compresses well\n'.repeat(50_000))
+    await local.writeFile('app.log', data)
+    const target = backends[0]?.make() as FileSystem
+    opened.push(target)
+    const r = await transferFiles({ source: src, files: '*', target, compress: 'zstd' })
+    expect(r.files[0]).toMatchObject({ target: 'app.log.zst', outcome: 'copied', sourceBytes: data.length })
+    const info = await target.stat('app.log.zst')
+    expect(info.metadata?.['logferry-source-sha256']).toBe(sha256(data))
+    expect(info.metadata?.['logferry-sha256']).toBeUndefined()
+    expect(r.files[0]?.checksum).toBe(sha256(await target.readFile('app.log.zst')))
+
+    const future = new Date(Date.now() + 3_600_000)
+    utimesSync(join(src, 'app.log'), future, future)
+    expect((await transferFiles({ source: src, files: '*', target, compress: 'zstd' })).files[0]).toMatchObject({ outcome: 'skipped' })
+    await local.writeFile('app.log', Buffer.concat([data, Buffer.from('one more\n')]))
+    expect((await transferFiles({ source: src, files: '*', target, compress: 'zstd' })).files[0]).toMatchObject({ outcome: 'copied' })
+  })
+})
