@@ -77,6 +77,25 @@ describe('copy job to a local directory', () => {
     await runner.stopAll()
   })
 
+  it('createDestDirs: true creates a missing destination; false fails the run and retries the files next time', async () => {
+    const src = tempDir()
+    writeTree(src, { 'a.log': 'a\n', 'b.log': 'b\n' })
+    const missing = join(tempDir(), 'not', 'yet')
+    const runner = new CopyJobRunner()
+    runner.start(job(src, missing, { name: 'strict', createDestDirs: false }))
+    const r = await runner.runNow('strict')
+    expect(r).toMatchObject({ matched: 2, copied: 0, failed: 2 })
+    expect(r.error?.message).toBe(`destination file://${missing} does not exist (createDestDirs is false)`)
+    expect(existsSync(missing)).toBe(false)
+    expect(runner.list()[0]?.lastError).toBe(r.error?.message)
+    runner.start(job(src, missing, { name: 'lenient', stateDir: tempDir() }))
+    expect(await runner.runNow('lenient')).toMatchObject({ copied: 2, failed: 0 })
+    // The directory exists now, and the strict job copies the files it failed on before.
+    expect(await runner.runNow('strict')).toMatchObject({ copied: 2, failed: 0, error: undefined })
+    expect(runner.list().map((o) => o.lastError)).toEqual([undefined, undefined])
+    await runner.stopAll()
+  })
+
   it('skips the file a Logger of this process is writing, and recently modified files, unless includeActive', async () => {
     const src = tempDir()
     const dest = tempDir()
