@@ -10,12 +10,12 @@ import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { filesystem, type FileSystem, type StorageConfig } from '../../ts/storage/index.js'
 import { transferFiles, type TransferReport } from '../../ts/transfer/index.js'
+import { startHdfs } from '../servers/hdfs.js'
 import { SERVERS_DIR, freePort } from '../servers/process.js'
-import { startServers, type Handles } from './own-servers.js'
+import { suiteServers } from '../servers/suite-servers.js'
 
 const HADOOP = join(SERVERS_DIR, 'hadoop', 'bin', 'hadoop')
-const handles: Handles = {}
-const servers = await startServers(['hdfs'], handles)
+const servers = await suiteServers(['hdfs'])
 const hdfs = servers.hdfs
 const hadoopMissing = existsSync(HADOOP) ? undefined : `${HADOOP} missing (run test/servers/install.sh)`
 if (hadoopMissing && process.env.CI) throw new Error(hadoopMissing)
@@ -214,22 +214,27 @@ describe.skipIf(skip)('hadoop methods against a MiniDFSCluster', () => {
     expect(await contents(open(target))).toEqual(shas(files, 'logs/'))
   })
 
-  // Last: kills the cluster.
   it('HDFS down: every method of the chain fails, each attempt is recorded with its error', async () => {
     const files = new Map([['x.log', randomBytes(100)]])
     const root = localTree(files)
-    const target = hdfsDir()
-    await handles.hdfsKill?.()
-    // overwrite 'always': no stat of the target first, so each method meets the dead server itself.
-    const r = await transferFiles({ files: join(root, 'logs'), target, hadoop: { bin: HADOOP }, retries: 1, retryDelay: 10, overwrite: 'always' })
-    expect(r.ok).toBe(false)
-    const f = r.files[0]
-    expect(f).toMatchObject({ outcome: 'failed', method: 'storage' })
-    expect(f?.methodsTried.map((a) => a.method)).toEqual(['distcp', 'hdfs-put', 'storage'])
-    for (const a of f?.methodsTried ?? []) {
-      expect(a.code, a.message).toBe('ETRANSIENT')
-      expect(a.attempts).toBe(2)
+    // A cluster of its own, killed (SIGKILL) before the transfer.
+    const own = await startHdfs()
+    const target: StorageConfig = { protocol: 'webhdfs', url: own.url, root: `/logferry/${run}/down`, user: 'root' }
+    await own.kill()
+    try {
+      // overwrite 'always': no stat of the target first, so each method meets the dead server itself.
+      const r = await transferFiles({ files: join(root, 'logs'), target, hadoop: { bin: HADOOP }, retries: 1, retryDelay: 10, overwrite: 'always' })
+      expect(r.ok).toBe(false)
+      const f = r.files[0]
+      expect(f).toMatchObject({ outcome: 'failed', method: 'storage' })
+      expect(f?.methodsTried.map((a) => a.method)).toEqual(['distcp', 'hdfs-put', 'storage'])
+      for (const a of f?.methodsTried ?? []) {
+        expect(a.code, a.message).toBe('ETRANSIENT')
+        expect(a.attempts).toBe(2)
+      }
+      expect(f?.error).toMatchObject({ code: 'ETRANSIENT' })
+    } finally {
+      await own.stop()
     }
-    expect(f?.error).toMatchObject({ code: 'ETRANSIENT' })
   })
 })

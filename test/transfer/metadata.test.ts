@@ -11,9 +11,9 @@ import type { Readable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AzureBlobFileSystem, GcsFileSystem, S3FileSystem, filesystem, type FileSystem } from '../../ts/storage/index.js'
 import { transferFiles } from '../../ts/transfer/index.js'
-import { startServers } from './own-servers.js'
+import { suiteServers } from '../servers/suite-servers.js'
 
-const servers = await startServers(['s3', 'gcs', 'azure'])
+const servers = await suiteServers(['s3', 'gcs', 'azure'])
 const MiB = 1 << 20
 const tmp = mkdtempSync(join(tmpdir(), 'logferry-meta-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))

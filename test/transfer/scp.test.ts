@@ -10,9 +10,9 @@ import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { filesystem, type FileSystem, type StorageConfig } from '../../ts/storage/index.js'
 import { transferFiles } from '../../ts/transfer/index.js'
-import { startServers } from './own-servers.js'
+import { suiteServers } from '../servers/suite-servers.js'
 
-const servers = await startServers(['sftp'])
+const servers = await suiteServers(['sftp'])
 const sftp = servers.sftp
 const skip = !process.env.CI && sftp === undefined
 

@@ -1,14 +1,14 @@
 /**
  * Server endpoints for the storage-method suite: S3, WebHDFS and SFTP, from the vitest
- * globalSetup or started by this file (own-servers.ts), plus fresh filesystems on them.
+ * globalSetup or started for this suite (test/servers/suite-servers.ts), plus fresh filesystems on them.
  */
 import { chownSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { filesystem, type FileSystem } from '../../ts/storage/index.js'
 import type { ServersInfo } from '../servers/types.js'
-import { startServers } from './own-servers.js'
+import { suiteServers } from '../servers/suite-servers.js'
 
-export const servers: ServersInfo = await startServers(['s3', 'hdfs', 'sftp'])
+export const servers: ServersInfo = await suiteServers(['s3', 'hdfs', 'sftp'])
 
 const run = `transfer-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
 let counter = 0
