@@ -212,6 +212,29 @@ describe.skipIf(skipUnless('hdfs'))('transferFiles: local -> hdfs', () => {
     expectAll(second, 'skipped', 0)
   })
 
+  it("verifies against HDFS's own checksum (no read-back) and catches a corrupted write", async () => {
+    const hdfs = make('hdfs')
+    const src = make('memory')
+    await src.writeFile('ok.bin', randomBytes(3 * MiB + 17))
+    await src.writeFile('bad.bin', randomBytes(MiB))
+    let readBack = 0
+    const target = wrap(hdfs, {
+      createReadStream: (path, options) => {
+        readBack++
+        return hdfs.createReadStream(path, options)
+      },
+      createWriteStream: (path, options) => (path.includes('bad.bin') ? corrupting(hdfs.createWriteStream(path, options)) : hdfs.createWriteStream(path, options)),
+    })
+    const r = await transferFiles({ source: src, files: '*.bin', target, retries: 0 })
+    expect(byTarget(r).get('ok.bin')).toMatchObject({ outcome: 'copied' })
+    const bad = byTarget(r).get('bad.bin')
+    expect(bad).toMatchObject({ outcome: 'failed', error: { code: 'ERR_VERIFY_FAILED' } })
+    expect(bad?.error?.message).toMatch(/HDFS checksum/)
+    expect(readBack).toBe(0)
+    expect(sha256(await hdfs.readFile('ok.bin'))).toBe(sha256(await src.readFile('ok.bin')))
+    expect((await hdfs.ls('', { recursive: true })).map((e) => e.name)).toEqual(['ok.bin'])
+  })
+
   it('flattens with preserveStructure: false and rejects colliding basenames', async () => {
     const files = new Map([
       ['a/one.log', Buffer.from('1')],

@@ -15,7 +15,7 @@ import {
 } from '../../ts/storage/index.js'
 import type { ServersInfo } from '../servers/types.js'
 // The transfer suites' server starter is generic (any of the five servers); reused here.
-import { startServers, type ServerName } from '../transfer/own-servers.js'
+import { suiteServers, type SuiteServer as ServerName } from '../servers/suite-servers.js'
 
 export type TargetName = 's3' | 'gcs' | 'azure' | 'hdfs'
 
@@ -42,7 +42,7 @@ async function hdfsWalk(fs: WebHdfsFileSystem, dir: string, out: string[]): Prom
 
 /** The servers from the vitest globalSetup, or started by this test file. */
 export async function uploaderServers(names: ServerName[] = ['s3', 'gcs', 'azure', 'hdfs']): Promise<ServersInfo> {
-  return startServers(names)
+  return suiteServers(names)
 }
 
 function missingServer(info: ServersInfo, name: ServerName): string | undefined {

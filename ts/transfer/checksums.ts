@@ -1,7 +1,7 @@
 /** Checksums: hashing while streaming, verifying a written file, comparing two sides cheaply. */
 import { createHash, type Hash } from 'node:crypto'
 import { Transform, type TransformCallback } from 'node:stream'
-import { isStorageError, type Checksum, type FileSystem } from '../storage/index.js'
+import { HdfsChecksumHasher, isStorageError, parseHdfsChecksum, type Checksum, type FileSystem } from '../storage/index.js'
 import { SHA256_KEY } from './metadata.js'
 
 /** Backends whose 'native' checksum is server-side metadata (no read-back of the content). */
@@ -11,29 +11,54 @@ export interface StreamDigest {
   sha256: string
   md5: string
   bytes: number
+  /** HDFS's file checksum of the content for this block size (when asked for). */
+  hdfs?: { blockSize: number; md5: string }
 }
 
-/** A pass-through that hashes (sha256 + md5) and counts what flows through it. */
+/**
+ * A pass-through that hashes (sha256 + md5, and HDFS's MD5-of-MD5-of-CRC32C when the target is
+ * HDFS) and counts what flows through it.
+ */
 export class HashingStream extends Transform {
   private readonly sha = createHash('sha256')
   private readonly md5: Hash = createHash('md5')
+  private readonly hdfs: HdfsChecksumHasher | undefined
   private count = 0
 
-  constructor(private readonly onBytes?: (n: number) => void) {
+  constructor(
+    private readonly onBytes?: (n: number) => void,
+    options: { hdfs?: boolean } = {},
+  ) {
     super()
+    this.hdfs = options.hdfs ? new HdfsChecksumHasher() : undefined
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.sha.update(chunk)
     this.md5.update(chunk)
+    this.hdfs?.update(chunk)
     this.count += chunk.length
     this.onBytes?.(chunk.length)
     cb(null, chunk)
   }
 
   digest(): StreamDigest {
-    return { sha256: this.sha.digest('hex'), md5: this.md5.digest('hex'), bytes: this.count }
+    const d: StreamDigest = { sha256: this.sha.digest('hex'), md5: this.md5.digest('hex'), bytes: this.count }
+    if (this.hdfs) d.hdfs = { blockSize: this.hdfs.blockSize, md5: this.hdfs.digest() }
+    return d
   }
+}
+
+/**
+ * HDFS: compares GETFILECHECKSUM with the checksum computed while streaming, when the file's
+ * block size and checksum type are the ones it was computed for: undefined when they match, a
+ * description when they differ, 'not comparable' when the server's checksum is of another kind.
+ */
+async function verifyHdfs(fs: FileSystem, path: string, blockSize: number | undefined, d: StreamDigest): Promise<string | undefined | 'not comparable'> {
+  if (!d.hdfs || blockSize !== d.hdfs.blockSize) return 'not comparable'
+  const remote = parseHdfsChecksum(await fs.checksum(path, 'native'))
+  if (!remote || remote.crc !== 'CRC32C' || remote.bytesPerCrc !== 512) return 'not comparable'
+  return remote.md5 === d.hdfs.md5 ? undefined : `HDFS checksum ${remote.md5} on the target, ${d.hdfs.md5} streamed`
 }
 
 /** Whether a native checksum states the content's MD5, and if so that MD5 as hex. */
@@ -52,7 +77,8 @@ function md5Of(c: Checksum): string | undefined {
  * Checks that `path` on `fs` holds exactly the streamed content. Uses the backend's native MD5
  * when it states one cheaply (S3 single-part ETag, GCS/Azure Content-MD5); else the
  * `logferry-sha256` metadata stored with the object (S3 multipart, Azure block blobs without
- * MD5); else the base MD5 for other backends; WebHDFS reads the file back and compares sha256.
+ * MD5); else the base MD5 for other backends; WebHDFS compares its MD5-of-MD5-of-CRC32C with
+ * the one computed while streaming (read-back and sha256 when the block size or CRC type differ).
  * Returns a description of the mismatch, or undefined.
  */
 export async function verifyWritten(fs: FileSystem, path: string, d: StreamDigest): Promise<string | undefined> {
@@ -63,7 +89,10 @@ export async function verifyWritten(fs: FileSystem, path: string, d: StreamDiges
   if (stored !== undefined && etagMd5 === undefined && (fs.protocol === 's3' || fs.protocol === 'az')) {
     return stored === d.sha256 ? undefined : `${SHA256_KEY} ${stored} on the target, ${d.sha256} streamed`
   }
-  if (fs.protocol !== 'webhdfs') {
+  if (fs.protocol === 'webhdfs') {
+    const r = await verifyHdfs(fs, path, info.blockSize, d)
+    if (r !== 'not comparable') return r
+  } else {
     const native = await fs.checksum(path, 'native')
     const md5 = md5Of(native)
     if (md5 !== undefined) return md5 === d.md5 ? undefined : `md5 ${md5} on the target, ${d.md5} streamed`

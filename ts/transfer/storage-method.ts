@@ -58,8 +58,9 @@ export async function copyWithStorage(
 ): Promise<StorageCopy> {
   const rename = canRename(target)
   const writePath = rename ? tempSibling(dstPath) : dstPath
-  const srcHasher = new HashingStream(o.onBytes)
-  const dstHasher = o.compress ? new HashingStream() : srcHasher
+  const hdfs = target.protocol === 'webhdfs'
+  const srcHasher = new HashingStream(o.onBytes, { hdfs: hdfs && !o.compress })
+  const dstHasher = o.compress ? new HashingStream(undefined, { hdfs }) : srcHasher
   let metadata: Record<string, string> | undefined
   if (hasObjectMetadata(target)) {
     const sha = (await source.checksum(srcPath, 'sha256')).value
