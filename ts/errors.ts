@@ -10,6 +10,7 @@ export type LogferryErrorCode =
   | 'ERR_UNFLUSHED'
   | 'ERR_CORRUPT'
   | 'ERR_PANIC'
+  | 'ERR_UPLOADER_CLOSED'
 
 export class LogferryError extends Error {
   readonly code: LogferryErrorCode

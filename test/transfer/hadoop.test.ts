@@ -4,15 +4,16 @@
  * MiniDFSCluster; auto's fallback chain with hadoop missing; errors recorded when HDFS is down.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { filesystem, type FileSystem, type StorageConfig } from '../../ts/storage/index.js'
 import { transferFiles, type TransferReport } from '../../ts/transfer/index.js'
 import { startHdfs } from '../servers/hdfs.js'
 import { SERVERS_DIR, freePort } from '../servers/process.js'
 import { suiteServers } from '../servers/suite-servers.js'
+import { localTree as treeAt } from './fixtures.js'
 
 const HADOOP = join(SERVERS_DIR, 'hadoop', 'bin', 'hadoop')
 const servers = await suiteServers(['hdfs'])
@@ -42,18 +43,7 @@ function open(spec: StorageConfig): FileSystem {
   return fs
 }
 
-/** Several files over nested directories, written under <dir>/logs with mtimes in the past. */
-function localTree(files: Map<string, Buffer>): string {
-  const root = join(tmp, `src-${++dirs}`)
-  const past = new Date(Date.now() - 60_000)
-  for (const [rel, data] of files) {
-    const p = join(root, 'logs', rel)
-    mkdirSync(dirname(p), { recursive: true })
-    writeFileSync(p, data)
-    utimesSync(p, past, past)
-  }
-  return root
-}
+const localTree = (files: Map<string, Buffer>): string => treeAt(tmp, files)
 
 function fixture(): Map<string, Buffer> {
   return new Map([

@@ -4,9 +4,9 @@
  * FileSystem wrappers (corrupting writes, transient and permanent read errors, slow reads).
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { Readable, Writable, finished } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { StorageError, filesystem, type FileSystem } from '../../ts/storage/index.js'
@@ -18,6 +18,7 @@ import {
   type TransferReport,
 } from '../../ts/transfer/index.js'
 import { missing, remote } from './servers.js'
+import { localTree as treeAt } from './fixtures.js'
 
 const MiB = 1 << 20
 const inCI = Boolean(process.env.CI)
@@ -41,7 +42,6 @@ afterAll(async () => {
 
 const tmpBase = mkdtempSync(join(tmpdir(), 'logferry-transfer-'))
 afterAll(() => rmSync(tmpBase, { recursive: true, force: true }))
-let dirs = 0
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
@@ -56,18 +56,7 @@ function fixtureFiles(count: number, big: boolean): Map<string, Buffer> {
   return files
 }
 
-/** Writes a fixture tree to a fresh local directory, mtimes one minute in the past. */
-function localTree(files: Map<string, Buffer>): string {
-  const root = join(tmpBase, `src-${++dirs}`)
-  const past = new Date(Date.now() - 60_000)
-  for (const [rel, data] of files) {
-    const p = join(root, 'logs', rel)
-    mkdirSync(dirname(p), { recursive: true })
-    writeFileSync(p, data)
-    utimesSync(p, past, past)
-  }
-  return root
-}
+const localTree = (files: Map<string, Buffer>): string => treeAt(tmpBase, files)
 
 async function seed(fs: FileSystem, files: Map<string, Buffer>, prefix = ''): Promise<void> {
   for (const [rel, data] of files) await fs.writeFile(`${prefix}${rel}`, data)
@@ -367,6 +356,51 @@ describe('transferFiles: failures, retries and control', () => {
     const r2 = await transferFiles({ source: vanishing.fs, files: 'gone.log', target: dst, retryDelay: 1 })
     expect(byTarget(r2).get('gone.log')).toMatchObject({ outcome: 'failed', attempts: 1, error: { code: 'ENOENT' } })
     expect(vanishing.calls()).toBe(1)
+  })
+
+  it('learns missing targets from one listing per directory (>= 16 files), stats only what exists', async () => {
+    const src = make('memory')
+    const inner = make('memory')
+    const files = fixtureFiles(40, false)
+    await seed(src, files)
+    let stats = 0
+    let lists = 0
+    const counted = wrap(inner, {
+      stat: (path) => {
+        stats++
+        return inner.stat(path)
+      },
+      ls: (path, options) => {
+        lists++
+        return inner.ls(path, options)
+      },
+    })
+    const first = await transferFiles({ source: src, files: '**/*.log', target: counted, verify: false })
+    expectAll(first, 'copied', 1)
+    // Three target directories of 13-14 files each: below the threshold, each file is stat'ed.
+    const statsSmallDirs = stats
+    expect(statsSmallDirs).toBeGreaterThanOrEqual(40)
+    const flat = make('memory')
+    stats = 0
+    lists = 0
+    const flatCounted = wrap(flat, {
+      stat: (path) => {
+        stats++
+        return flat.stat(path)
+      },
+      ls: (path, options) => {
+        lists++
+        return flat.ls(path, options)
+      },
+    })
+    const again = await transferFiles({ source: src, files: '**/*.log', target: flatCounted, preserveStructure: false, verify: false })
+    expectAll(again, 'copied', 1)
+    expect(lists).toBe(1)
+    expect(stats).toBe(0)
+    // Now every target exists: the listing says so, and each file's skip decision stats it.
+    const third = await transferFiles({ source: src, files: '**/*.log', target: flatCounted, preserveStructure: false, verify: false })
+    expectAll(third, 'skipped', 0)
+    expect(stats).toBe(40)
   })
 
   it('dryRun plans and reports without writing anything', async () => {

@@ -14,8 +14,9 @@ export interface RetryTransientOptions {
 /** Longest single wait, whatever the attempt number. */
 const MAX_DELAY_MS = 60_000
 
-export function jitteredDelay(attempt: number, baseMs: number): number {
-  return Math.floor(Math.random() * Math.min(baseMs * 2 ** Math.max(0, attempt - 1), MAX_DELAY_MS))
+/** Full jitter: a uniform delay in [0, base x 2^(attempt-1)], capped at one minute. */
+export function jitteredDelay(attempt: number, baseMs: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(baseMs * 2 ** Math.max(0, attempt - 1), MAX_DELAY_MS))
 }
 
 /** Resolves after `ms`; rejects with the signal's reason as soon as it aborts. */

@@ -86,6 +86,9 @@ export async function verifyWritten(fs: FileSystem, path: string, d: StreamDiges
   if (info.size !== d.bytes) return `size ${info.size} on the target, ${d.bytes} bytes streamed`
   const stored = info.metadata?.[SHA256_KEY]
   const etagMd5 = fs.protocol === 's3' && info.etag !== undefined ? md5Of({ algorithm: 's3-etag', value: info.etag }) : undefined
+  // The stat already states the MD5 (S3 single-part ETag, GCS md5Hash): no second request.
+  const statMd5 = etagMd5 ?? (fs.protocol === 'gs' && info.etag !== undefined && /^[A-Za-z0-9+/]{22}==$/.test(info.etag) ? md5Of({ algorithm: 'md5-base64', value: info.etag }) : undefined)
+  if (statMd5 !== undefined) return statMd5 === d.md5 ? undefined : `md5 ${statMd5} on the target, ${d.md5} streamed`
   if (stored !== undefined && etagMd5 === undefined && (fs.protocol === 's3' || fs.protocol === 'az')) {
     return stored === d.sha256 ? undefined : `${SHA256_KEY} ${stored} on the target, ${d.sha256} streamed`
   }

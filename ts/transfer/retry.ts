@@ -1,5 +1,6 @@
 /** Per-file retries: exponential backoff with full jitter, on transient storage errors only. */
 import { isStorageError } from '../storage/index.js'
+import { abortableSleep as sleep, jitteredDelay as backoffDelay } from '../storage/retry-transient.js'
 import { CommandError } from './errors.js'
 
 /** True for errors worth another attempt: ETRANSIENT StorageErrors and transient tool failures. */
@@ -7,28 +8,8 @@ export function isRetryable(err: unknown): boolean {
   return isStorageError(err, 'ETRANSIENT') || (err instanceof CommandError && err.transient)
 }
 
-/** Full jitter: a uniform delay in [0, base * 2^(attempt-1)], capped at 5 minutes. */
-export function backoffDelay(attempt: number, baseMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(baseMs * 2 ** Math.max(0, attempt - 1), 300_000)
-  return Math.floor(random() * ceiling)
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
+/** The storage layer's backoff (full jitter, capped) and abortable sleep serve per-file retries too. */
+export { abortableSleep as sleep, jitteredDelay as backoffDelay } from '../storage/retry-transient.js'
 export interface RetryResult<T> {
   value?: T
   error?: unknown

@@ -9,6 +9,7 @@ import { planFiles } from './plan.js'
 import { ProgressTracker } from './progress.js'
 import { withRetries } from './retry.js'
 import { decideSkip } from './skip.js'
+import { TargetIndex } from './target-index.js'
 import { TokenBucket } from './throttle.js'
 import type { ConcreteMethod, FileReport, MethodAttempt, PlannedFile, TransferOptions, TransferReport } from './types.js'
 
@@ -73,11 +74,18 @@ class FileState {
 }
 
 /** Planning failures, the overwrite policy and dry runs: settles files that need no copy. */
-async function settleWithoutCopy(st: FileState, o: ResolvedOptions, progress: ProgressTracker): Promise<void> {
+async function settleWithoutCopy(st: FileState, o: ResolvedOptions, progress: ProgressTracker, index: TargetIndex): Promise<void> {
   const f = st.f
   if (f.error) {
     progress.fileDone()
     st.finish({ attempts: 1, outcome: 'failed', error: f.error })
+    return
+  }
+  if (o.overwrite !== 'always' && (await index.missing(f.target))) {
+    if (o.dryRun) {
+      progress.fileDone(f.size)
+      st.finish({ attempts: 0, outcome: 'dry-run' })
+    }
     return
   }
   const decision = await withRetries(
@@ -180,7 +188,8 @@ export async function transferFiles(options: TransferOptions): Promise<TransferR
       o.onProgress,
     )
     states = planned.map((f) => new FileState(f, first))
-    await pool(states, o.concurrency, o.signal, (st) => settleWithoutCopy(st, o, progress))
+    const index = new TargetIndex(o.target, planned.filter((f) => !f.error).map((f) => f.target))
+    await pool(states, o.concurrency, o.signal, (st) => settleWithoutCopy(st, o, progress, index))
     const ctx = { o, progress, bucket: o.bandwidth !== undefined ? new TokenBucket(o.bandwidth) : undefined, all: planned }
     await copyPending(
       states.filter((st) => st.report === undefined),
