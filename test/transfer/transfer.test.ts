@@ -172,6 +172,23 @@ describe.skipIf(skipUnless('s3'))('transferFiles: local -> s3', () => {
     expectAll(second, 'skipped', 0)
   })
 
+  it("verifies single-part uploads by the MD5 in S3's answer (no HEAD), multipart ones by a stat", async () => {
+    const files = new Map([['small.log', randomBytes(100 << 10)], ['big.bin', randomBytes(9 * MiB)]])
+    const root = localTree(files)
+    const s3 = make('s3')
+    const statted: string[] = []
+    const counted = wrap(s3, {
+      stat: (path) => {
+        statted.push(path)
+        return s3.stat(path)
+      },
+    })
+    const r = await transferFiles({ source: `file://${root}`, files: 'logs/*', target: counted, overwrite: 'always' })
+    expectAll(r, 'copied', 1)
+    expect(statted).toEqual(['big.bin'])
+    expect(await contents(s3)).toEqual(expected(files))
+  })
+
   it('copies again what changed since the last run', async () => {
     const files = fixtureFiles(4, false)
     const root = localTree(files)

@@ -13,7 +13,7 @@ import { once } from 'node:events'
 import { PassThrough, type Readable } from 'node:stream'
 import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
-import type { Sink } from './streams.js'
+import type { Sink, WrittenObject } from './streams.js'
 import { isTransient } from './transient.js'
 import type { Checksum } from './types.js'
 
@@ -162,7 +162,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     })
     let failure: unknown
     const done = upload.done().then(
-      () => undefined,
+      (r): WrittenObject => ({ etag: (r as { ETag?: string }).ETag?.replace(/"/g, '') }),
       (err: unknown) => {
         failure = err
         body.destroy()
@@ -180,7 +180,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       close: async () => {
         if (failure) throw failure
         body.end()
-        await done
+        return await done
       },
       abort: async () => {
         body.destroy()

@@ -22,11 +22,24 @@ export function lazyReadable(open: () => Promise<ByteSource>, mapError: (err: un
   return r
 }
 
+/** What the backend said about an object it just stored (from the write's own response). */
+export interface WrittenObject {
+  /** The entity tag the store answered with (S3: the MD5 of a single-part object). */
+  etag?: string
+}
+
+const written = new WeakMap<Writable, WrittenObject>()
+
+/** What the backend answered when the write stream `w` finished, when it said anything. */
+export function writtenObject(w: Writable): WrittenObject | undefined {
+  return written.get(w)
+}
+
 /** Where a write stream's bytes go: each call is awaited before the next chunk is accepted. */
 export interface Sink {
   write(chunk: Buffer): Promise<void>
-  /** All bytes written: make the object visible. */
-  close(): Promise<void>
+  /** All bytes written: make the object visible (and say what the store answered, if anything). */
+  close(): Promise<void | WrittenObject>
   /** The write failed or was destroyed: release resources, publish nothing. */
   abort(): Promise<void>
 }
@@ -72,7 +85,10 @@ export function sinkWritable(open: () => Promise<Sink>, mapError: (err: unknown)
     },
     final(cb) {
       ;(sink as Sink).close().then(
-        () => cb(),
+        (result) => {
+          if (result) written.set(this, result)
+          cb()
+        },
         async (err: unknown) => {
           await abort()
           cb(mapError(err))

@@ -1,41 +1,51 @@
 /** Checksums: hashing while streaming, verifying a written file, comparing two sides cheaply. */
 import { createHash, type Hash } from 'node:crypto'
 import { Transform, type TransformCallback } from 'node:stream'
-import { HdfsChecksumHasher, isStorageError, parseHdfsChecksum, type Checksum, type FileSystem } from '../storage/index.js'
+import { HdfsChecksumHasher, isStorageError, parseHdfsChecksum, type Checksum, type FileSystem, type WrittenObject } from '../storage/index.js'
 import { SHA256_KEY } from './metadata.js'
 
 /** Backends whose 'native' checksum is server-side metadata (no read-back of the content). */
 const METADATA_NATIVE = new Set(['s3', 'gs', 'az', 'webhdfs'])
 
+/** Targets whose native checksum is an MD5 the server keeps: the only ones the streamed MD5 is for. */
+const MD5_NATIVE = new Set(['s3', 'gs', 'az'])
+
+/** Whether verifying a copy on `fs` can use an MD5 of the content (else it is not computed). */
+export function usesMd5(fs: FileSystem): boolean {
+  return MD5_NATIVE.has(fs.protocol)
+}
+
 export interface StreamDigest {
   sha256: string
-  md5: string
+  /** MD5 of the content, when it was asked for (targets that keep an MD5). */
+  md5?: string
   bytes: number
   /** HDFS's file checksum of the content for this block size (when asked for). */
   hdfs?: { blockSize: number; md5: string }
 }
 
 /**
- * A pass-through that hashes (sha256 + md5, and HDFS's MD5-of-MD5-of-CRC32C when the target is
- * HDFS) and counts what flows through it.
+ * A pass-through that hashes (sha256; md5 for targets that keep one; HDFS's MD5-of-MD5-of-CRC32C
+ * for HDFS) and counts what flows through it.
  */
 export class HashingStream extends Transform {
   private readonly sha = createHash('sha256')
-  private readonly md5: Hash = createHash('md5')
+  private readonly md5: Hash | undefined
   private readonly hdfs: HdfsChecksumHasher | undefined
   private count = 0
 
   constructor(
     private readonly onBytes?: (n: number) => void,
-    options: { hdfs?: boolean } = {},
+    options: { hdfs?: boolean; md5?: boolean } = {},
   ) {
     super()
+    this.md5 = options.md5 ? createHash('md5') : undefined
     this.hdfs = options.hdfs ? new HdfsChecksumHasher() : undefined
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.sha.update(chunk)
-    this.md5.update(chunk)
+    this.md5?.update(chunk)
     this.hdfs?.update(chunk)
     this.count += chunk.length
     this.onBytes?.(chunk.length)
@@ -43,7 +53,8 @@ export class HashingStream extends Transform {
   }
 
   digest(): StreamDigest {
-    const d: StreamDigest = { sha256: this.sha.digest('hex'), md5: this.md5.digest('hex'), bytes: this.count }
+    const d: StreamDigest = { sha256: this.sha.digest('hex'), bytes: this.count }
+    if (this.md5) d.md5 = this.md5.digest('hex')
     if (this.hdfs) d.hdfs = { blockSize: this.hdfs.blockSize, md5: this.hdfs.digest() }
     return d
   }
@@ -74,32 +85,37 @@ function md5Of(c: Checksum): string | undefined {
 }
 
 /**
- * Checks that `path` on `fs` holds exactly the streamed content. Uses the backend's native MD5
- * when it states one cheaply (S3 single-part ETag, GCS/Azure Content-MD5); else the
+ * Checks that `path` on `fs` holds exactly the streamed content. Uses the MD5 the store answered
+ * the write with (S3 single-part ETag), else the backend's native MD5 when it states one cheaply (S3 single-part ETag, GCS/Azure Content-MD5); else the
  * `logferry-sha256` metadata stored with the object (S3 multipart, Azure block blobs without
- * MD5); else the base MD5 for other backends; WebHDFS compares its MD5-of-MD5-of-CRC32C with
+ * MD5); else sha256 of the target (hashed on the SFTP server, read back elsewhere); WebHDFS compares its MD5-of-MD5-of-CRC32C with
  * the one computed while streaming (read-back and sha256 when the block size or CRC type differ).
  * Returns a description of the mismatch, or undefined.
  */
-export async function verifyWritten(fs: FileSystem, path: string, d: StreamDigest): Promise<string | undefined> {
+export async function verifyWritten(fs: FileSystem, path: string, d: StreamDigest, answered?: WrittenObject): Promise<string | undefined> {
+  // S3 answers a single-part PUT with the MD5 of what it stored: nothing more to ask.
+  const answeredMd5 = fs.protocol === 's3' && answered?.etag !== undefined ? md5Of({ algorithm: 's3-etag', value: answered.etag }) : undefined
+  if (answeredMd5 !== undefined && d.md5 !== undefined) {
+    return answeredMd5 === d.md5 ? undefined : `md5 ${answeredMd5} in the store's answer, ${d.md5} streamed`
+  }
   const info = await fs.stat(path)
   if (info.size !== d.bytes) return `size ${info.size} on the target, ${d.bytes} bytes streamed`
   const stored = info.metadata?.[SHA256_KEY]
   const etagMd5 = fs.protocol === 's3' && info.etag !== undefined ? md5Of({ algorithm: 's3-etag', value: info.etag }) : undefined
   // The stat already states the MD5 (S3 single-part ETag, GCS md5Hash): no second request.
   const statMd5 = etagMd5 ?? (fs.protocol === 'gs' && info.etag !== undefined && /^[A-Za-z0-9+/]{22}==$/.test(info.etag) ? md5Of({ algorithm: 'md5-base64', value: info.etag }) : undefined)
-  if (statMd5 !== undefined) return statMd5 === d.md5 ? undefined : `md5 ${statMd5} on the target, ${d.md5} streamed`
+  if (statMd5 !== undefined && d.md5 !== undefined) return statMd5 === d.md5 ? undefined : `md5 ${statMd5} on the target, ${d.md5} streamed`
   if (stored !== undefined && etagMd5 === undefined && (fs.protocol === 's3' || fs.protocol === 'az')) {
     return stored === d.sha256 ? undefined : `${SHA256_KEY} ${stored} on the target, ${d.sha256} streamed`
   }
   if (fs.protocol === 'webhdfs') {
     const r = await verifyHdfs(fs, path, info.blockSize, d)
     if (r !== 'not comparable') return r
-  } else {
-    const native = await fs.checksum(path, 'native')
-    const md5 = md5Of(native)
+  } else if (d.md5 !== undefined && usesMd5(fs)) {
+    const md5 = md5Of(await fs.checksum(path, 'native'))
     if (md5 !== undefined) return md5 === d.md5 ? undefined : `md5 ${md5} on the target, ${d.md5} streamed`
   }
+  // Local disk and memory hash here, SFTP on the server (sha256sum); elsewhere a read-back.
   const sha = await fs.checksum(path, 'sha256')
   return sha.value === d.sha256 ? undefined : `sha256 ${sha.value} on the target, ${d.sha256} streamed`
 }

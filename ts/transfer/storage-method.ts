@@ -1,9 +1,9 @@
 /** The 'storage' method: streams one file through the storage layer, verifies, publishes atomically. */
 import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { StorageError, type FileSystem } from '../storage/index.js'
+import { StorageError, writtenObject, type FileSystem } from '../storage/index.js'
 import { tempSibling } from '../storage/path.js'
-import { HashingStream, verifyWritten, type StreamDigest } from './checksums.js'
+import { HashingStream, usesMd5, verifyWritten, type StreamDigest } from './checksums.js'
 import { createCompressor } from './compression.js'
 import { TransferError } from './errors.js'
 import { SHA256_KEY, SOURCE_SHA256_KEY, hasObjectMetadata } from './metadata.js'
@@ -59,8 +59,9 @@ export async function copyWithStorage(
   const rename = canRename(target)
   const writePath = rename ? tempSibling(dstPath) : dstPath
   const hdfs = target.protocol === 'webhdfs'
-  const srcHasher = new HashingStream(o.onBytes, { hdfs: hdfs && !o.compress })
-  const dstHasher = o.compress ? new HashingStream(undefined, { hdfs }) : srcHasher
+  const md5 = usesMd5(target)
+  const srcHasher = new HashingStream(o.onBytes, { hdfs: hdfs && !o.compress, md5: md5 && !o.compress })
+  const dstHasher = o.compress ? new HashingStream(undefined, { hdfs, md5 }) : srcHasher
   let metadata: Record<string, string> | undefined
   if (hasObjectMetadata(target)) {
     const sha = (await source.checksum(srcPath, 'sha256')).value
@@ -82,7 +83,7 @@ export async function copyWithStorage(
       throw new TransferError('ERR_VERIFY_FAILED', `'${srcPath}' changed while it was copied (sha256 ${stamped} before, ${src.sha256} streamed)`)
     }
     if (o.verify) {
-      const mismatch = await verifyWritten(target, writePath, dst)
+      const mismatch = await verifyWritten(target, writePath, dst, writtenObject(writer))
       if (mismatch !== undefined) {
         throw new TransferError('ERR_VERIFY_FAILED', `verification of '${dstPath}' failed: ${mismatch}`)
       }
