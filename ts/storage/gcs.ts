@@ -8,6 +8,9 @@ import { PartBuffer, type Sink } from './streams.js'
 import { isTransient } from './transient.js'
 import type { Checksum } from './types.js'
 
+/** Objects up to this size are uploaded in one request; longer ones by a resumable upload. */
+const SINGLE_REQUEST_MAX = 8 << 20
+
 export interface GcsOptions {
   bucket: string
   prefix?: string
@@ -227,6 +230,43 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
 
   protected async openObjectSink(key: string, metadata?: Record<string, string>): Promise<Sink> {
     if (this.compositePartSize) return this.openCompositeSink(key, this.compositePartSize, metadata)
+    // Up to SINGLE_REQUEST_MAX bytes are held back: an object that ends within them goes up in one
+    // request (a resumable upload costs two at least); a longer one becomes a resumable upload.
+    let held: Buffer[] | undefined = []
+    let heldBytes = 0
+    let resumable: Sink | undefined
+    return {
+      write: async (chunk) => {
+        if (resumable) return resumable.write(chunk)
+        held?.push(chunk)
+        heldBytes += chunk.length
+        if (heldBytes <= SINGLE_REQUEST_MAX) return
+        resumable = this.openResumableSink(key, metadata)
+        const chunks = held ?? []
+        held = undefined
+        for (const c of chunks) await resumable.write(c)
+      },
+      close: async () => {
+        if (resumable) return resumable.close()
+        const file = this.bucket.file(key)
+        await file.save(Buffer.concat(held ?? [], heldBytes), {
+          resumable: false,
+          validation: false,
+          contentType: 'application/octet-stream',
+          ...(metadata ? { metadata: { metadata } } : {}),
+        })
+        held = undefined
+        const md5 = file.metadata?.md5Hash
+        return typeof md5 === 'string' ? { md5: Buffer.from(md5, 'base64').toString('hex') } : undefined
+      },
+      abort: async () => {
+        held = undefined
+        await resumable?.abort()
+      },
+    }
+  }
+
+  private openResumableSink(key: string, metadata?: Record<string, string>): Sink {
     const out: Writable = this.bucket.file(key).createWriteStream({
       resumable: this.resumable,
       chunkSize: this.chunkSize,

@@ -162,7 +162,11 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     })
     let failure: unknown
     const done = upload.done().then(
-      (r): WrittenObject => ({ etag: (r as { ETag?: string }).ETag?.replace(/"/g, '') }),
+      (r): WrittenObject => {
+        const etag = (r as { ETag?: string }).ETag?.replace(/"/g, '')
+        // A single-part object's ETag is the MD5 of its bytes; a multipart one's is not.
+        return etag !== undefined && /^[0-9a-f]{32}$/i.test(etag) ? { etag, md5: etag.toLowerCase() } : { etag }
+      },
       (err: unknown) => {
         failure = err
         body.destroy()

@@ -24,8 +24,10 @@ export function lazyReadable(open: () => Promise<ByteSource>, mapError: (err: un
 
 /** What the backend said about an object it just stored (from the write's own response). */
 export interface WrittenObject {
-  /** The entity tag the store answered with (S3: the MD5 of a single-part object). */
+  /** The entity tag the store answered with. */
   etag?: string
+  /** MD5 (hex) of the bytes the store received, when its answer states it. */
+  md5?: string
 }
 
 const written = new WeakMap<Writable, WrittenObject>()

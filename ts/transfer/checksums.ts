@@ -86,15 +86,16 @@ function md5Of(c: Checksum): string | undefined {
 
 /**
  * Checks that `path` on `fs` holds exactly the streamed content. Uses the MD5 the store answered
- * the write with (S3 single-part ETag), else the backend's native MD5 when it states one cheaply (S3 single-part ETag, GCS/Azure Content-MD5); else the
+ * the write with (S3 single-part ETag, GCS single-request upload), else the backend's native MD5 when it states one cheaply (S3 single-part ETag, GCS/Azure Content-MD5); else the
  * `logferry-sha256` metadata stored with the object (S3 multipart, Azure block blobs without
  * MD5); else sha256 of the target (hashed on the SFTP server, read back elsewhere); WebHDFS compares its MD5-of-MD5-of-CRC32C with
  * the one computed while streaming (read-back and sha256 when the block size or CRC type differ).
  * Returns a description of the mismatch, or undefined.
  */
 export async function verifyWritten(fs: FileSystem, path: string, d: StreamDigest, answered?: WrittenObject): Promise<string | undefined> {
-  // S3 answers a single-part PUT with the MD5 of what it stored: nothing more to ask.
-  const answeredMd5 = fs.protocol === 's3' && answered?.etag !== undefined ? md5Of({ algorithm: 's3-etag', value: answered.etag }) : undefined
+  // The store answered the write with the MD5 of what it stored (S3 single-part PUT, GCS
+  // single-request upload): nothing more to ask.
+  const answeredMd5 = answered?.md5
   if (answeredMd5 !== undefined && d.md5 !== undefined) {
     return answeredMd5 === d.md5 ? undefined : `md5 ${answeredMd5} in the store's answer, ${d.md5} streamed`
   }
