@@ -4,6 +4,7 @@
  * FileSystem wrappers (corrupting writes, transient and permanent read errors, slow reads).
  */
 import { createHash, randomBytes } from 'node:crypto'
+import http from 'node:http'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -187,6 +188,31 @@ describe.skipIf(skipUnless('s3'))('transferFiles: local -> s3', () => {
     expectAll(r, 'copied', 1)
     expect(statted).toEqual(['big.bin'])
     expect(await contents(s3)).toEqual(expected(files))
+  })
+
+  it('a first copy of 20 files into an empty prefix costs one LIST and one PUT per file', async () => {
+    const files = fixtureFiles(20, false)
+    const flat = new Map([...files].map(([k, v]) => [k.split('/').pop() as string, v]))
+    const root = localTree(flat)
+    const s3 = make('s3')
+    const requests: string[] = []
+    const original = http.request
+    const spy = (...args: Parameters<typeof http.request>): ReturnType<typeof http.request> => {
+      const o = args.find((a): a is http.RequestOptions => typeof a === 'object' && a !== null && 'method' in a)
+      requests.push(`${o?.method ?? '?'} ${String(o?.path ?? '').includes('list-type') ? 'LIST' : 'OBJECT'}`)
+      return original(...args)
+    }
+    ;(http as { request: unknown }).request = spy
+    try {
+      const r = await transferFiles({ source: `file://${root}`, files: 'logs/*', target: s3 })
+      expectAll(r, 'copied', 1)
+    } finally {
+      ;(http as { request: unknown }).request = original
+    }
+    expect(requests.filter((x) => x === 'GET LIST')).toHaveLength(1)
+    expect(requests.filter((x) => x === 'PUT OBJECT')).toHaveLength(20)
+    expect(requests).toHaveLength(21)
+    expect(await contents(s3)).toEqual(expected(flat))
   })
 
   it('copies again what changed since the last run', async () => {

@@ -183,9 +183,11 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
   createWriteStream(path: string, options?: WriteOptions): Writable {
     return sinkWritable(
       async () => {
-        await this.checkWritable(path, options)
-        const parent = dirnamePath(normalizePath(path))
-        if (parent !== '' && (await this.kind(parent)) === 'file') throw this.error('ENOTDIR', parent)
+        if (!options?.knownAbsent) {
+          await this.checkWritable(path, options)
+          const parent = dirnamePath(normalizePath(path))
+          if (parent !== '' && (await this.kind(parent)) === 'file') throw this.error('ENOTDIR', parent)
+        }
         return this.guarded(path, () => this.openObjectSink(this.key(path), options?.metadata))
       },
       (err) => this.mapError(err, path),

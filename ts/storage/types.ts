@@ -46,6 +46,11 @@ export interface WriteOptions {
   /** Replace an existing file (default true). When false an existing target gives EEXIST. */
   overwrite?: boolean
   /**
+   * The caller has just seen that nothing (no file, no directory) is at the path and that its
+   * parent is a directory: object stores then skip the requests that would check it again.
+   */
+  knownAbsent?: boolean
+  /**
    * User metadata stored with the object where the backend has object metadata (S3 `Metadata`,
    * GCS `metadata`, Azure blob metadata); ignored by local, memory, WebHDFS and SFTP. Keys are
    * lower-case ASCII letters, digits and '-' (Azure, whose names are C# identifiers, stores a '-'

@@ -64,7 +64,7 @@ export async function pool<T, R>(items: readonly T[], limit: number, signal: Abo
 export async function perFile(
   files: readonly PlannedFile[],
   ctx: MethodContext,
-  copy: (f: PlannedFile, addBytes: (n: number) => void) => Promise<CopyDone>,
+  copy: (f: PlannedFile, addBytes: (n: number) => void, attempt: number) => Promise<CopyDone>,
 ): Promise<MethodResult[]> {
   const { o, progress } = ctx
   return pool(files, o.concurrency, o.signal, async (f) => {
@@ -75,11 +75,11 @@ export async function perFile(
       progress.addBytes(n)
     }
     const r = await withRetries(
-      async () => {
+      async (attempt) => {
         progress.addBytes(-counted)
         counted = 0
         o.signal?.throwIfAborted()
-        return copy(f, addBytes)
+        return copy(f, addBytes, attempt)
       },
       { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal },
     )

@@ -28,6 +28,8 @@ export interface CopyOptions {
   /** Shared rate limit on the bytes written. */
   bucket?: TokenBucket
   compress?: Compression
+  /** A listing just showed nothing at the target path (the write may skip its own checks). */
+  targetAbsent?: boolean
 }
 
 export interface StorageCopy {
@@ -69,7 +71,12 @@ export async function copyWithStorage(
   }
   let written = false
   try {
-    const writer = target.createWriteStream(writePath, { overwrite: rename ? true : !o.noClobber, ...(metadata ? { metadata } : {}) })
+    const writer = target.createWriteStream(writePath, {
+      overwrite: rename ? true : !o.noClobber,
+      ...(metadata ? { metadata } : {}),
+      // Only on the first attempt: a retry may follow a write whose answer was lost.
+      ...(o.targetAbsent && !rename ? { knownAbsent: true } : {}),
+    })
     written = true
     const stages: (NodeJS.ReadableStream | Transform | NodeJS.WritableStream)[] = [source.createReadStream(srcPath), srcHasher]
     if (o.compress) stages.push(createCompressor(o.compress), dstHasher)
@@ -109,7 +116,7 @@ export const storageMethod: TransferMethodImpl = {
   inapplicable: () => undefined,
   prepare: () => undefined,
   run: (files, ctx) =>
-    perFile(files, ctx, async (f, addBytes) => {
+    perFile(files, ctx, async (f, addBytes, attempt) => {
       const { o } = ctx
       const r = await copyWithStorage(o.source, f.source, o.target, f.target, {
         verify: o.verify,
@@ -118,6 +125,7 @@ export const storageMethod: TransferMethodImpl = {
         onBytes: addBytes,
         bucket: ctx.bucket,
         compress: o.compress,
+        targetAbsent: f.targetAbsent === true && attempt === 1,
       })
       return { bytes: r.target.bytes, checksum: r.target.sha256 }
     }),

@@ -82,6 +82,7 @@ async function settleWithoutCopy(st: FileState, o: ResolvedOptions, progress: Pr
     return
   }
   if (o.overwrite !== 'always' && (await index.missing(f.target))) {
+    f.targetAbsent = true
     if (o.dryRun) {
       progress.fileDone(f.size)
       st.finish({ attempts: 0, outcome: 'dry-run' })

@@ -164,5 +164,7 @@ export interface PlannedFile {
   mtime?: Date
   /** Planning failure (e.g. ENOENT for a literal path): reported without a copy attempt. */
   error?: Error
+  /** A listing of the target directory showed nothing at the target path. */
+  targetAbsent?: boolean
 }
 
