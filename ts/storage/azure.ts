@@ -143,8 +143,9 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
       close: async () => {
         const rest = parts.drain()
         if (ids.length === 0) {
-          await blob.upload(rest, rest.length, opts)
-          return
+          // One Put Blob: its answer states the MD5 of what the service stored.
+          const r = await blob.upload(rest, rest.length, opts)
+          return r.contentMD5 ? { etag: r.etag?.replace(/"/g, ''), md5: Buffer.from(r.contentMD5).toString('hex') } : undefined
         }
         if (rest.length > 0) await stage(rest)
         await blob.commitBlockList(ids, opts)
