@@ -403,47 +403,33 @@ describe('transferFiles: failures, retries and control', () => {
 
   it('learns missing targets from one listing per directory (>= 16 files), stats only what exists', async () => {
     const src = make('memory')
-    const inner = make('memory')
-    const files = fixtureFiles(40, false)
-    await seed(src, files)
-    let stats = 0
-    let lists = 0
-    const counted = wrap(inner, {
-      stat: (path) => {
-        stats++
-        return inner.stat(path)
-      },
-      ls: (path, options) => {
-        lists++
-        return inner.ls(path, options)
-      },
-    })
-    const first = await transferFiles({ source: src, files: '**/*.log', target: counted, verify: false })
-    expectAll(first, 'copied', 1)
+    await seed(src, fixtureFiles(40, false))
+    const calls = { stat: 0, ls: 0 }
+    const counting = (inner: FileSystem): FileSystem =>
+      wrap(inner, {
+        stat: (path) => {
+          calls.stat++
+          return inner.stat(path)
+        },
+        ls: (path, options) => {
+          calls.ls++
+          return inner.ls(path, options)
+        },
+      })
     // Three target directories of 13-14 files each: below the threshold, each file is stat'ed.
-    const statsSmallDirs = stats
-    expect(statsSmallDirs).toBeGreaterThanOrEqual(40)
-    const flat = make('memory')
-    stats = 0
-    lists = 0
-    const flatCounted = wrap(flat, {
-      stat: (path) => {
-        stats++
-        return flat.stat(path)
-      },
-      ls: (path, options) => {
-        lists++
-        return flat.ls(path, options)
-      },
-    })
-    const again = await transferFiles({ source: src, files: '**/*.log', target: flatCounted, preserveStructure: false, verify: false })
+    const first = await transferFiles({ source: src, files: '**/*.log', target: counting(make('memory')), verify: false })
+    expectAll(first, 'copied', 1)
+    expect(calls.stat).toBeGreaterThanOrEqual(40)
+    // One directory of 40: one listing, no stat.
+    const flat = counting(make('memory'))
+    Object.assign(calls, { stat: 0, ls: 0 })
+    const again = await transferFiles({ source: src, files: '**/*.log', target: flat, preserveStructure: false, verify: false })
     expectAll(again, 'copied', 1)
-    expect(lists).toBe(1)
-    expect(stats).toBe(0)
+    expect(calls).toEqual({ stat: 0, ls: 1 })
     // Now every target exists: the listing says so, and each file's skip decision stats it.
-    const third = await transferFiles({ source: src, files: '**/*.log', target: flatCounted, preserveStructure: false, verify: false })
+    const third = await transferFiles({ source: src, files: '**/*.log', target: flat, preserveStructure: false, verify: false })
     expectAll(third, 'skipped', 0)
-    expect(stats).toBe(40)
+    expect(calls.stat).toBe(40)
   })
 
   it('dryRun plans and reports without writing anything', async () => {
