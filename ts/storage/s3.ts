@@ -163,9 +163,12 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     let failure: unknown
     const done = upload.done().then(
       (r): WrittenObject => {
-        const etag = (r as { ETag?: string }).ETag?.replace(/"/g, '')
-        // A single-part object's ETag is the MD5 of its bytes; a multipart one's is not.
-        return etag !== undefined && /^[0-9a-f]{32}$/i.test(etag) ? { etag, md5: etag.toLowerCase() } : { etag }
+        const out = r as { ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }
+        const etag = out.ETag?.replace(/"/g, '')
+        // A single-part object's ETag is the MD5 of its bytes, unless it is a multipart ETag
+        // ("...-N") or the object is encrypted with KMS or a customer key (then it is opaque).
+        const opaque = out.SSECustomerAlgorithm !== undefined || (out.ServerSideEncryption ?? '').startsWith('aws:kms')
+        return etag !== undefined && !opaque && /^[0-9a-f]{32}$/i.test(etag) ? { etag, md5: etag.toLowerCase() } : { etag }
       },
       (err: unknown) => {
         failure = err
