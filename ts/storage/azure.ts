@@ -27,6 +27,8 @@ export interface AzureOptions {
   endpoint?: string
   /** Block size for staged uploads (default 8 MiB). */
   blockSize?: number
+  /** Blocks staged at once by a write stream (default 4; memory ~ blockSize x (this + 1)). */
+  blockParallelism?: number
   /** Attempts per request (default 3). */
   maxTries?: number
   /** Use this client instead of building one. */
@@ -37,10 +39,12 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   readonly protocol = 'az'
   readonly container: ContainerClient
   private readonly blockSize: number
+  private readonly blockParallelism: number
 
   constructor(options: AzureOptions) {
     super(options.prefix)
     this.blockSize = options.blockSize ?? 8 << 20
+    this.blockParallelism = Math.max(1, options.blockParallelism ?? 4)
     const pipeline: StoragePipelineOptions = {
       retryOptions: { maxTries: options.maxTries ?? 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 },
     }
@@ -131,10 +135,27 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     const parts = new PartBuffer(this.blockSize)
     const uploadId = randomBytes(8).toString('hex')
     const ids: string[] = []
+    // Up to `blockParallelism` blocks are staged at once (memory ~ blockSize x (parallelism + 1));
+    // the first failure fails the write.
+    const inflight = new Set<Promise<void>>()
+    let failure: unknown
     const stage = async (part: Buffer): Promise<void> => {
+      while (inflight.size >= this.blockParallelism) await Promise.race(inflight)
+      if (failure !== undefined) throw failure
       const id = Buffer.from(`${uploadId}-${String(ids.length).padStart(8, '0')}`).toString('base64')
       ids.push(id)
-      await blob.stageBlock(id, part, part.length)
+      const p: Promise<void> = blob.stageBlock(id, part, part.length).then(
+        () => undefined,
+        (err: unknown) => {
+          failure ??= err
+        },
+      )
+      inflight.add(p)
+      void p.finally(() => inflight.delete(p))
+    }
+    const settle = async (): Promise<void> => {
+      await Promise.all(inflight)
+      if (failure !== undefined) throw failure
     }
     return {
       write: async (chunk) => {
@@ -148,11 +169,13 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
           return r.contentMD5 ? { etag: r.etag?.replace(/"/g, ''), md5: Buffer.from(r.contentMD5).toString('hex') } : undefined
         }
         if (rest.length > 0) await stage(rest)
+        await settle()
         await blob.commitBlockList(ids, opts)
       },
       abort: async () => {
         // Staged blocks that are never committed are invisible and garbage-collected by the service.
         parts.drain()
+        await Promise.all(inflight)
       },
     }
   }
