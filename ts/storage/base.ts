@@ -63,6 +63,7 @@ export abstract class BaseFileSystem implements FileSystem {
   /** Checks a write target: not a directory, not existing when overwrite is false. */
   protected async checkWritable(path: string, options?: WriteOptions): Promise<void> {
     if (normalizePath(path) === '') throw this.error('EISDIR', path)
+    if (options?.knownAbsent) return
     let info: FileInfo | undefined
     try {
       info = await this.stat(path)

@@ -137,7 +137,9 @@ export class LocalFileSystem extends BaseFileSystem {
         this.checkRange(p, options)
         const s = await fsp.stat(this.abs(p))
         if (s.isDirectory()) throw this.error('EISDIR', p)
-        const stream = fsReadStream(this.abs(p), { start: options?.start, end: options?.end, highWaterMark: 1 << 20 })
+        // 1 MiB reads, but no 1 MiB buffer for a small file.
+        const highWaterMark = Math.min(1 << 20, Math.max(64 << 10, s.size))
+        const stream = fsReadStream(this.abs(p), { start: options?.start, end: options?.end, highWaterMark })
         await new Promise<void>((resolve, reject) => {
           stream.once('open', () => resolve())
           stream.once('error', reject)

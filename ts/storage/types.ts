@@ -46,8 +46,9 @@ export interface WriteOptions {
   /** Replace an existing file (default true). When false an existing target gives EEXIST. */
   overwrite?: boolean
   /**
-   * The caller has just seen that nothing (no file, no directory) is at the path and that its
-   * parent is a directory: object stores then skip the requests that would check it again.
+   * The caller has just seen (or made sure, e.g. with a fresh temporary name) that nothing is at
+   * the path and that its parent is not a file: the write skips the requests that would check it
+   * again (existence, directory, parent). Missing parents are still created.
    */
   knownAbsent?: boolean
   /**

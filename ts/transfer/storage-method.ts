@@ -74,8 +74,9 @@ export async function copyWithStorage(
     const writer = target.createWriteStream(writePath, {
       overwrite: rename ? true : !o.noClobber,
       ...(metadata ? { metadata } : {}),
-      // Only on the first attempt: a retry may follow a write whose answer was lost.
-      ...(o.targetAbsent && !rename ? { knownAbsent: true } : {}),
+      // A fresh temp name is absent by construction; the target itself only on the first attempt
+      // after a listing showed it absent (a retry may follow a write whose answer was lost).
+      ...(rename || o.targetAbsent ? { knownAbsent: true } : {}),
     })
     written = true
     const stages: (NodeJS.ReadableStream | Transform | NodeJS.WritableStream)[] = [source.createReadStream(srcPath), srcHasher]
