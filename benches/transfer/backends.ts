@@ -3,9 +3,9 @@
  * filesystem for a prefix on it, and the same place as an rclone remote configured through
  * RCLONE_CONFIG_* environment variables (no rclone.conf is written).
  */
-import { chownSync, mkdirSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { filesystem, type FileSystem } from '../../ts/storage/index.js'
+import { sftpOptions, sftpRoot } from '../../test/servers/filesystems.js'
 
 export interface Target {
   /** logferry filesystem rooted at the prefix. */
@@ -112,18 +112,11 @@ export async function startBackend(name: string, scratch: string): Promise<Backe
     case 'sftp': {
       const { startSftp } = await import('../../test/servers/sftp.js')
       const s = await startSftp()
-      const { uid, gid } = statSync(s.dataDir)
       return {
         name,
         target: (p) => {
-          const root = join(s.dataDir, p)
-          mkdirSync(root, { recursive: true })
-          for (let d = root; d.startsWith(`${s.dataDir}/`); d = dirname(d)) chownSync(d, uid, gid)
-          return {
-            fs: () =>
-              filesystem({ protocol: 'sftp', host: s.host, port: s.port, username: s.username, privateKeyPath: s.privateKeyPath, hostFingerprint: s.hostFingerprint, root }),
-            rclone: `lfsftp:${root}`,
-          }
+          const root = sftpRoot(s, p)
+          return { fs: () => filesystem({ protocol: 'sftp', ...sftpOptions(s, root) }), rclone: `lfsftp:${root}` }
         },
         env: remoteEnv('lfsftp', { type: 'sftp', host: s.host, port: String(s.port), user: s.username, key_file: s.privateKeyPath, shell_type: 'unix' }),
         stop: () => s.stop(),

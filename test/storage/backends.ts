@@ -2,9 +2,9 @@
  * The seven backends under test, each rooted at a fresh directory/prefix on its real server.
  * Some are built from URLs, some from config objects, some from classes, to cover filesystem().
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { generateBlobSASQueryParameters, ContainerSASPermissions, StorageSharedKeyCredential } from '@azure/storage-blob'
 import { afterAll, inject } from 'vitest'
 import {
@@ -14,6 +14,7 @@ import {
   type FileSystem,
   filesystem,
 } from '../../ts/storage/index.js'
+import { azureOptions, gcsOptions, sftpOptions, sftpRoot } from '../servers/filesystems.js'
 import type { ServersInfo } from '../servers/types.js'
 
 export interface Denied {
@@ -111,20 +112,13 @@ export function backends(): Backend[] {
     {
       name: 'gcs',
       missing: missing('gcs'),
-      make: () => new GcsFileSystem({ bucket: s.gcs?.bucket ?? '', apiEndpoint: s.gcs?.endpoint, projectId: 'test', prefix: unique() }),
+      make: () => new GcsFileSystem(gcsOptions(s, unique())),
       // fake-gcs-server has no IAM: GCS permission mapping (403 -> EACCES) is not exercised on a server.
     },
     {
       name: 'azure',
       missing: missing('azure'),
-      make: () =>
-        new AzureBlobFileSystem({
-          endpoint: s.azure?.endpoint,
-          accountName: s.azure?.accountName,
-          accountKey: s.azure?.accountKey,
-          container: s.azure?.container ?? '',
-          prefix: unique(),
-        }),
+      make: () => new AzureBlobFileSystem(azureOptions(s, unique())),
       denied: async () => {
         const a = s.azure
         if (!a) throw new Error('azure server missing')
@@ -171,21 +165,7 @@ export function backends(): Backend[] {
     {
       name: 'sftp',
       missing: missing('sftp'),
-      make: () => {
-        const x = s.sftp
-        const root = join(x?.dataDir ?? '/nonexistent', unique())
-        mkdirSync(root, { recursive: true })
-        chownTree(x?.dataDir ?? '', root)
-        return filesystem({
-          protocol: 'sftp',
-          host: x?.host ?? '127.0.0.1',
-          port: x?.port,
-          username: x?.username,
-          privateKeyPath: x?.privateKeyPath,
-          hostFingerprint: x?.hostFingerprint,
-          root,
-        })
-      },
+      make: () => filesystem({ protocol: 'sftp', ...sftpOptions(s.sftp, sftpRoot(s.sftp, unique())) }),
       denied: async () => {
         const x = s.sftp
         if (!x) throw new Error('sftp server missing')
@@ -198,10 +178,4 @@ export function backends(): Backend[] {
       },
     },
   ]
-}
-
-/** Gives the SFTP user every directory created below its data dir. */
-function chownTree(dataDir: string, leaf: string): void {
-  const { uid, gid } = statSync(dataDir)
-  for (let p = leaf; p.startsWith(`${dataDir}/`); p = dirname(p)) chownSync(p, uid, gid)
 }

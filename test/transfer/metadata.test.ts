@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AzureBlobFileSystem, GcsFileSystem, S3FileSystem, filesystem, type FileSystem } from '../../ts/storage/index.js'
 import { transferFiles } from '../../ts/transfer/index.js'
+import { azureOptions, gcsOptions, s3Options } from '../servers/filesystems.js'
 import { suiteServers } from '../servers/suite-servers.js'
 
 const servers = await suiteServers(['s3', 'gcs', 'azure'])
@@ -44,26 +45,18 @@ const backends: { name: 's3' | 'gcs' | 'azure'; make: () => FileSystem; native: 
   {
     name: 's3',
     // 5 MiB parts: the 6 MiB file is a multipart upload whose ETag is not an MD5.
-    make: () => new S3FileSystem({ bucket: servers.s3?.bucket ?? '', endpoint: servers.s3?.endpoint, region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's', partSize: 5 * MiB, prefix: unique() }),
+    make: () => new S3FileSystem({ ...s3Options(servers, unique()), partSize: 5 * MiB }),
     native: false,
   },
   {
     name: 'gcs',
-    make: () => new GcsFileSystem({ bucket: servers.gcs?.bucket ?? '', apiEndpoint: servers.gcs?.endpoint, projectId: 'test', prefix: unique() }),
+    make: () => new GcsFileSystem(gcsOptions(servers, unique())),
     native: true,
   },
   {
     name: 'azure',
     // 1 MiB blocks: the 6 MiB file is a committed block list without a Content-MD5.
-    make: () =>
-      new AzureBlobFileSystem({
-        endpoint: servers.azure?.endpoint,
-        accountName: servers.azure?.accountName,
-        accountKey: servers.azure?.accountKey,
-        container: servers.azure?.container ?? '',
-        blockSize: MiB,
-        prefix: unique(),
-      }),
+    make: () => new AzureBlobFileSystem({ ...azureOptions(servers, unique()), blockSize: MiB }),
     native: false,
   },
 ]

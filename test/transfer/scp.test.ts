@@ -4,12 +4,13 @@
  * backend; host-key refusal is permanent and auto falls back to the storage method; -l limits.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { filesystem, type FileSystem, type StorageConfig } from '../../ts/storage/index.js'
+import type { FileSystem, StorageConfig } from '../../ts/storage/index.js'
 import { transferFiles } from '../../ts/transfer/index.js'
+import { sftpOptions, sftpRoot } from '../servers/filesystems.js'
 import { suiteServers } from '../servers/suite-servers.js'
 
 const servers = await suiteServers(['sftp'])
@@ -32,23 +33,8 @@ function knownHosts(): string {
 
 /** A fresh directory the SFTP user owns, as a config (scp needs the address). */
 function sftpDir(): { spec: StorageConfig; local: string } {
-  const dataDir = sftp?.dataDir ?? '/nonexistent'
-  const local = join(dataDir, run, String(++dirs))
-  mkdirSync(local, { recursive: true })
-  const { uid, gid } = statSync(dataDir)
-  for (let p = local; p.startsWith(`${dataDir}/`); p = dirname(p)) chownSync(p, uid, gid)
-  return {
-    local,
-    spec: {
-      protocol: 'sftp',
-      host: '127.0.0.1',
-      port: sftp?.port,
-      username: sftp?.username,
-      privateKeyPath: sftp?.privateKeyPath,
-      hostFingerprint: sftp?.hostFingerprint,
-      root: local,
-    },
-  }
+  const local = sftpRoot(sftp, join(run, String(++dirs)))
+  return { local, spec: { protocol: 'sftp', ...sftpOptions(sftp, local) } }
 }
 
 function localTree(files: Map<string, Buffer>): string {

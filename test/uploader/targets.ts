@@ -13,6 +13,7 @@ import {
   WebHdfsFileSystem,
   type FileSystem,
 } from '../../ts/storage/index.js'
+import { azureOptions, gcsOptions, s3Options } from '../servers/filesystems.js'
 import type { ServersInfo } from '../servers/types.js'
 // The transfer suites' server starter is generic (any of the five servers); reused here.
 import { suiteServers, type SuiteServer as ServerName } from '../servers/suite-servers.js'
@@ -54,15 +55,7 @@ export function targets(info: ServersInfo): Target[] {
     {
       name: 's3',
       missing: missingServer(info, 's3'),
-      make: () =>
-        new S3FileSystem({
-          bucket: info.s3?.bucket ?? '',
-          endpoint: info.s3?.endpoint,
-          region: 'us-east-1',
-          accessKeyId: 'test-access-key',
-          secretAccessKey: 'test-secret-key',
-          prefix: uniquePrefix(),
-        }),
+      make: () => new S3FileSystem(s3Options(info, uniquePrefix())),
       rawList: async (fs) => {
         const s3 = fs as S3FileSystem
         const prefix = `${s3.objectKey('')}/`
@@ -77,7 +70,7 @@ export function targets(info: ServersInfo): Target[] {
     {
       name: 'gcs',
       missing: missingServer(info, 'gcs'),
-      make: () => new GcsFileSystem({ bucket: info.gcs?.bucket ?? '', apiEndpoint: info.gcs?.endpoint, projectId: 'test', prefix: uniquePrefix() }),
+      make: () => new GcsFileSystem(gcsOptions(info, uniquePrefix())),
       rawList: async (fs) => {
         const g = fs as GcsFileSystem
         const prefix = `${g.objectKey('')}/`
@@ -88,14 +81,7 @@ export function targets(info: ServersInfo): Target[] {
     {
       name: 'azure',
       missing: missingServer(info, 'azure'),
-      make: () =>
-        new AzureBlobFileSystem({
-          endpoint: info.azure?.endpoint,
-          accountName: info.azure?.accountName,
-          accountKey: info.azure?.accountKey,
-          container: info.azure?.container ?? '',
-          prefix: uniquePrefix(),
-        }),
+      make: () => new AzureBlobFileSystem(azureOptions(info, uniquePrefix())),
       rawList: async (fs) => {
         const a = fs as AzureBlobFileSystem
         const prefix = `${a.objectKey('')}/`

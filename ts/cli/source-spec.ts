@@ -16,6 +16,11 @@ const BUCKET_SCHEMES = new Set(['s3', 's3a', 'gs', 'gcs', 'az', 'azure', 'abfs',
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
 
+/** Whether a location is a URL (`scheme://...`) rather than a local path. */
+export function isUrl(location: string): boolean {
+  return SCHEME.test(location)
+}
+
 export function splitLocation(raw: string): Location {
   const m = SCHEME.exec(raw)
   if (!m) return { filesystem: 'file:///', path: raw }

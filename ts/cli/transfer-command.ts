@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { TransferAbortError, transferFiles, type FileReport, type TransferOptions, type TransferProgress, type TransferReport } from '../transfer/index.js'
 import { formatBytes, formatDuration, formatRate, table } from './format.js'
 import { ProgressBar } from './progress-bar.js'
-import { splitLocation } from './source-spec.js'
+import { isUrl, splitLocation } from './source-spec.js'
 
 export const TRANSFER_USAGE = `usage: logferry transfer SRC... DEST [options]
   SRC and DEST are local paths or URLs (s3://bucket/dir, gs://, az://, webhdfs://host:port/dir,
@@ -56,7 +56,7 @@ function integer(v: string | undefined, name: string): number | undefined {
 
 /** The local paths made absolute; URLs unchanged. */
 function absolute(location: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : resolve(location)
+  return isUrl(location) ? location : resolve(location)
 }
 
 /** Sources grouped by the filesystem they live on, in command-line order. */

@@ -311,7 +311,6 @@ export class SftpFileSystem extends BaseFileSystem {
         }
         const tmp = tempSibling(path)
         const session = await this.live()
-        const { sftp } = session
         const handle = await this.op<Buffer>(tmp, (s, cb) => s.open(this.abs(tmp), 'wx', cb))
         const closeHandle = (): Promise<void> => this.op<void>(tmp, (s, cb) => s.close(handle, cb))
         const pipe = new WritePipeline(session, handle)
