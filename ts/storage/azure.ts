@@ -29,7 +29,10 @@ export interface AzureOptions {
   blockSize?: number
   /** Blocks staged at once by a write stream (default 4; memory ~ blockSize x (this + 1)). */
   blockParallelism?: number
-  /** Attempts per request (default 3). */
+  /**
+   * SDK attempts per request (default 1: logferry's own retry helper is the one retry level;
+   * a higher value multiplies the attempts of every request, see docs/delivery.md "Retries").
+   */
   maxTries?: number
   /** Use this client instead of building one. */
   service?: BlobServiceClient
@@ -46,7 +49,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     this.blockSize = options.blockSize ?? 8 << 20
     this.blockParallelism = Math.max(1, options.blockParallelism ?? 4)
     const pipeline: StoragePipelineOptions = {
-      retryOptions: { maxTries: options.maxTries ?? 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 },
+      retryOptions: { maxTries: options.maxTries ?? 1, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 },
     }
     const conn = options.connectionString ?? (options.accountName || options.endpoint ? undefined : process.env.AZURE_STORAGE_CONNECTION_STRING)
     let service = options.service

@@ -7,11 +7,11 @@
  * removes its temporary parts. Smaller files and other backends use the filesystem's `put`.
  */
 import { open, stat } from 'node:fs/promises'
+import { retry } from '../delivery/retry.js'
 import { configError } from '../errors.js'
 import { chunkedStrategyFor } from './chunked-strategies.js'
 import type { ChunkedUploadStrategy } from './chunked-strategy.js'
-import { StorageError } from './errors.js'
-import { retryTransient } from './retry-transient.js'
+import { isStorageError, StorageError } from './errors.js'
 import type { FileSystem } from './types.js'
 
 export interface UploadFileOptions {
@@ -73,7 +73,7 @@ export async function uploadFile(fs: FileSystem, localPath: string, remotePath: 
   const strategy = options.strategy ?? chunkedStrategyFor(fs)
   const chunkSize = strategy ? Math.max(requested, strategy.minPartSize, Math.ceil(size / strategy.maxParts)) : requested
   if (!strategy || size <= chunkSize) {
-    await retryTransient(() => fs.put(localPath, remotePath), retryOpts(undefined))
+    await retry(() => fs.put(localPath, remotePath), retryOpts(undefined))
     await verifySize(fs, remotePath, size)
     return { size, method: 'put', parts: 1, chunkSize: 0, retries: retried }
   }
@@ -81,47 +81,58 @@ export async function uploadFile(fs: FileSystem, localPath: string, remotePath: 
   const parts = Math.ceil(size / chunkSize)
   const handle = await open(localPath, 'r')
   try {
-    const session = await retryTransient(() => strategy.begin(remotePath, size), retryOpts(undefined))
-    try {
-      let next = 0
-      let failed = false
-      const worker = async (): Promise<void> => {
-        const buffer = Buffer.allocUnsafe(chunkSize)
-        while (!failed && next < parts) {
-          signal?.throwIfAborted()
-          const index = next++
-          const offset = index * chunkSize
-          const length = Math.min(chunkSize, size - offset)
-          let got = 0
-          while (got < length) {
-            const { bytesRead } = await handle.read(buffer, got, length - got, offset + got)
-            if (bytesRead === 0) throw new StorageError('EIO', { backend: fs.protocol, path: remotePath, detail: `${localPath} shrank while uploading` })
-            got += bytesRead
-          }
-          const data = buffer.subarray(0, length)
-          await retryTransient(() => session.uploadPart(index, data), retryOpts(index))
-        }
-      }
-      // allSettled: on a failure the other workers finish their current chunk (and stop) before
-      // the abort, so no part is created after the cleanup.
-      const settled = await Promise.allSettled(
-        Array.from({ length: Math.min(concurrency, parts) }, () =>
-          worker().catch((err: unknown) => {
-            failed = true
-            throw err
-          }),
-        ),
-      )
-      const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-      if (failure) throw failure.reason
-      signal?.throwIfAborted()
-      const now = (await handle.stat()).size
-      if (now !== size) throw new StorageError('EIO', { backend: fs.protocol, path: remotePath, detail: `${localPath} changed size while uploading` })
-      await session.complete(parts)
-    } catch (err) {
-      await session.abort()
+    // A store that lost the upload session (a part or the completion answers 'no such upload',
+    // e.g. after a restart) makes retrying parts useless: the upload is begun again, once. Only
+    // this error restarts a session; transient errors are retried per part, never per session.
+    let lost = false
+    const sessionLost = (err: unknown): never => {
+      lost ||= isStorageError(err, 'ENOENT')
       throw err
     }
+    await retry(async () => {
+      lost = false
+      const { value: session } = await retry(() => strategy.begin(remotePath, size), retryOpts(undefined))
+      try {
+        let next = 0
+        let failed = false
+        const worker = async (): Promise<void> => {
+          const buffer = Buffer.allocUnsafe(chunkSize)
+          while (!failed && next < parts) {
+            signal?.throwIfAborted()
+            const index = next++
+            const offset = index * chunkSize
+            const length = Math.min(chunkSize, size - offset)
+            let got = 0
+            while (got < length) {
+              const { bytesRead } = await handle.read(buffer, got, length - got, offset + got)
+              if (bytesRead === 0) throw new StorageError('EIO', { backend: fs.protocol, path: remotePath, detail: `${localPath} shrank while uploading` })
+              got += bytesRead
+            }
+            const data = buffer.subarray(0, length)
+            await retry(() => session.uploadPart(index, data), retryOpts(index)).catch(sessionLost)
+          }
+        }
+        // allSettled: on a failure the other workers finish their current chunk (and stop) before
+        // the abort, so no part is created after the cleanup.
+        const settled = await Promise.allSettled(
+          Array.from({ length: Math.min(concurrency, parts) }, () =>
+            worker().catch((err: unknown) => {
+              failed = true
+              throw err
+            }),
+          ),
+        )
+        const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+        if (failure) throw failure.reason
+        signal?.throwIfAborted()
+        const now = (await handle.stat()).size
+        if (now !== size) throw new StorageError('EIO', { backend: fs.protocol, path: remotePath, detail: `${localPath} changed size while uploading` })
+        await session.complete(parts).catch(sessionLost)
+      } catch (err) {
+        await session.abort()
+        throw err
+      }
+    }, { retries: 1, retryDelay: 0, signal, retryable: () => lost })
   } finally {
     await handle.close()
   }

@@ -24,7 +24,10 @@ export interface GcsOptions {
   resumable?: boolean
   /** Resumable chunk size in bytes (multiple of 256 KiB); unset streams one request. */
   chunkSize?: number
-  /** Retries per request (default 3). */
+  /**
+   * SDK retries per request (default 0: logferry's own retry helper is the one retry level;
+   * a higher value multiplies the attempts of every request, see docs/delivery.md "Retries").
+   */
   maxRetries?: number
   /**
    * Parallel composite uploads: when set, writes are cut into parts of this many bytes, uploaded
@@ -58,8 +61,8 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
         keyFilename: options.keyFilename,
         credentials: options.credentials,
         retryOptions: {
-          autoRetry: true,
-          maxRetries: options.maxRetries ?? 3,
+          autoRetry: (options.maxRetries ?? 0) > 0,
+          maxRetries: options.maxRetries ?? 0,
           retryDelayMultiplier: 2,
           maxRetryDelay: 4,
           totalTimeout: 120,

@@ -35,7 +35,10 @@ export interface S3Options {
   partSize?: number
   /** Parts uploaded concurrently per stream (default 2). Memory ~ partSize x (queueSize + 1). */
   queueSize?: number
-  /** SDK attempts per request (default 3). */
+  /**
+   * SDK attempts per request (default 1: logferry's own retry helper is the one retry level;
+   * a higher value multiplies the attempts of every request, see docs/delivery.md "Retries").
+   */
   maxAttempts?: number
   /** Use this client instead of building one. */
   client?: S3Client
@@ -63,7 +66,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
         region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
         endpoint: options.endpoint,
         forcePathStyle: options.forcePathStyle ?? custom,
-        maxAttempts: options.maxAttempts ?? 3,
+        maxAttempts: options.maxAttempts ?? 1,
         ...(custom ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
         ...(options.accessKeyId && options.secretAccessKey
           ? {

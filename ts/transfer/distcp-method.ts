@@ -2,13 +2,13 @@
  * 'distcp': one `hadoop distcp -update -strategy dynamic` run for the batch (local MapReduce or the
  * cluster's, as the hadoop configuration says), then a per-file check of the target.
  */
+import { attempt } from '../delivery/retry.js'
 import { isStorageError } from '../storage/index.js'
 import { basenamePath, dirnamePath, isTempName } from '../storage/path.js'
 import { DEFAULT_TOOL_TIMEOUT_MS, hadoopEnv, verifySame } from './cli-copy.js'
 import { hadoopUri } from './endpoint.js'
 import { pool, type MethodContext, type MethodResult, type TransferMethodImpl } from './method.js'
 import type { ResolvedOptions } from './options.js'
-import { withRetries } from './retry.js'
 import { runCommand } from './run-command.js'
 import { findHadoop } from './tools.js'
 import type { PlannedFile } from './types.js'
@@ -103,8 +103,9 @@ export const distcpMethod: TransferMethodImpl = {
     } catch (err) {
       return files.map(() => ({ attempts: 0, error: err }))
     }
-    const r = await withRetries(() => runJobs(jobs, ctx, bin), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
-    if (r.error !== undefined) return files.map(() => ({ attempts: r.attempts, error: r.error }))
+    // One distcp run is the unit retried: it copies the batch or fails as a whole.
+    const r = await attempt(() => runJobs(jobs, ctx, bin), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
+    if (!r.ok) return files.map(() => ({ attempts: r.attempts, error: r.error }))
     // distcp copied everything or failed as a whole; now check each file on the target.
     return pool(files, o.concurrency, o.signal, async (f): Promise<MethodResult> => {
       try {

@@ -1,7 +1,7 @@
 /** What every transfer method implements, and the per-file driver most of them share. */
+import { attempt } from '../delivery/retry.js'
 import type { ResolvedOptions } from './options.js'
 import type { ProgressTracker } from './progress.js'
-import { withRetries } from './retry.js'
 import type { TokenBucket } from './throttle.js'
 import type { ConcreteMethod, PlannedFile } from './types.js'
 
@@ -58,8 +58,10 @@ export async function pool<T, R>(items: readonly T[], limit: number, signal: Abo
 }
 
 /**
- * Copies files one by one (`concurrency` at a time), each with retries on transient errors.
- * `copy` reports progress itself through `addBytes`; bytes of an abandoned attempt are given back.
+ * Copies files one by one (`concurrency` at a time). A streamed copy cannot resume, so the file
+ * is the unit retried on transient errors (up to retries + 1 copies of it; docs/delivery.md,
+ * "Retries"); `copy` itself must not retry. It reports progress through `addBytes`; bytes of an
+ * abandoned attempt are given back.
  */
 export async function perFile(
   files: readonly PlannedFile[],
@@ -74,16 +76,16 @@ export async function perFile(
       counted += n
       progress.addBytes(n)
     }
-    const r = await withRetries(
-      async (attempt) => {
+    const r = await attempt(
+      async (n) => {
         progress.addBytes(-counted)
         counted = 0
         o.signal?.throwIfAborted()
-        return copy(f, addBytes, attempt)
+        return copy(f, addBytes, n)
       },
       { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal },
     )
-    if (r.error !== undefined || !r.value) {
+    if (!r.ok) {
       progress.addBytes(-counted)
       return { attempts: r.attempts, error: r.error, durationMs: Date.now() - t0 }
     }

@@ -1,9 +1,9 @@
 /** Expands paths and globs on the source into (source path, target path, size) entries. */
+import { retry } from '../delivery/retry.js'
 import { isStorageError, type FileInfo, type FileSystem } from '../storage/index.js'
 import { globBase, globToRegExp } from '../storage/glob.js'
 import { basenamePath, dirnamePath, normalizePath } from '../storage/path.js'
 import { invalidArg } from './errors.js'
-import { withRetries } from './retry.js'
 import type { PlannedFile } from './types.js'
 
 const GLOB_CHARS = /[*?[{]/
@@ -19,10 +19,9 @@ function relativeTo(base: string, path: string): string {
   return base === '' ? path : path.slice(base.length + 1)
 }
 
+/** Planning requests (one listing, one stat) are each retried on their own. */
 async function retried<T>(fn: () => Promise<T>, o: PlanOptions): Promise<T> {
-  const r = await withRetries(fn, o)
-  if (r.error !== undefined) throw r.error
-  return r.value as T
+  return (await retry(fn, o)).value
 }
 
 /** Files below `base` (recursive) as FileInfo, or [] when the base does not exist. */

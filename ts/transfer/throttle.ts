@@ -1,6 +1,6 @@
 /** A token bucket shared by every file of a transfer, and the Transform that draws from it. */
 import { Transform, type TransformCallback } from 'node:stream'
-import { sleep } from './retry.js'
+import { abortableSleep as sleep } from '../delivery/retry.js'
 
 /**
  * Hands out `rate` bytes per second in total, however many streams draw from it. The bucket

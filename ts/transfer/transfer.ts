@@ -1,4 +1,5 @@
 /** transferFiles: copies files between storage backends, by the chosen method(s), with a report per file. */
+import { attempt } from '../delivery/retry.js'
 import { isStorageError } from '../storage/index.js'
 import { compressedName } from './compression.js'
 import { TransferAbortError } from './errors.js'
@@ -7,7 +8,6 @@ import { methodChain } from './methods.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
 import { planFiles } from './plan.js'
 import { ProgressTracker } from './progress.js'
-import { withRetries } from './retry.js'
 import { decideSkip } from './skip.js'
 import { TargetIndex } from './target-index.js'
 import { TokenBucket } from './throttle.js'
@@ -89,14 +89,14 @@ async function settleWithoutCopy(st: FileState, o: ResolvedOptions, progress: Pr
     }
     return
   }
-  const decision = await withRetries(
+  const decision = await attempt(
     () => decideSkip(o.overwrite, o.source, { path: f.source, size: f.size, mtime: f.mtime }, o.target, f.target, o.compress !== undefined),
     { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal },
   )
-  if (decision.error !== undefined) {
+  if (!decision.ok) {
     progress.fileDone()
     st.finish({ attempts: decision.attempts, outcome: 'failed', error: toError(decision.error) })
-  } else if (decision.value?.skip) {
+  } else if (decision.value.skip) {
     progress.fileDone(f.size)
     st.finish({ attempts: 0, outcome: 'skipped' })
   } else if (o.dryRun) {
@@ -111,8 +111,8 @@ async function settleCopied(st: FileState, o: ResolvedOptions, progress: Progres
   progress.fileDone(0)
   const copied = { attempts: st.attempts, bytes: done.bytes, checksum: done.checksum }
   if (o.deleteSource) {
-    const del = await withRetries(() => o.source.rm(st.f.source), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
-    if (del.error !== undefined && !isStorageError(del.error, 'ENOENT')) {
+    const del = await attempt(() => o.source.rm(st.f.source), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
+    if (!del.ok && !isStorageError(del.error, 'ENOENT')) {
       st.finish({
         ...copied,
         outcome: 'failed',

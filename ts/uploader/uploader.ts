@@ -1,9 +1,9 @@
 /**
  * The uploader of sealed log files. Every file handed to it (by an attached Logger or
  * LoggerManager, or by enqueue) is first written to the persisted queue in `stateDir`, then
- * uploaded with `uploadFile` (parallel chunks, per-chunk retries), verified by size, recorded as
- * done, and only then optionally deleted. The queue lives on disk and is unbounded: nothing is
- * dropped. A file that still fails after maxRetries attempts stays in the state as failed and is
+ * uploaded with `uploadFile` (parallel chunks, each request retried up to maxRetries times),
+ * verified, recorded as done, and only then optionally deleted. The queue lives on disk and is
+ * unbounded: nothing is dropped. A file whose upload fails stays in the state as failed and is
  * tried again after retryFailedInterval, on the next start, or on retryFailed().
  */
 import { EventEmitter } from 'node:events'
@@ -13,7 +13,6 @@ import { Logger } from '../logger.js'
 import { LoggerManager } from '../logger-manager.js'
 import { uploadFile } from '../storage/chunked-upload.js'
 import { filesystem } from '../storage/factory.js'
-import { abortableSleep, jitteredDelay } from '../storage/retry-transient.js'
 import type { FileSystem } from '../storage/types.js'
 import { objectNameInput, renderObjectName } from './object-name.js'
 import type { ResolvedUploaderOptions, UploaderOptions } from './options.js'
@@ -220,34 +219,37 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     }
   }
 
+  /**
+   * One upload of the file. Retries happen inside uploadFile, per request (the put, each part:
+   * maxRetries retries each); a file that still fails is marked failed here and tried again by
+   * retryFailed(), the retry interval or the next start (docs/delivery.md, "Retries").
+   */
   async #process(entry: QueueEntry): Promise<void> {
     const signal = this.#abort.signal
+    if (signal.aborted) return this.#requeue(entry)
     let chunkRetries = 0
+    // Tries of the file's most-retried request: 1 when nothing was retried.
+    let tries = 1
     let lastError: Error | undefined
-    for (let attempt = 1; attempt <= this.options.maxRetries + 1; attempt++) {
+    try {
+      const r = await uploadFile(this.target, entry.path, entry.objectName, {
+        chunkSize: this.options.chunkSize,
+        concurrency: this.options.concurrency,
+        retries: this.options.maxRetries,
+        retryDelay: this.options.retryDelay,
+        signal,
+        onRetry: (_err, attempt) => {
+          chunkRetries++
+          tries = Math.max(tries, attempt + 1)
+        },
+      })
+      entry.attempts += tries
+      await this.#succeed(entry, { path: entry.path, event: entry.event, objectName: entry.objectName, size: r.size, method: r.method, parts: r.parts, attempts: tries, chunkRetries })
+      return
+    } catch (err) {
       if (signal.aborted) return this.#requeue(entry)
-      entry.attempts++
-      try {
-        const r = await uploadFile(this.target, entry.path, entry.objectName, {
-          chunkSize: this.options.chunkSize,
-          concurrency: this.options.concurrency,
-          retries: this.options.maxRetries,
-          retryDelay: this.options.retryDelay,
-          signal,
-          onRetry: () => {
-            chunkRetries++
-          },
-        })
-        await this.#succeed(entry, { path: entry.path, event: entry.event, objectName: entry.objectName, size: r.size, method: r.method, parts: r.parts, attempts: attempt, chunkRetries })
-        return
-      } catch (err) {
-        lastError = asError(err)
-        if (signal.aborted) return this.#requeue(entry)
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await stat(entry.path).then(() => true, () => false))) break
-        if (attempt <= this.options.maxRetries) {
-          await abortableSleep(jitteredDelay(attempt, this.options.retryDelay), signal).catch(() => undefined)
-        }
-      }
+      entry.attempts += tries
+      lastError = asError(err)
     }
     entry.status = 'failed'
     entry.lastError = lastError?.message
