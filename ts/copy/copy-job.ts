@@ -2,10 +2,10 @@
 import { basename, dirname } from 'node:path'
 import { isActiveLogPath } from '../active-log-paths.js'
 import { filesystem, type FileSystem } from '../storage/index.js'
-import { TransferAbortError, transferFiles, type TransferReport } from '../transfer/index.js'
+import { TransferAbortError, transferFiles, type PlannedSourceFile, type TransferReport } from '../transfer/index.js'
+import { patternBase, targetPathOf } from '../transfer/plan.js'
 import type { ResolvedCopyJob } from './options.js'
 import { expandPatterns, type Candidate } from './select.js'
-import { SelectedFiles } from './selected-files.js'
 import { CopyState } from './state.js'
 import type { CopyOperationInfo, CopyRunResult } from './types.js'
 
@@ -26,7 +26,7 @@ export class CopyJob {
   readonly #o: ResolvedCopyJob
   readonly #hooks: CopyJobHooks
   readonly #state: CopyState
-  readonly #local: FileSystem = filesystem({ protocol: 'file', root: '/' })
+  readonly #local: FileSystem
   readonly #abort = new AbortController()
   #loaded: Promise<void> | undefined
   #timer: NodeJS.Timeout | undefined
@@ -42,10 +42,12 @@ export class CopyJob {
   #filesFailed = 0
   #runs = 0
 
-  constructor(o: ResolvedCopyJob, hooks: CopyJobHooks) {
+  /** `local`: the local filesystem rooted at '/' the job reads (the job's own by default). */
+  constructor(o: ResolvedCopyJob, hooks: CopyJobHooks, local?: FileSystem) {
     this.name = o.name
     this.#o = o
     this.#hooks = hooks
+    this.#local = local ?? filesystem({ protocol: 'file', root: '/' })
     this.#state = new CopyState(o.statePath)
   }
 
@@ -181,12 +183,12 @@ export class CopyJob {
       }
       this.#state.retain(new Set([...expansion.files.keys()].map((p) => `/${p}`)))
       if (selected.size > 0) {
-        const patterns = [...expansion.patterns].filter(([, list]) => list.some((c) => selected.has(c.path))).map(([p]) => p)
+        const planned = this.#plan(expansion.patterns, selected)
         await this.#prepareDestination()
         let report: TransferReport
         try {
           report = await transferFiles({
-            files: { source: new SelectedFiles(this.#local, new Set(selected.keys())), paths: patterns },
+            files: { source: this.#local, planned },
             target: this.#o.destination,
             method: 'auto',
             preserveStructure: this.#o.preserveStructure,
@@ -235,6 +237,25 @@ export class CopyJob {
     this.#filesFailed += result.failed
     this.#hooks.onRunEnd(result)
     return result
+  }
+
+  /**
+   * The selected files as transferFiles' planned list (the directories were listed once, by
+   * expandPatterns): each file's target is relative to the base of the first pattern that
+   * matched it, as transferFiles computes it for patterns.
+   */
+  #plan(patterns: ReadonlyMap<string, readonly Candidate[]>, selected: ReadonlyMap<string, Candidate>): PlannedSourceFile[] {
+    const out: PlannedSourceFile[] = []
+    const seen = new Set<string>()
+    for (const [pattern, list] of patterns) {
+      const base = patternBase(pattern)
+      for (const c of list) {
+        if (!selected.has(c.path) || seen.has(c.path)) continue
+        seen.add(c.path)
+        out.push({ path: c.path, target: targetPathOf(c.path, base, this.#o.preserveStructure), size: c.size, mtime: new Date(c.mtimeMs) })
+      }
+    }
+    return out
   }
 
   async #prepareDestination(): Promise<void> {

@@ -11,6 +11,8 @@ export type {
   HadoopOptions,
   MethodAttempt,
   OverwritePolicy,
+  PlannedFiles,
+  PlannedSourceFile,
   ScpOptions,
   SourceFiles,
   TransferMethod,

@@ -1,14 +1,35 @@
 /** Validation of transferFiles options into a fully-defaulted, checked form. */
+import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
+import {
+  boolean,
+  custom,
+  func,
+  instanceOf,
+  integer,
+  list,
+  number,
+  object,
+  oneOf,
+  optional,
+  rate,
+  record,
+  required,
+  string,
+  union,
+  withDefault,
+  type Field,
+} from '../options/schema.js'
+import { invalidArgReporter, reportIssue, validateOptions } from '../options/validate-options.js'
 import { filesystem, type FileSystem, type FileSystemSpec } from '../storage/index.js'
-import { parseBandwidth } from './bandwidth.js'
 import { endpointOf, type Endpoint } from './endpoint.js'
 import { invalidArg } from './errors.js'
 import type {
   Compression,
   HadoopOptions,
   OverwritePolicy,
+  PlannedFiles,
+  PlannedSourceFile,
   ScpOptions,
-  SourceFiles,
   TransferMethod,
   TransferOptions,
   TransferProgress,
@@ -16,6 +37,8 @@ import type {
 
 export interface ResolvedOptions {
   patterns: string[]
+  /** A planned list given by the caller: no planning (then `patterns` is empty). */
+  planned: readonly PlannedSourceFile[] | undefined
   source: FileSystem
   target: FileSystem
   /** Filesystems transferFiles built itself (from URLs or configs) and must close. */
@@ -46,26 +69,68 @@ const OVERWRITE = ['ifChanged', 'always', 'never'] as const
 const COMPRESS = ['gzip', 'zstd'] as const
 const HOST_KEY_CHECKING = ['yes', 'no', 'accept-new'] as const
 
-function isSourceFiles(x: unknown): x is SourceFiles {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && 'paths' in x && 'source' in x
-}
+const report = invalidArgReporter()
 
-function toPatterns(v: unknown, name: string): string[] {
-  const list = typeof v === 'string' ? [v] : v
-  if (!Array.isArray(list)) throw invalidArg('type', `${name} must be a string or an array of strings`)
-  if (list.length === 0) throw invalidArg('range', `${name} must not be empty`)
-  for (const p of list) {
-    if (typeof p !== 'string' || p.trim() === '') throw invalidArg('type', `${name} must contain non-empty strings`)
-  }
-  return list as string[]
-}
+/** A URL, config or FileSystem: accepted as it is here, built (and checked) by filesystem(). */
+const fsSpec = custom<FileSystemSpec>('a URL, a storage config object or a FileSystem', (v) => typeof v === 'string' || (typeof v === 'object' && v !== null))
+const patterns = union(string({ nonEmpty: true }), list(string({ nonEmpty: true }), { nonEmpty: true }))
+const SOURCE_FILES = object({ source: required(fsSpec), paths: required(patterns) })
+const PLANNED_FILE = object({
+  path: required(string({ nonEmpty: true })),
+  target: optional(string({ nonEmpty: true })),
+  size: required(integer({ min: 0 })),
+  mtime: optional(instanceOf(Date)),
+} satisfies Record<keyof PlannedSourceFile, Field<unknown>>)
+const PLANNED_SHAPE = object({ source: optional(fsSpec), planned: required(list(PLANNED_FILE)) } satisfies Record<keyof PlannedFiles, Field<unknown>>)
+/** A planned list is told from { source, paths } by its `planned` key. */
+const PLANNED_FILES = custom<PlannedFiles>(
+  'a planned list ({ source, planned })',
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && 'planned' in v,
+  (v, ctx) => PLANNED_SHAPE.parse(v, ctx),
+)
+const timeout = optional(number({ min: 0, exclusive: true, noun: 'a number of ms' }))
+const binary = optional(string({ nonEmpty: true }))
 
-function toFs(spec: unknown, name: string): FileSystem {
-  if (spec === undefined || spec === null || (typeof spec !== 'string' && typeof spec !== 'object')) {
-    throw invalidArg('type', `${name} must be a URL, a storage config object or a FileSystem`)
-  }
+const HADOOP = object({
+  bin: binary,
+  env: optional(record(string())),
+  conf: optional(string({ nonEmpty: true })),
+  namenode: optional(string({ nonEmpty: true, pattern: /^hdfs:\/\/[^/]+\/?$/, hint: "'hdfs://host:port'" })),
+  timeoutMs: timeout,
+} satisfies Record<keyof HadoopOptions, Field<unknown>>)
+
+const SCP = object({
+  bin: binary,
+  strictHostKeyChecking: optional(oneOf(HOST_KEY_CHECKING)),
+  knownHostsFile: optional(string({ nonEmpty: true })),
+  timeoutMs: timeout,
+} satisfies Record<keyof ScpOptions, Field<unknown>>)
+
+/** Every key of TransferOptions (the `satisfies` keeps the two in step). */
+const TRANSFER = object({
+  files: required(union(patterns, PLANNED_FILES, SOURCE_FILES)),
+  source: optional(fsSpec),
+  target: required(fsSpec),
+  method: withDefault(oneOf(METHODS), 'auto'),
+  concurrency: withDefault(integer({ min: 1 }), 4),
+  preserveStructure: withDefault(boolean(), true),
+  overwrite: withDefault(oneOf(OVERWRITE), 'ifChanged'),
+  verify: withDefault(boolean(), true),
+  retries: withDefault(integer({ min: 0 }), DEFAULT_RETRIES),
+  retryDelay: withDefault(number({ min: 0, noun: 'a number of ms' }), DEFAULT_RETRY_DELAY_MS),
+  deleteSource: withDefault(boolean(), false),
+  dryRun: withDefault(boolean(), false),
+  bandwidthLimit: optional(rate()),
+  compress: optional(oneOf(COMPRESS)),
+  hadoop: optional(HADOOP),
+  scp: optional(SCP),
+  signal: optional(instanceOf(AbortSignal)),
+  onProgress: optional(func<(p: TransferProgress) => void>()),
+} satisfies Record<keyof TransferOptions, Field<unknown>>)
+
+function toFs(spec: FileSystemSpec, name: string): FileSystem {
   try {
-    return filesystem(spec as FileSystemSpec)
+    return filesystem(spec)
   } catch (err) {
     const e = invalidArg('type', `${name} is not a valid filesystem: ${err instanceof Error ? err.message : String(err)}`)
     Object.defineProperty(e, 'cause', { value: err })
@@ -73,123 +138,34 @@ function toFs(spec: unknown, name: string): FileSystem {
   }
 }
 
-function bool(v: unknown, name: string, dflt: boolean): boolean {
-  if (v === undefined) return dflt
-  if (typeof v !== 'boolean') throw invalidArg('type', `${name} must be a boolean`)
-  return v
-}
-
-function int(v: unknown, name: string, dflt: number, min: number): number {
-  if (v === undefined) return dflt
-  if (typeof v !== 'number') throw invalidArg('type', `${name} must be a number`)
-  if (!Number.isInteger(v) || v < min) throw invalidArg('range', `${name} must be an integer >= ${min}, got ${v}`)
-  return v
-}
-
-function optionalString(v: unknown, name: string): string | undefined {
-  if (v === undefined) return undefined
-  if (typeof v !== 'string' || v === '') throw invalidArg('type', `${name} must be a non-empty string`)
-  return v
-}
-
-function optionalTimeout(v: unknown, name: string): number | undefined {
-  if (v === undefined) return undefined
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw invalidArg('range', `${name} must be a positive number of ms`)
-  return v
-}
-
-function stringRecord(v: unknown, name: string): Record<string, string> | undefined {
-  if (v === undefined) return undefined
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
-    throw invalidArg('type', `${name} must be an object of strings`)
-  }
-  return v as Record<string, string>
-}
-
-function objectOption(v: unknown, name: string): Record<string, unknown> {
-  if (v === undefined) return {}
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArg('type', `${name} must be an object`)
-  return v as Record<string, unknown>
-}
-
-function hadoopOptions(v: unknown): HadoopOptions {
-  const h = objectOption(v, 'hadoop')
-  const namenode = optionalString(h.namenode, 'hadoop.namenode')
-  if (namenode !== undefined && !/^hdfs:\/\/[^/]+\/?$/.test(namenode)) {
-    throw invalidArg('range', `hadoop.namenode must look like 'hdfs://host:port', got '${namenode}'`)
-  }
-  return {
-    bin: optionalString(h.bin, 'hadoop.bin'),
-    env: stringRecord(h.env, 'hadoop.env'),
-    conf: optionalString(h.conf, 'hadoop.conf'),
-    namenode: namenode?.replace(/\/$/, ''),
-    timeoutMs: optionalTimeout(h.timeoutMs, 'hadoop.timeoutMs'),
-  }
-}
-
-function scpOptions(v: unknown): ScpOptions {
-  const s = objectOption(v, 'scp')
-  const strict = s.strictHostKeyChecking
-  if (strict !== undefined && !(HOST_KEY_CHECKING as readonly unknown[]).includes(strict)) {
-    throw invalidArg('range', `scp.strictHostKeyChecking must be one of ${HOST_KEY_CHECKING.join(', ')}, got '${String(strict)}'`)
-  }
-  return {
-    bin: optionalString(s.bin, 'scp.bin'),
-    strictHostKeyChecking: strict as ScpOptions['strictHostKeyChecking'],
-    knownHostsFile: optionalString(s.knownHostsFile, 'scp.knownHostsFile'),
-    timeoutMs: optionalTimeout(s.timeoutMs, 'scp.timeoutMs'),
-  }
-}
-
 export function resolveOptions(options: TransferOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalidArg('type', 'transferFiles needs an options object')
-  const o = options as TransferOptions & Record<string, unknown>
+  const o = validateOptions(TRANSFER, options, report)
 
-  const method = o.method ?? 'auto'
-  if (!(METHODS as readonly unknown[]).includes(method)) {
-    throw invalidArg('range', `method must be one of ${METHODS.join(', ')}, got '${String(method)}'`)
+  if (o.compress !== undefined && o.method !== 'storage' && o.method !== 'auto') {
+    reportIssue(report, 'range', 'compress', `is only done by the 'storage' method (or 'auto'), not by '${o.method}'`)
   }
-  const compress = o.compress
-  if (compress !== undefined && !(COMPRESS as readonly unknown[]).includes(compress)) {
-    throw invalidArg('range', `compress must be one of ${COMPRESS.join(', ')}, got '${String(compress)}'`)
-  }
-  if (compress !== undefined && method !== 'storage' && method !== 'auto') {
-    throw invalidArg('range', `compress is only done by the 'storage' method (or 'auto'), not by '${method}'`)
-  }
-  const bandwidth = parseBandwidth(o.bandwidthLimit)
-  const hadoop = hadoopOptions(o.hadoop)
-  const scp = scpOptions(o.scp)
-
   let patterns: string[]
-  let sourceSpec: unknown = o.source
-  if (isSourceFiles(o.files)) {
-    if (o.source !== undefined) throw invalidArg('type', 'give the source either in files.source or in source, not both')
-    patterns = toPatterns(o.files.paths, 'files.paths')
+  let planned: readonly PlannedSourceFile[] | undefined
+  let sourceSpec: FileSystemSpec | undefined = o.source
+  if (typeof o.files === 'object' && 'planned' in o.files) {
+    if (o.source !== undefined && o.files.source !== undefined) reportIssue(report, 'type', 'source', 'must not be given with files.source: give the source in one of them')
+    patterns = []
+    planned = o.files.planned
+    sourceSpec = o.files.source ?? o.source
+  } else if (typeof o.files === 'object' && !Array.isArray(o.files)) {
+    if (o.source !== undefined) reportIssue(report, 'type', 'source', 'must not be given with files.source: give the source in one of them')
+    patterns = typeof o.files.paths === 'string' ? [o.files.paths] : o.files.paths
     sourceSpec = o.files.source
   } else {
-    if (o.files === undefined) throw invalidArg('type', 'files is required')
-    patterns = toPatterns(o.files, 'files')
+    patterns = typeof o.files === 'string' ? [o.files] : o.files
   }
-  if (o.target === undefined) throw invalidArg('type', 'target is required')
+  if (o.deleteSource && !o.verify) reportIssue(report, 'range', 'deleteSource', 'needs verify: a source is only deleted after a verified copy')
+  const h = o.hadoop
+  const s = o.scp
+  const hadoop: HadoopOptions = { bin: h?.bin, env: h?.env, conf: h?.conf, namenode: h?.namenode?.replace(/\/$/, ''), timeoutMs: h?.timeoutMs }
+  const scp: ScpOptions = { bin: s?.bin, strictHostKeyChecking: s?.strictHostKeyChecking, knownHostsFile: s?.knownHostsFile, timeoutMs: s?.timeoutMs }
 
-  const overwrite = o.overwrite ?? 'ifChanged'
-  if (!(OVERWRITE as readonly unknown[]).includes(overwrite)) {
-    throw invalidArg('range', `overwrite must be one of ${OVERWRITE.join(', ')}, got '${String(overwrite)}'`)
-  }
-  const retryDelay = o.retryDelay ?? 1000
-  if (typeof retryDelay !== 'number') throw invalidArg('type', 'retryDelay must be a number')
-  if (!Number.isFinite(retryDelay) || retryDelay < 0) throw invalidArg('range', `retryDelay must be a finite number >= 0, got ${retryDelay}`)
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArg('type', 'signal must be an AbortSignal')
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalidArg('type', 'onProgress must be a function')
-
-  const verify = bool(o.verify, 'verify', true)
-  const deleteSource = bool(o.deleteSource, 'deleteSource', false)
-  if (deleteSource && !verify) throw invalidArg('range', 'deleteSource needs verify: a source is only deleted after a verified copy')
-
-  const concurrency = int(o.concurrency, 'concurrency', 4, 1)
-  const retries = int(o.retries, 'retries', 3, 0)
-  const preserveStructure = bool(o.preserveStructure, 'preserveStructure', true)
-  const dryRun = bool(o.dryRun, 'dryRun', false)
   // Build filesystems last, so invalid options never leave an open connection behind.
   const target = toFs(o.target, 'target')
   const source = sourceSpec === undefined ? filesystem({ protocol: 'file', root: '/' }) : toFs(sourceSpec, 'source')
@@ -198,24 +174,25 @@ export function resolveOptions(options: TransferOptions): ResolvedOptions {
   if (source !== sourceSpec && source !== target) owned.push(source)
   return {
     patterns,
+    planned,
     target,
     source,
     owned,
-    sourceEndpoint: endpointOf(sourceSpec as FileSystemSpec | undefined, source),
+    sourceEndpoint: endpointOf(sourceSpec, source),
     targetEndpoint: endpointOf(o.target, target),
-    method: method as TransferMethod,
-    bandwidth,
-    compress: compress as Compression | undefined,
+    method: o.method,
+    bandwidth: o.bandwidthLimit,
+    compress: o.compress,
     hadoop,
     scp,
-    concurrency,
-    preserveStructure,
-    overwrite,
-    verify,
-    retries,
-    retryDelay,
-    deleteSource,
-    dryRun,
+    concurrency: o.concurrency,
+    preserveStructure: o.preserveStructure,
+    overwrite: o.overwrite,
+    verify: o.verify,
+    retries: o.retries,
+    retryDelay: o.retryDelay,
+    deleteSource: o.deleteSource,
+    dryRun: o.dryRun,
     signal: o.signal,
     onProgress: o.onProgress,
   }

@@ -1,10 +1,13 @@
-/** Expands paths and globs on the source into (source path, target path, size) entries. */
+/**
+ * Expands paths and globs on the source into (source path, target path, size) entries, or takes
+ * a caller's planned list as it is; either way each target path is claimed once.
+ */
 import { retry } from '../delivery/retry.js'
 import { isStorageError, type FileInfo, type FileSystem } from '../storage/index.js'
 import { globBase, globToRegExp } from '../storage/glob.js'
 import { basenamePath, dirnamePath, normalizePath } from '../storage/path.js'
 import { invalidArg } from './errors.js'
-import type { PlannedFile } from './types.js'
+import type { PlannedFile, PlannedSourceFile } from './types.js'
 
 const GLOB_CHARS = /[*?[{]/
 
@@ -17,6 +20,29 @@ export interface PlanOptions {
 
 function relativeTo(base: string, path: string): string {
   return base === '' ? path : path.slice(base.length + 1)
+}
+
+/**
+ * The directory the files of `pattern` keep their paths relative to (preserveStructure): the
+ * glob's literal base, or the parent of a literal file or directory (a directory is copied whole).
+ */
+export function patternBase(pattern: string): string {
+  const norm = normalizePath(pattern)
+  return GLOB_CHARS.test(norm) ? globBase(norm) : dirnamePath(norm)
+}
+
+/** Where `path`, found by a pattern whose base is `base`, goes on the target. */
+export function targetPathOf(path: string, base: string, preserveStructure: boolean): string {
+  return preserveStructure ? relativeTo(base, path) : basenamePath(path)
+}
+
+/** Records that `source` goes to `target`; two sources for one target are refused. */
+function claim(targets: Map<string, string>, target: string, source: string): void {
+  const other = targets.get(target)
+  if (other !== undefined) {
+    throw invalidArg('range', `'${other}' and '${source}' would both be written to '${target}' (set preserveStructure: true?)`)
+  }
+  targets.set(target, source)
 }
 
 /** Planning requests (one listing, one stat) are each retried on their own. */
@@ -67,14 +93,24 @@ export async function planFiles(fs: FileSystem, patterns: readonly string[], o: 
     for (const e of await expand(fs, pattern, o)) {
       if (seen.has(e.path)) continue
       seen.add(e.path)
-      const target = o.preserveStructure ? relativeTo(e.base, e.path) : basenamePath(e.path)
-      const other = targets.get(target)
-      if (other !== undefined) {
-        throw invalidArg('range', `'${other}' and '${e.path}' would both be written to '${target}' (set preserveStructure: true?)`)
-      }
-      targets.set(target, e.path)
+      const target = targetPathOf(e.path, e.base, o.preserveStructure)
+      claim(targets, target, e.path)
       out.push({ source: e.path, target, size: e.info?.size ?? 0, mtime: e.info?.mtime, error: e.error })
     }
   }
   return out
+}
+
+/**
+ * A caller's planned list as the transfer's files: no listing, no stat. A file without a target
+ * keeps its path (preserveStructure) or its basename.
+ */
+export function fromPlannedList(list: readonly PlannedSourceFile[], preserveStructure: boolean): PlannedFile[] {
+  const targets = new Map<string, string>()
+  return list.map((f) => {
+    const source = normalizePath(f.path)
+    const target = f.target !== undefined ? normalizePath(f.target) : preserveStructure ? source : basenamePath(source)
+    claim(targets, target, source)
+    return { source, target, size: f.size, mtime: f.mtime }
+  })
 }

@@ -6,7 +6,7 @@ import { TransferAbortError } from './errors.js'
 import { pool, type CopyDone, type MethodContext, type MethodResult } from './method.js'
 import { methodChain } from './methods.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
-import { planFiles } from './plan.js'
+import { fromPlannedList, planFiles } from './plan.js'
 import { ProgressTracker } from './progress.js'
 import { decideSkip } from './skip.js'
 import { TargetIndex } from './target-index.js'
@@ -180,7 +180,8 @@ export async function transferFiles(options: TransferOptions): Promise<TransferR
   try {
     o.signal?.throwIfAborted()
     const first = methodChain(o)[0]?.method.name ?? 'storage'
-    const planned = (await planFiles(o.source, o.patterns, o)).map((f) =>
+    const files = o.planned ? fromPlannedList(o.planned, o.preserveStructure) : await planFiles(o.source, o.patterns, o)
+    const planned = files.map((f) =>
       o.compress ? { ...f, target: compressedName(f.target, o.compress) } : f,
     )
     const progress = new ProgressTracker(

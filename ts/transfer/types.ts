@@ -72,9 +72,38 @@ export interface SourceFiles {
   paths: string | readonly string[]
 }
 
+/** One file of a planned list: what the caller already knows about it, so nothing is listed or statted. */
+export interface PlannedSourceFile {
+  /** Path on the source filesystem. */
+  path: string
+  /**
+   * Path on the target. Default: `path` itself with preserveStructure, its basename without
+   * (there is no glob base to be relative to).
+   */
+  target?: string
+  /** Bytes of the source file (progress totals, the overwrite policy's size check). */
+  size: number
+  /** Modification time (the overwrite policy's 'ifChanged' falls back on it). */
+  mtime?: Date
+}
+
+/**
+ * Files the caller has already planned (e.g. a copy job that listed its directories): transferFiles
+ * copies exactly these, without listing or statting the source. Two files with one target are
+ * refused (ERR_INVALID_ARG), as for patterns.
+ */
+export interface PlannedFiles {
+  /** Where the files live (URL, config or FileSystem). Default: the local filesystem at '/'. */
+  source?: FileSystemSpec
+  planned: readonly PlannedSourceFile[]
+}
+
 export interface TransferOptions {
-  /** Paths or glob patterns on `source`, or a source filesystem with its paths. */
-  files: string | readonly string[] | SourceFiles
+  /**
+   * Paths or glob patterns on `source`, a source filesystem with its paths, or a planned list of
+   * files (no planning at all).
+   */
+  files: string | readonly string[] | SourceFiles | PlannedFiles
   /** Where `files` live (URL, config or FileSystem). Default: the local filesystem at '/'. */
   source?: FileSystemSpec
   /** Where files go (URL, config or FileSystem). Paths are written relative to its root. */
