@@ -23,8 +23,13 @@ export declare class LogFileReader {
 }
 
 export declare class NativeLogger {
-  /** Opens (or joins, when another thread of this process has the same path open) a logger. */
-  constructor(options: NativeOptions)
+  /**
+   * Opens (or joins, when another thread of this process has the same path open) a logger.
+   * `onSealed` is called on this thread with the paths of files sealed since its last call
+   * (rotation, close, a file left at the path); it does not keep the event loop alive.
+   * `takeSealed` returns what it was not given yet.
+   */
+  constructor(options: NativeOptions, onSealed?: ((arg: Array<string>) => void) | undefined | null)
   /**
    * Writes `s` as `count` text records (records joined by newlines), encoding the UTF-8
    * straight into the reserved buffer space. `endsWithNewline` tells whether `s` ends with
@@ -44,8 +49,8 @@ export declare class NativeLogger {
   close(): Promise<unknown>
   isClosed(): boolean
   /**
-   * Paths of files sealed since the last call (each handle sees every file sealed while
-   * it was open).
+   * Paths of files sealed that `onSealed` was not given yet (each handle sees every file
+   * sealed while it was open). Call it after `flush`/`close` to deliver what they sealed.
    */
   takeSealed(): Array<string>
   maxRecordSize(): number
@@ -64,6 +69,9 @@ export declare class ZstdCompressor {
 
 /** The big-endian CRC32C of each `chunk_size` slice of `data` (the last may be shorter). */
 export declare function crc32cChunks(data: Uint8Array, chunkSize: number): Buffer
+
+/** True when `name` is a sealed file of the active file `activePath` (same stem and extension). */
+export declare function isSealedSibling(name: string, activePath: string): boolean
 
 export interface NativeFlushMetrics {
   flushes: number
@@ -95,6 +103,19 @@ export interface NativeOptions {
   directIo?: boolean
 }
 
+/** The parts of a sealed file name `{stem}_{YYYY-MM-DD_HH-MM-SS}[_{n}]{ext}` (UTC). */
+export interface NativeSealedName {
+  stem: string
+  /** `YYYY-MM-DD_HH-MM-SS`. */
+  stamp: string
+  /** The seal time of the stamp, milliseconds since the epoch. */
+  sealedAt: number
+  /** The `_n` suffix (files sealed within one second), 0 when there is none. */
+  seq: number
+  /** Extension with its dot, "" when none. */
+  ext: string
+}
+
 export interface NativeStats {
   totalLogs: number
   droppedLogs: number
@@ -103,6 +124,9 @@ export interface NativeStats {
   flushErrors: number
   rotations: number
 }
+
+/** The parts of the file name of `path` when it is a name the engine gives sealed files. */
+export declare function parseSealedName(path: string): NativeSealedName | null
 
 /** Reads a whole log file of either format (verifies framed checksums). */
 export declare function readLogFileSync(path: string): ReadResult
@@ -117,3 +141,9 @@ export interface ReadResult {
 
 /** The file-safe form of an event name. */
 export declare function sanitizeEventName(name: string): string
+
+/** The name the engine would give `activePath` sealed at `unixMs` (the first candidate). */
+export declare function sealedNameOf(activePath: string, unixMs: number): NativeSealedName
+
+/** `YYYY-MM-DD_HH-MM-SS` of a time (ms since the epoch), in UTC: the stamp of sealed names. */
+export declare function utcStamp(unixMs: number): string

@@ -1,0 +1,19 @@
+//! Engine errors as JS errors: the stable code is the message prefix (`ERR_XXX: ...`).
+
+use napi::bindgen_prelude::*;
+
+pub(crate) fn err(e: logferry_core::Error) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, format!("{}: {e}", e.code()))
+}
+
+pub(crate) fn invalid(msg: String) -> napi::Error {
+    napi::Error::new(Status::InvalidArg, format!("ERR_INVALID_CONFIG: {msg}"))
+}
+
+/// What a caught panic becomes: Node must never be taken down by the engine.
+pub(crate) fn panicked() -> napi::Error {
+    napi::Error::new(
+        Status::GenericFailure,
+        "ERR_PANIC: engine panicked".to_string(),
+    )
+}
