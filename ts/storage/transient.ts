@@ -24,7 +24,8 @@ export function isTransient(err: unknown, depth = 0): boolean {
     if (typeof v === 'string' && TRANSIENT_CODES.has(v)) return true
   }
   const meta = e.$metadata as { httpStatusCode?: number } | undefined
-  const status = [e.statusCode, e.status, meta?.httpStatusCode].find((s): s is number => typeof s === 'number')
+  // A numeric `code` is an HTTP status (GCS ApiError, gaxios); Node's own codes are strings.
+  const status = [e.statusCode, e.status, meta?.httpStatusCode, e.code].find((s): s is number => typeof s === 'number')
   if (isTransientStatus(status)) return true
   if (e.$retryable !== undefined && e.$retryable !== null) return true
   if (typeof e.message === 'string' && TRANSIENT_MESSAGES.test(e.message)) return true
