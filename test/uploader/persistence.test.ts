@@ -5,11 +5,12 @@
  * file, which is uploaded too: every record arrives exactly once.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { Logger, createUploader, type UploadedFile } from '../../ts/index.js'
+import { readUploaderState } from '../../ts/uploader/state-store.js'
 import { freePort } from '../servers/process.js'
 import { scratchDir } from './helpers.js'
 import { range, recordIds } from './records.js'
@@ -57,7 +58,7 @@ describe.skipIf(s3?.missing !== undefined && !inCI)('persisted queue across SIGK
 
     const sealedBefore = readdirSync(dir).filter((n) => /^app_.*\.log$/.test(n)).sort()
     expect(sealedBefore.length).toBeGreaterThan(3)
-    const journal = readdirSync(join(stateDir, 'queue')).map((n) => JSON.parse(readFileSync(join(stateDir, 'queue', n), 'utf8')) as { path: string; status: string })
+    const journal = readUploaderState(stateDir).queued
     expect(journal.map((e) => e.path.split('/').pop()).sort()).toEqual(sealedBefore)
     expect(readdirSync(dir)).toContain('app.log') // the killed run's active file, not sealed
 

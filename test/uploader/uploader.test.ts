@@ -10,6 +10,7 @@ import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3'
 import { describe, expect, it } from 'vitest'
 import { Logger, LoggerManager, createUploader, type UploadedFile, type Uploader } from '../../ts/index.js'
 import { MemoryFileSystem, S3FileSystem, type FileSystem } from '../../ts/storage/index.js'
+import { readUploaderState } from '../../ts/uploader/state-store.js'
 import { freePort } from '../servers/process.js'
 import { MiB, randomFile, scratchDir } from './helpers.js'
 import { range, record, recordIds } from './records.js'
@@ -65,9 +66,10 @@ for (const t of targets(info)) {
         }
         expect(recordIds(contents)).toEqual(range(count))
         expect(await t.rawList(fs)).toEqual(files.map((n) => `logs/${n}`))
-        // Done: nothing left in the queue directory, every file in the done log.
-        expect(readdirSync(join(dir, 'state', 'queue'))).toEqual([])
-        expect(readFileSync(join(dir, 'state', 'done.jsonl'), 'utf8').trim().split('\n')).toHaveLength(files.length)
+        // Done: nothing left in the queue, every file in the done records.
+        const state = readUploaderState(join(dir, 'state'))
+        expect(state.queued).toEqual([])
+        expect(state.done).toHaveLength(files.length)
       } finally {
         detach()
         await uploader.close()
@@ -237,7 +239,7 @@ describe.skipIf(!info.s3 && !inCI)('target down', () => {
     await u1.drain()
     expect(u1.stats()).toEqual({ totalFiles: 2, successful: 0, failed: 2, pending: 0, totalBytes: 0 })
     expect(failed.sort()).toEqual([a, b].sort())
-    const states = readdirSync(join(stateDir, 'queue')).map((n) => JSON.parse(readFileSync(join(stateDir, 'queue', n), 'utf8')) as { status: string; attempts: number; path: string })
+    const states = readUploaderState(stateDir).queued
     expect(states.map((s) => [s.path, s.status, s.attempts]).sort()).toEqual([[a, 'failed', 2], [b, 'failed', 2]].sort())
 
     const server = await startS3({ port, bucket: 'down-bucket' })
@@ -292,7 +294,7 @@ describe.skipIf(s3t?.missing !== undefined && !inCI)('close', () => {
     await u1.close({ timeout: 0 })
     expect(u1.stats()).toMatchObject({ totalFiles: 1, successful: 0, failed: 0, pending: 1 })
     expect(await s3t?.rawList(fs)).toEqual([])
-    expect(readdirSync(join(dir, 'state', 'queue'))).toHaveLength(1)
+    expect(readUploaderState(join(dir, 'state')).queued).toHaveLength(1)
     const u2 = createUploader({ target: fs, stateDir: join(dir, 'state'), chunkSize: 5 * MiB, concurrency: 4, objectName: 'big.bin' })
     await u2.drain()
     expect(u2.stats()).toEqual({ totalFiles: 1, successful: 1, failed: 0, pending: 0, totalBytes: 40 * MiB })

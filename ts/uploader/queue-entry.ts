@@ -1,9 +1,8 @@
-/** One queued file as persisted in the state directory. */
+/** One queued file as persisted in the state store (an item of the `uploads` queue). */
 export type EntryStatus = 'pending' | 'failed'
 
-export interface QueueEntry {
-  /** Stable id derived from the local path. */
-  id: string
+/** The part of an entry kept as the item's JSON payload (id, status, attempts, lastError are columns). */
+export interface QueuePayload {
   /** Absolute local path. */
   path: string
   event: string
@@ -13,6 +12,11 @@ export interface QueueEntry {
   size: number
   /** ms since the epoch. */
   queuedAt: number
+}
+
+export interface QueueEntry extends QueuePayload {
+  /** Stable id derived from the local path. */
+  id: string
   status: EntryStatus
   /** Upload attempts made so far (over all runs). */
   attempts: number

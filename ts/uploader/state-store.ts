@@ -1,37 +1,33 @@
 /**
- * The persisted queue: one small JSON file per queued file in `{stateDir}/queue/`, written to a
- * temporary name, fsynced and renamed (then the directory fsynced) before the upload starts, so
- * a crash at any point leaves either the old or the new entry. Uploaded files are appended to
- * `{stateDir}/done.jsonl` (fsynced) before their entry is removed; an entry found in the done
- * log on start is finished, not uploaded again. A `lock` file holds the owner's pid: one
- * uploader per state directory (a dead owner's lock is taken over).
+ * The uploader's queue on the delivery state store (`{stateDir}/state.db`, docs/delivery.md,
+ * "State"): every queued file is an item of the `uploads` queue, written (committed, fsynced)
+ * before its upload starts; an uploaded file becomes a done record of scope `uploaded` in the
+ * same transaction that removes its item, before the file is deleted. An entry found done on
+ * start is finished, not uploaded again. One uploader per state directory: a second one (in
+ * this process or another) gets ERR_INVALID_CONFIG naming stateDir and the owner's pid.
+ *
+ * The previous release's layout (queue/*.json, done.jsonl, a pid `lock` file) is imported on the
+ * first open, in one transaction, and then moved into `{stateDir}/previous-layout/`.
  */
 import { createHash } from 'node:crypto'
-import { constants } from 'node:fs'
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { isStateStoreError, openStateStore, StateStoreError, type Item, type ItemInput, type LegacyLayout, type LegacyState, type StateStore as DeliveryStateStore } from '../delivery/state-store.js'
 import { configError } from '../errors.js'
-import type { QueueEntry } from './queue-entry.js'
+import type { EntryStatus, QueueEntry, QueuePayload } from './queue-entry.js'
 
-interface DoneRecord {
-  path: string
-  size: number
-}
-
-/** State directories held by uploaders of this process (the pid lock cannot tell them apart). */
-const heldHere = new Set<string>()
+/** The queue of files to upload, and the scope of uploaded files, in the store. */
+const QUEUE = 'uploads'
+const DONE = 'uploaded'
 
 export function entryId(path: string): string {
   return createHash('sha256').update(path).digest('hex').slice(0, 32)
 }
 
-async function fsyncPath(path: string, flags: number): Promise<void> {
-  const h = await open(path, flags)
-  try {
-    await h.sync()
-  } finally {
-    await h.close()
-  }
+/** The state database of an uploader state directory. */
+export function stateDbPath(stateDir: string): string {
+  return join(stateDir, 'state.db')
 }
 
 function alive(pid: number): boolean {
@@ -43,43 +39,111 @@ function alive(pid: number): boolean {
   }
 }
 
+function toItem(e: QueueEntry): ItemInput<QueuePayload> {
+  return {
+    id: e.id,
+    status: e.status,
+    attempts: e.attempts,
+    lastError: e.lastError,
+    payload: { path: e.path, event: e.event, objectName: e.objectName, size: e.size, queuedAt: e.queuedAt },
+    createdAt: e.queuedAt,
+  }
+}
+
+function toEntry(i: Item<QueuePayload>): QueueEntry {
+  const e: QueueEntry = { id: i.id, ...i.payload, status: i.status as EntryStatus, attempts: i.attempts }
+  if (i.lastError !== undefined) e.lastError = i.lastError
+  return e
+}
+
+/** The layout of the release before the state store: one JSON file per entry, a done log, a pid lock. */
+function previousLayout(dir: string): LegacyLayout {
+  const queueDir = join(dir, 'queue')
+  const donePath = join(dir, 'done.jsonl')
+  const lockPath = join(dir, 'lock')
+  return {
+    read(): LegacyState | undefined {
+      if (!existsSync(queueDir) && !existsSync(donePath) && !existsSync(lockPath)) return undefined
+      // An uploader of the previous release may still run on this directory: its pid lock counts.
+      const owner = Number(existsSync(lockPath) ? readFileSync(lockPath, 'utf8').trim() : '')
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        throw new StateStoreError('ERR_STATE_LOCKED', stateDbPath(dir), `state ${dir} is in use by process ${owner} (previous release's lock file)`, { ownerPid: owner })
+      }
+      const items: LegacyState['items'] = []
+      for (const name of existsSync(queueDir) ? readdirSync(queueDir).sort() : []) {
+        if (!name.endsWith('.json')) continue // `.tmp` files were never renamed into place: not queued
+        let e: QueueEntry
+        try {
+          e = JSON.parse(readFileSync(join(queueDir, name), 'utf8')) as QueueEntry
+        } catch {
+          continue // the old store skipped unreadable entries too
+        }
+        if (typeof e.path !== 'string' || typeof e.size !== 'number') continue
+        items.push({ queue: QUEUE, ...toItem({ ...e, id: e.id || entryId(e.path), attempts: e.attempts ?? 0, status: e.status === 'failed' ? 'failed' : 'pending' }) })
+      }
+      const done: LegacyState['done'] = []
+      const now = Date.now()
+      const text = existsSync(donePath) ? readFileSync(donePath, 'utf8') : ''
+      for (const line of text.split('\n')) {
+        if (!line) continue
+        try {
+          const r = JSON.parse(line) as { path?: unknown; size?: unknown }
+          if (typeof r.path === 'string' && typeof r.size === 'number') done.push({ scope: DONE, key: r.path, fingerprint: { size: r.size }, doneAt: now })
+        } catch {
+          // a line torn by a crash: the old store dropped it too
+        }
+      }
+      return { items, done }
+    },
+    retire(): void {
+      const aside = join(dir, 'previous-layout')
+      mkdirSync(aside, { recursive: true })
+      for (const [from, name] of [[queueDir, 'queue'], [donePath, 'done.jsonl']] as const) {
+        if (!existsSync(from)) continue
+        rmSync(join(aside, name), { recursive: true, force: true })
+        renameSync(from, join(aside, name))
+      }
+      rmSync(lockPath, { force: true })
+    },
+  }
+}
+
 export class StateStore {
   readonly dir: string
-  readonly #queueDir: string
-  readonly #donePath: string
-  readonly #lockPath: string
-  /** Uploaded files: path -> size. */
-  readonly #done = new Map<string, number>()
-  #tmpCounter = 0
+  #store: DeliveryStateStore | undefined
 
   constructor(dir: string) {
     this.dir = dir
-    this.#queueDir = join(dir, 'queue')
-    this.#donePath = join(dir, 'done.jsonl')
-    this.#lockPath = join(dir, 'lock')
   }
 
-  /** Creates the directory, takes the lock and loads the queue (pending and failed entries). */
+  get #db(): DeliveryStateStore {
+    if (!this.#store) throw new StateStoreError('ERR_STATE_CLOSED', stateDbPath(this.dir), `uploader state ${this.dir} is not open`)
+    return this.#store
+  }
+
+  /** Opens the store (taking its lock, migrating the previous layout) and loads the queue (pending and failed entries). */
   async open(): Promise<QueueEntry[]> {
-    await mkdir(this.#queueDir, { recursive: true })
-    await this.#lock()
-    await this.#loadDone()
+    try {
+      this.#store = openStateStore(stateDbPath(this.dir), { owner: 'uploader', legacy: previousLayout(this.dir) })
+    } catch (err) {
+      if (!isStateStoreError(err, 'ERR_STATE_LOCKED')) throw err
+      const by = err.ownerPid === process.pid ? 'another uploader of this process' : err.ownerPid ? `process ${err.ownerPid}` : 'another process'
+      const e = configError('range', `uploader option stateDir ${this.dir} is in use by ${by}`)
+      Object.defineProperty(e, 'cause', { value: err })
+      throw e
+    }
+    const db = this.#store
+    // Done records of files that no longer exist locally are forgotten, so the state does not grow forever.
+    const gone: string[] = []
+    for (const d of db.listDone(DONE)) {
+      if (!(await stat(d.key).then(() => true, () => false))) gone.push(d.key)
+    }
+    if (gone.length > 0) db.forgetDone(DONE, gone)
     const entries: QueueEntry[] = []
-    for (const name of (await readdir(this.#queueDir)).sort()) {
-      const p = join(this.#queueDir, name)
-      if (name.endsWith('.tmp')) {
-        await rm(p, { force: true })
-        continue
-      }
-      if (!name.endsWith('.json')) continue
-      let e: QueueEntry
-      try {
-        e = JSON.parse(await readFile(p, 'utf8')) as QueueEntry
-      } catch {
-        continue // a torn write cannot happen (rename), but never let one bad file stop the queue
-      }
+    for (const item of db.list<QueuePayload>(QUEUE)) {
+      const e = toEntry(item)
       if (this.isDone(e.path, e.size)) {
-        await rm(p, { force: true })
+        db.remove(QUEUE, e.id)
         continue
       }
       entries.push(e)
@@ -87,97 +151,37 @@ export class StateStore {
     return entries.sort((a, b) => a.queuedAt - b.queuedAt)
   }
 
-  async #lock(): Promise<void> {
-    if (heldHere.has(this.dir)) throw configError('range', `uploader option stateDir ${this.dir} is in use by another uploader of this process`)
-    await this.#pidLock()
-    heldHere.add(this.dir)
-  }
-
-  async #pidLock(): Promise<void> {
-    for (let i = 0; i < 3; i++) {
-      try {
-        await writeFile(this.#lockPath, String(process.pid), { flag: 'wx' })
-        return
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      }
-      const owner = Number((await readFile(this.#lockPath, 'utf8').catch(() => '')).trim())
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        throw configError('range', `uploader option stateDir ${this.dir} is in use by process ${owner}`)
-      }
-      await rm(this.#lockPath, { force: true })
-    }
-    throw configError('range', `uploader option stateDir ${this.dir}: cannot take the lock`)
-  }
-
-  /** Reads done.jsonl and rewrites it without files that no longer exist locally. */
-  async #loadDone(): Promise<void> {
-    const text = await readFile(this.#donePath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return ''
-      throw err
-    })
-    let stale = false
-    for (const line of text.split('\n')) {
-      if (!line) continue
-      try {
-        const r = JSON.parse(line) as DoneRecord
-        this.#done.set(r.path, r.size)
-      } catch {
-        stale = true // a line torn by a crash
-      }
-    }
-    for (const [path] of this.#done) {
-      if (!(await stat(path).then(() => true, () => false))) {
-        this.#done.delete(path)
-        stale = true
-      }
-    }
-    if (stale) {
-      const tmp = `${this.#donePath}.tmp`
-      await writeFile(tmp, [...this.#done].map(([path, size]) => `${JSON.stringify({ path, size })}\n`).join(''))
-      await fsyncPath(tmp, constants.O_RDONLY)
-      await rename(tmp, this.#donePath)
-      await fsyncPath(this.dir, constants.O_RDONLY)
-    }
-  }
-
   isDone(path: string, size: number): boolean {
-    return this.#done.get(path) === size
+    return this.#db.isDone(DONE, path, { size })
   }
 
   /** Writes (or replaces) an entry durably. */
   async save(entry: QueueEntry): Promise<void> {
-    const final = join(this.#queueDir, `${entry.id}.json`)
-    const tmp = `${final}.${++this.#tmpCounter}.tmp`
-    const h = await open(tmp, 'w')
-    try {
-      await h.writeFile(JSON.stringify(entry))
-      await h.sync()
-    } finally {
-      await h.close()
-    }
-    await rename(tmp, final)
-    await fsyncPath(this.#queueDir, constants.O_RDONLY)
+    this.#db.put(QUEUE, toItem(entry))
   }
 
-  /** Records an upload as done (durably), then removes its entry. */
+  /** Records an upload as done and removes its entry, in one transaction. */
   async finish(entry: QueueEntry): Promise<void> {
-    const h = await open(this.#donePath, 'a')
-    try {
-      await h.appendFile(`${JSON.stringify({ path: entry.path, size: entry.size })}\n`)
-      await h.sync()
-    } finally {
-      await h.close()
-    }
-    this.#done.set(entry.path, entry.size)
-    await rm(join(this.#queueDir, `${entry.id}.json`), { force: true })
-    await fsyncPath(this.#queueDir, constants.O_RDONLY)
+    this.#db.markDone(DONE, entry.path, { size: entry.size }, { queue: QUEUE, id: entry.id })
   }
 
   /** Releases the lock. */
   async close(): Promise<void> {
-    if (!heldHere.delete(this.dir)) return
-    const owner = (await readFile(this.#lockPath, 'utf8').catch(() => '')).trim()
-    if (owner === String(process.pid)) await rm(this.#lockPath, { force: true })
+    const s = this.#store
+    this.#store = undefined
+    s?.close()
+  }
+}
+
+/** What an uploader state directory holds, read without its lock (while its owner may run). */
+export function readUploaderState(stateDir: string): { queued: QueueEntry[]; done: { path: string; size: number }[] } {
+  const s = openStateStore(stateDbPath(stateDir), { owner: 'reader', readOnly: true })
+  try {
+    return {
+      queued: s.list<QueuePayload>(QUEUE).map(toEntry),
+      done: s.listDone(DONE).map((d) => ({ path: d.key, size: d.fingerprint.size ?? -1 })),
+    }
+  } finally {
+    s.close()
   }
 }
