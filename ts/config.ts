@@ -1,6 +1,8 @@
 // Logger options: types, defaults and validation with clear messages.
 import { configError } from './errors.js'
 import type { NativeOptions } from './native.js'
+import { boolean, integer, object, oneOf, optional, required, string, type Field } from './options/schema.js'
+import { invalidConfigReporter, validateOptions } from './options/validate-options.js'
 
 export type LogFormat = 'text' | 'framed'
 export type ShardSelection = 'thread' | 'roundRobin'
@@ -28,57 +30,28 @@ export interface LoggerOptions {
   directIo?: boolean
 }
 
-const KEYS = new Set([
-  'logFilePath', 'bufferSize', 'numShards', 'maxFileSize', 'preallocateFileSize',
-  'flushInterval', 'flushTimeout', 'format', 'shardSelection', 'onFull', 'directIo',
-])
+const MAX = Number.MAX_SAFE_INTEGER
+const report = invalidConfigReporter()
 
-function int(o: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
-  const v = o[key]
-  if (v === undefined) return undefined
-  if (typeof v !== 'number') throw configError('type', `${key} must be a number, got ${typeof v}`)
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw configError('range', `${key} must be an integer in ${min}..${max}, got ${v}`)
-  }
-  return v
-}
-
-function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[]): T | undefined {
-  const v = o[key]
-  if (v === undefined) return undefined
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw configError(typeof v === 'string' ? 'range' : 'type', `${key} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`)
-  }
-  return v as T
-}
+/** Every key of LoggerOptions (the `satisfies` keeps the two in step). */
+const LOGGER = object({
+  logFilePath: required(string({ nonEmpty: true }), 'must be a non-empty string'),
+  bufferSize: optional(integer({ min: 4096, max: 2 ** 40 })),
+  numShards: optional(integer({ min: 1, max: 1024 })),
+  maxFileSize: optional(integer({ min: 4096, max: MAX })),
+  preallocateFileSize: optional(integer({ min: 0, max: MAX })),
+  flushInterval: optional(integer({ min: 1, max: 2 ** 31 })),
+  flushTimeout: optional(integer({ min: 0, max: 2 ** 31 })),
+  format: optional(oneOf(['text', 'framed'] as const)),
+  shardSelection: optional(oneOf(['thread', 'roundRobin'] as const)),
+  onFull: optional(oneOf(['block', 'drop'] as const)),
+  directIo: optional(boolean()),
+} satisfies Record<keyof LoggerOptions, Field<unknown>>)
 
 /** Validates user options and maps them to the binding's options. */
 export function toNativeOptions(options: LoggerOptions): NativeOptions {
   if (options === null || typeof options !== 'object') {
     throw configError('type', 'options must be an object with at least logFilePath')
   }
-  const o = options as unknown as Record<string, unknown>
-  for (const k of Object.keys(o)) {
-    if (!KEYS.has(k)) throw configError('range', `unknown option '${k}'`)
-  }
-  if (typeof o.logFilePath !== 'string' || o.logFilePath.length === 0) {
-    throw configError('type', 'logFilePath must be a non-empty string')
-  }
-  if (o.directIo !== undefined && typeof o.directIo !== 'boolean') {
-    throw configError('type', `directIo must be a boolean, got ${typeof o.directIo}`)
-  }
-  const MAX = Number.MAX_SAFE_INTEGER
-  return {
-    logFilePath: o.logFilePath,
-    bufferSize: int(o, 'bufferSize', 4096, 2 ** 40),
-    numShards: int(o, 'numShards', 1, 1024),
-    maxFileSize: int(o, 'maxFileSize', 4096, MAX),
-    preallocateFileSize: int(o, 'preallocateFileSize', 0, MAX),
-    flushInterval: int(o, 'flushInterval', 1, 2 ** 31),
-    flushTimeout: int(o, 'flushTimeout', 0, 2 ** 31),
-    format: oneOf(o, 'format', ['text', 'framed'] as const),
-    shardSelection: oneOf(o, 'shardSelection', ['thread', 'roundRobin'] as const),
-    onFull: oneOf(o, 'onFull', ['block', 'drop'] as const),
-    directIo: o.directIo as boolean | undefined,
-  }
+  return validateOptions(LOGGER, options, report)
 }

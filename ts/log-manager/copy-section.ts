@@ -2,7 +2,8 @@
 import { ConfigError, invalidConfig } from '../config-error.js'
 import { resolveCopyJob } from '../copy/options.js'
 import type { CopyJobOptions } from '../copy/types.js'
-import { parseDuration } from './duration.js'
+import { duration } from '../options/schema.js'
+import { configErrorReporter, validateOptions } from '../options/validate-options.js'
 
 /** Python LogManager (start_hdfs_copy) parameter names and the option each one sets. */
 const SNAKE: Record<string, string> = {
@@ -22,6 +23,9 @@ const SNAKE: Record<string, string> = {
 /** Snake_case durations given as bare numbers are seconds, as in the Python API. */
 const SECONDS = new Set(['copy_interval', 'retry_delay', 'settle_time'])
 const DURATIONS = new Set(['interval', 'retryDelay', 'settleTime'])
+const IN_MS = duration()
+const IN_SECONDS = duration({ numberUnit: 's' })
+const report = configErrorReporter(() => 'is not a copy job option')
 
 function prefixed(prefix: string, err: unknown): unknown {
   if (err instanceof ConfigError && err.key !== undefined) {
@@ -37,7 +41,7 @@ function one(entry: unknown, at: string): CopyJobOptions {
   for (const [k, v] of Object.entries(entry)) {
     const key = SNAKE[k] ?? k
     if (out[key] !== undefined) throw invalidConfig(`${at}.${k}`, `sets ${key} a second time`)
-    out[key] = DURATIONS.has(key) ? parseDuration(`${at}.${k}`, v, SECONDS.has(k) ? 's' : 'ms') : v
+    out[key] = DURATIONS.has(key) ? validateOptions(SECONDS.has(k) ? IN_SECONDS : IN_MS, v, report, `${at}.${k}`) : v
   }
   const options = out as unknown as CopyJobOptions
   try {

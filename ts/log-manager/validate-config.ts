@@ -2,11 +2,12 @@
 import { resolve } from 'node:path'
 import { invalidConfig } from '../config-error.js'
 import type { CopyJobOptions } from '../copy/types.js'
+import { boolean, custom, duration, list, object, optional, record, required, show, size, withDefault, type Field, type Parsed } from '../options/schema.js'
+import { configErrorReporter, validateOptions } from '../options/validate-options.js'
+import type { HandlerBinding, HandlerConfig, LoggerConfig, LogManagerConfig } from './config-types.js'
 import { parseCopySection } from './copy-section.js'
-import { parseDuration } from './duration.js'
 import { compileTemplate, type Template } from './format-template.js'
 import { LEVELS, parseLevel } from './levels.js'
-import { parseSize } from './size.js'
 
 export const DEFAULT_FORMAT = '{time} | {level} | {name} | {message}{extra}'
 
@@ -41,95 +42,104 @@ export interface ResolvedConfig {
   autoStartCopy: boolean
 }
 
-type Obj = Record<string, unknown>
+const report = configErrorReporter((i) => `is not a known key (expected one of: ${i.known.join(', ')})`)
 
-function mapping(key: string, v: unknown): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidConfig(key, `must be a mapping, got ${Array.isArray(v) ? 'a list' : JSON.stringify(v)}`)
-  return v as Obj
-}
+/** A threshold name; parseLevel words the error (and names the key) itself. */
+const level = custom<number>('a level', () => true, (v, ctx) => parseLevel(ctx.path, v))
 
-function onlyKeys(key: string, o: Obj, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw invalidConfig(key ? `${key}.${k}` : k, `is not a known key (expected one of: ${allowed.join(', ')})`)
-  }
-}
-
-function retention(key: string, v: unknown): Retention | undefined {
-  if (v === undefined || v === null) return undefined
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v) || v < 1) throw invalidConfig(key, `${v} is not a file count (an integer >= 1) or a duration like "1 week"`)
-    return { kind: 'count', count: v }
-  }
+/** A file count (a number, or "5 files") or a maximum age (a duration). */
+const retention = custom<Retention>('a file count or a duration', () => true, (v, ctx) => {
   const files = typeof v === 'string' ? /^\s*(\d+)\s*files?\s*$/i.exec(v) : null
-  if (files) return retention(key, Number(files[1]))
-  return { kind: 'age', maxAgeMs: parseDuration(key, v) }
-}
+  const count = files ? Number(files[1]) : v
+  if (typeof count === 'number') {
+    if (!Number.isInteger(count) || count < 1) ctx.fail('range', `${count} is not a file count (an integer >= 1) or a duration like "1 week"`)
+    return { kind: 'count', count }
+  }
+  return { kind: 'age', maxAgeMs: duration().parse(v, ctx) }
+})
 
-function handler(name: string, v: unknown, formats: Map<string, Template>): ResolvedHandler {
+const HANDLER = object(
+  {
+    sink: required(custom<string>('the path of the log file', (v) => typeof v === 'string' && v.trim() !== ''), 'must be the path of the log file, got undefined'),
+    /** Resolved against `formats` once those are known. */
+    format: optional(custom<unknown>('a format name or template', () => true)),
+    level: withDefault(level, LEVELS.trace),
+    rotation: optional(size({ min: 4096, belowMin: 'is below the smallest rotation size, 4096 bytes' })),
+    retention: optional(retention),
+    bufferSize: withDefault(size({ min: 4096 }), 4 * 2 ** 20),
+    flushInterval: withDefault(duration({ min: 1 }), 1000),
+  } satisfies Record<keyof HandlerConfig, Field<unknown>>,
+  { noun: 'a mapping', nullIsAbsent: true },
+)
+
+const BINDING = object({ handler: required(custom<unknown>('a handler name', () => true)), level: optional(level) } satisfies Record<keyof HandlerBinding, Field<unknown>>, {
+  noun: 'a mapping',
+})
+
+const LOGGER = object(
+  {
+    handlers: required(list(custom<unknown>('a handler name or { handler, level }', () => true)), 'must be a list of handler names or { handler, level } entries'),
+    level: optional(level),
+  } satisfies Record<keyof LoggerConfig, Field<unknown>>,
+  { noun: 'a mapping' },
+)
+
+const anything = custom<unknown>('anything', () => true)
+
+const TOP = object(
+  {
+    formats: optional(record(custom<Template>('a template', () => true, (v, ctx) => compileTemplate(ctx.path, v)), { noun: 'a mapping' })),
+    handlers: optional(record(HANDLER, { noun: 'a mapping' })),
+    loggers: optional(record(anything, { noun: 'a mapping' })),
+    copy: optional(anything),
+    autoStartCopy: withDefault(boolean(), true),
+  } satisfies Record<keyof LogManagerConfig, Field<unknown>>,
+  { noun: 'a mapping', nullIsAbsent: true },
+)
+
+function handler(name: string, h: Parsed<typeof HANDLER>, formats: Map<string, Template>): ResolvedHandler {
   const key = `handlers.${name}`
-  const o = mapping(key, v)
-  onlyKeys(key, o, ['sink', 'format', 'level', 'rotation', 'retention', 'bufferSize', 'flushInterval'])
-  if (typeof o.sink !== 'string' || o.sink.trim() === '') throw invalidConfig(`${key}.sink`, `must be the path of the log file, got ${JSON.stringify(o.sink)}`)
   let template: Template
-  if (o.format === undefined) template = compileTemplate(`${key}.format`, DEFAULT_FORMAT)
-  else if (typeof o.format === 'string' && formats.has(o.format)) template = formats.get(o.format) as Template
-  else if (typeof o.format === 'string' && o.format.includes('{')) template = compileTemplate(`${key}.format`, o.format)
+  if (h.format === undefined) template = compileTemplate(`${key}.format`, DEFAULT_FORMAT)
+  else if (typeof h.format === 'string' && formats.has(h.format)) template = formats.get(h.format) as Template
+  else if (typeof h.format === 'string' && h.format.includes('{')) template = compileTemplate(`${key}.format`, h.format)
   else {
     const known = [...formats.keys()]
-    throw invalidConfig(`${key}.format`, `${JSON.stringify(o.format)} is neither a name in formats (${known.length ? known.join(', ') : 'none defined'}) nor a template with {placeholders}`)
+    throw invalidConfig(`${key}.format`, `${JSON.stringify(h.format)} is neither a name in formats (${known.length ? known.join(', ') : 'none defined'}) nor a template with {placeholders}`)
   }
-  const rotation = o.rotation === undefined ? undefined : parseSize(`${key}.rotation`, o.rotation)
-  if (rotation !== undefined && rotation < 4096) throw invalidConfig(`${key}.rotation`, `${JSON.stringify(o.rotation)} is below the smallest rotation size, 4096 bytes`)
-  const bufferSize = o.bufferSize === undefined ? 4 * 2 ** 20 : parseSize(`${key}.bufferSize`, o.bufferSize)
-  if (bufferSize < 4096) throw invalidConfig(`${key}.bufferSize`, `${JSON.stringify(o.bufferSize)} is below 4096 bytes`)
-  const flushInterval = o.flushInterval === undefined ? 1000 : parseDuration(`${key}.flushInterval`, o.flushInterval)
-  if (flushInterval < 1) throw invalidConfig(`${key}.flushInterval`, 'must be at least 1 ms')
-  return {
-    name,
-    sink: resolve(o.sink),
-    template,
-    level: o.level === undefined ? LEVELS.trace : parseLevel(`${key}.level`, o.level),
-    rotation,
-    retention: retention(`${key}.retention`, o.retention),
-    bufferSize,
-    flushInterval,
-  }
+  return { name, sink: resolve(h.sink), template, level: h.level, rotation: h.rotation, retention: h.retention, bufferSize: h.bufferSize, flushInterval: h.flushInterval }
 }
 
 function binding(key: string, v: unknown, handlers: Map<string, ResolvedHandler>, floor: number, dflt: number): ResolvedTarget {
   let name: unknown = v
-  let level = Math.max(floor, dflt)
+  let threshold = Math.max(floor, dflt)
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const o = v as Obj
-    onlyKeys(key, o, ['handler', 'level'])
-    name = o.handler
-    if (o.level !== undefined) level = Math.max(floor, parseLevel(`${key}.level`, o.level))
+    const b = validateOptions(BINDING, v, report, key)
+    name = b.handler
+    if (b.level !== undefined) threshold = Math.max(floor, b.level)
     key = `${key}.handler`
   }
   if (typeof name !== 'string') throw invalidConfig(key, `must name a handler, got ${JSON.stringify(name)}`)
   const h = handlers.get(name)
   if (!h) throw invalidConfig(key, `'${name}' is not a handler (defined: ${[...handlers.keys()].join(', ') || 'none'})`)
-  return { handler: name, threshold: Math.max(level, h.level) }
+  return { handler: name, threshold: Math.max(threshold, h.level) }
 }
 
 function logger(name: string, v: unknown, handlers: Map<string, ResolvedHandler>): ResolvedLogger {
   const key = `loggers.${name}`
+  // Python style: a list of { handler, level }; each binding's level (default info) applies.
+  const python = Array.isArray(v)
   let list: unknown[]
   let floor: number = LEVELS.trace
-  if (Array.isArray(v)) {
-    // Python style: a list of { handler, level }; each binding's level (default info) applies.
-    list = v
-  } else {
-    floor = LEVELS.info
-    const o = mapping(key, v)
-    onlyKeys(key, o, ['handlers', 'level'])
-    if (o.level !== undefined) floor = parseLevel(`${key}.level`, o.level)
-    if (!Array.isArray(o.handlers)) throw invalidConfig(`${key}.handlers`, 'must be a list of handler names or { handler, level } entries')
-    list = o.handlers
+  if (python) list = v
+  else {
+    const l = validateOptions(LOGGER, v, report, key)
+    floor = l.level ?? LEVELS.info
+    list = l.handlers
   }
-  if (list.length === 0) throw invalidConfig(Array.isArray(v) ? key : `${key}.handlers`, 'must list at least one handler')
-  const base = Array.isArray(v) ? key : `${key}.handlers`
-  const targets = list.map((b, i) => binding(`${base}[${i}]`, b, handlers, floor, Array.isArray(v) ? LEVELS.info : floor))
+  const base = python ? key : `${key}.handlers`
+  if (list.length === 0) throw invalidConfig(base, 'must list at least one handler')
+  const targets = list.map((b, i) => binding(`${base}[${i}]`, b, handlers, floor, python ? LEVELS.info : floor))
   targets.forEach((t, i) => {
     if (targets.findIndex((o) => o.handler === t.handler) !== i) throw invalidConfig(`${base}[${i}]`, `lists handler '${t.handler}' a second time`)
   })
@@ -138,29 +148,20 @@ function logger(name: string, v: unknown, handlers: Map<string, ResolvedHandler>
 
 /** Validates a parsed config (from YAML or an object). */
 export function validateConfig(raw: unknown): ResolvedConfig {
-  const top = mapping('config', raw ?? {})
-  onlyKeys('', top, ['formats', 'handlers', 'loggers', 'copy', 'autoStartCopy'])
-  const formats = new Map<string, Template>()
-  if (top.formats !== undefined && top.formats !== null) {
-    for (const [name, text] of Object.entries(mapping('formats', top.formats))) formats.set(name, compileTemplate(`formats.${name}`, text))
-  }
+  const value = raw ?? {}
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidConfig('config', `must be a mapping, got ${show(value)}`)
+  const top = validateOptions(TOP, value, report)
+  const formats = new Map(Object.entries(top.formats ?? {}))
   const handlers = new Map<string, ResolvedHandler>()
   const sinks = new Map<string, string>()
-  if (top.handlers !== undefined && top.handlers !== null) {
-    for (const [name, v] of Object.entries(mapping('handlers', top.handlers))) {
-      const h = handler(name, v, formats)
-      const other = sinks.get(h.sink)
-      if (other !== undefined) throw invalidConfig(`handlers.${name}.sink`, `${JSON.stringify(h.sink)} is already the sink of handlers.${other}`)
-      sinks.set(h.sink, name)
-      handlers.set(name, h)
-    }
+  for (const [name, v] of Object.entries(top.handlers ?? {})) {
+    const h = handler(name, v, formats)
+    const other = sinks.get(h.sink)
+    if (other !== undefined) throw invalidConfig(`handlers.${name}.sink`, `${JSON.stringify(h.sink)} is already the sink of handlers.${other}`)
+    sinks.set(h.sink, name)
+    handlers.set(name, h)
   }
   const loggers = new Map<string, ResolvedLogger>()
-  if (top.loggers !== undefined && top.loggers !== null) {
-    for (const [name, v] of Object.entries(mapping('loggers', top.loggers))) loggers.set(name, logger(name, v, handlers))
-  }
-  if (top.autoStartCopy !== undefined && typeof top.autoStartCopy !== 'boolean') {
-    throw invalidConfig('autoStartCopy', `must be true or false, got ${JSON.stringify(top.autoStartCopy)}`)
-  }
-  return { handlers, loggers, copy: parseCopySection(top.copy), autoStartCopy: top.autoStartCopy !== false }
+  for (const [name, v] of Object.entries(top.loggers ?? {})) loggers.set(name, logger(name, v, handlers))
+  return { handlers, loggers, copy: parseCopySection(top.copy), autoStartCopy: top.autoStartCopy }
 }

@@ -5,6 +5,7 @@
  */
 import type { FileSystem, FileSystemSpec } from '../storage/index.js'
 import { normalizePath } from '../storage/path.js'
+import { parseStorageUrl } from '../storage/url.js'
 
 export type Endpoint =
   | { kind: 'local'; root: string }
@@ -13,34 +14,6 @@ export type Endpoint =
   | { kind: 'other'; protocol: string; why: string }
 
 const absRoot = (p: string | undefined): string => `/${normalizePath(p ?? '/')}`
-
-function fromUrl(raw: string): Endpoint | undefined {
-  if (raw.startsWith('/') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return { kind: 'local', root: absRoot(raw) }
-  let u: URL
-  try {
-    u = new URL(raw)
-  } catch {
-    return undefined
-  }
-  const protocol = u.protocol.slice(0, -1).toLowerCase()
-  const path = absRoot(decodeURIComponent(u.pathname))
-  const user = u.username ? decodeURIComponent(u.username) : (u.searchParams.get('user') ?? u.searchParams.get('user.name') ?? undefined)
-  if (protocol === 'file') return { kind: 'local', root: path }
-  if (protocol === 'hdfs' || protocol === 'webhdfs' || protocol === 'swebhdfs') {
-    return { kind: 'hdfs', host: u.hostname, httpPort: Number(u.port || 9870), https: protocol === 'swebhdfs', root: path, user }
-  }
-  if (protocol === 'sftp' || protocol === 'ssh') {
-    return {
-      kind: 'sftp',
-      host: u.hostname,
-      port: Number(u.port || 22),
-      username: user,
-      privateKeyPath: u.searchParams.get('privateKeyPath') ?? undefined,
-      root: path,
-    }
-  }
-  return undefined
-}
 
 function fromConfig(c: Record<string, unknown>): Endpoint | undefined {
   const str = (k: string): string | undefined => (typeof c[k] === 'string' ? (c[k] as string) : undefined)
@@ -88,7 +61,7 @@ export function endpointOf(spec: FileSystemSpec | undefined, fs: FileSystem): En
     const root = (fs as FileSystem & { root?: unknown }).root
     if (typeof root === 'string') return { kind: 'local', root: absRoot(root) }
   }
-  const found = typeof spec === 'string' ? fromUrl(spec) : spec !== undefined && spec !== fs ? fromConfig(spec as unknown as Record<string, unknown>) : undefined
+  const found = typeof spec === 'string' ? fromConfig(parseStorageUrl(spec)) : spec !== undefined && spec !== fs ? fromConfig(spec as unknown as Record<string, unknown>) : undefined
   if (found) return found
   const why =
     spec === fs && (fs.protocol === 'webhdfs' || fs.protocol === 'sftp')

@@ -95,7 +95,7 @@ const HADOOP = object({
   bin: binary,
   env: optional(record(string())),
   conf: optional(string({ nonEmpty: true })),
-  namenode: optional(string({ nonEmpty: true, pattern: /^hdfs:\/\/[^/]+\/?$/, hint: "'hdfs://host:port'" })),
+  namenode: optional(string({ nonEmpty: true, pattern: /^hdfs:\/\/[^/]+\/?$/, hint: "a NameNode address like 'hdfs://host:port'" })),
   timeoutMs: timeout,
 } satisfies Record<keyof HadoopOptions, Field<unknown>>)
 

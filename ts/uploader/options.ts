@@ -1,5 +1,9 @@
 /** Options of createUploader and their validation (errors carry code ERR_INVALID_CONFIG). */
 import { configError } from '../errors.js'
+import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
+import { boolean, custom, func, integer, object, refine, required, string, union, withDefault, type Field } from '../options/schema.js'
+import { invalidConfigReporter, validateOptions } from '../options/validate-options.js'
+import { DEFAULT_CHUNK_SIZE } from '../storage/chunked-upload.js'
 import type { FileSystemSpec } from '../storage/factory.js'
 import { DEFAULT_OBJECT_NAME, type ObjectNameOption, unknownPlaceholders } from './object-name.js'
 
@@ -45,54 +49,35 @@ export interface ResolvedUploaderOptions {
   scanExisting: boolean
 }
 
-const KNOWN = new Set([
-  'target', 'stateDir', 'objectPrefix', 'objectName', 'chunkSize', 'concurrency', 'parallelFiles',
-  'maxRetries', 'retryDelay', 'retryFailedInterval', 'deleteAfterUpload', 'scanExisting',
-])
+const report = invalidConfigReporter('uploader option')
 
-function int(o: Record<string, unknown>, key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const v = o[key]
-  if (v === undefined) return fallback
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw configError('type', `uploader option ${key} must be an integer, got ${JSON.stringify(v)}`)
-  if (v < min || v > max) throw configError('range', `uploader option ${key} must be between ${min} and ${max}, got ${v}`)
-  return v
-}
+const spec = custom<FileSystemSpec>('a FileSystem, URL or storage config', (v) => (typeof v === 'string' && v !== '') || (typeof v === 'object' && v !== null))
+const objectName = union(
+  refine(string({ nonEmpty: true }), (name, ctx) => {
+    const bad = unknownPlaceholders(name)
+    if (bad.length > 0) ctx.fail('range', `has unknown placeholders: ${bad.map((b) => `{${b}}`).join(', ')}`)
+    return name
+  }),
+  func<Exclude<ObjectNameOption, string>>(),
+)
 
-function bool(o: Record<string, unknown>, key: string, fallback: boolean): boolean {
-  const v = o[key]
-  if (v === undefined) return fallback
-  if (typeof v !== 'boolean') throw configError('type', `uploader option ${key} must be a boolean, got ${JSON.stringify(v)}`)
-  return v
-}
+/** Every key of UploaderOptions (the `satisfies` keeps the two in step). */
+const UPLOADER = object({
+  target: required(spec, 'is required (a FileSystem, URL or storage config)'),
+  stateDir: required(string({ nonEmpty: true }), 'is required (a directory for the persisted queue)'),
+  objectPrefix: withDefault(string(), ''),
+  objectName: withDefault<ObjectNameOption>(objectName, DEFAULT_OBJECT_NAME),
+  chunkSize: withDefault(integer({ min: 1, max: 4000 * 1024 * 1024 }), DEFAULT_CHUNK_SIZE),
+  concurrency: withDefault(integer({ min: 1, max: 256 }), 4),
+  parallelFiles: withDefault(integer({ min: 1, max: 64 }), 1),
+  maxRetries: withDefault(integer({ min: 0, max: 1000 }), DEFAULT_RETRIES),
+  retryDelay: withDefault(integer({ min: 0, max: 3_600_000 }), DEFAULT_RETRY_DELAY_MS),
+  retryFailedInterval: withDefault(integer({ min: 0, max: 2_147_483_647 }), 300_000),
+  deleteAfterUpload: withDefault(boolean(), false),
+  scanExisting: withDefault(boolean(), true),
+} satisfies Record<keyof UploaderOptions, Field<unknown>>)
 
 export function resolveUploaderOptions(options: UploaderOptions): ResolvedUploaderOptions {
   if (options === null || typeof options !== 'object') throw configError('type', 'uploader options must be an object')
-  const o = options as unknown as Record<string, unknown>
-  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw configError('range', `unknown uploader option ${k}`)
-  if (o.target === undefined || o.target === null || o.target === '') throw configError('type', 'uploader option target is required (a FileSystem, URL or storage config)')
-  if (typeof o.stateDir !== 'string' || o.stateDir === '') throw configError('type', 'uploader option stateDir is required (a directory for the persisted queue)')
-  const prefix = o.objectPrefix ?? ''
-  if (typeof prefix !== 'string') throw configError('type', 'uploader option objectPrefix must be a string')
-  const name = o.objectName ?? DEFAULT_OBJECT_NAME
-  if (typeof name === 'string') {
-    if (name === '') throw configError('range', 'uploader option objectName must not be empty')
-    const bad = unknownPlaceholders(name)
-    if (bad.length > 0) throw configError('range', `uploader option objectName has unknown placeholders: ${bad.map((b) => `{${b}}`).join(', ')}`)
-  } else if (typeof name !== 'function') {
-    throw configError('type', 'uploader option objectName must be a template string or a function')
-  }
-  return {
-    target: options.target,
-    stateDir: o.stateDir,
-    objectPrefix: prefix,
-    objectName: name as ObjectNameOption,
-    chunkSize: int(o, 'chunkSize', 32 * 1024 * 1024, 1, 4000 * 1024 * 1024),
-    concurrency: int(o, 'concurrency', 4, 1, 256),
-    parallelFiles: int(o, 'parallelFiles', 1, 1, 64),
-    maxRetries: int(o, 'maxRetries', 3, 0, 1000),
-    retryDelay: int(o, 'retryDelay', 1000, 0, 3_600_000),
-    retryFailedInterval: int(o, 'retryFailedInterval', 300_000, 0, 2_147_483_647),
-    deleteAfterUpload: bool(o, 'deleteAfterUpload', false),
-    scanExisting: bool(o, 'scanExisting', true),
-  }
+  return validateOptions(UPLOADER, options, report)
 }
