@@ -11,7 +11,8 @@ import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
 import { PartBuffer, type Sink } from './streams.js'
 import { isTransient } from './transient.js'
-import type { Checksum } from './types.js'
+import { azureBlocksStrategy } from './chunked-azure.js'
+import type { Checksum, FileSystemCapabilities } from './types.js'
 
 export interface AzureOptions {
   container: string
@@ -40,6 +41,16 @@ export interface AzureOptions {
 
 export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   readonly protocol = 'az'
+  readonly capabilities: FileSystemCapabilities = {
+    // One Put Blob, or the block list's commit: all bytes visible at once.
+    atomicPublish: 'atomic-write',
+    rename: false,
+    // Content-MD5: set by the service for a single Put Blob, absent after a block-list commit.
+    nativeChecksum: { kinds: ['md5'], inStat: true },
+    objectMetadata: true,
+    rangedReads: true,
+    parallelParts: azureBlocksStrategy(this),
+  }
   readonly container: ContainerClient
   private readonly blockSize: number
   private readonly blockParallelism: number
@@ -72,15 +83,24 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     if (e?.statusCode === 404) return mk('ENOENT')
     if (e?.statusCode === 401 || e?.statusCode === 403) return mk('EACCES')
     if (e?.statusCode === 409 || e?.statusCode === 412) return mk('EEXIST')
+    // The body did not match the (transactional) Content-MD5 sent with it.
+    if (e?.code === 'Md5Mismatch' || e?.code === 'InvalidMd5') return mk('ECHECKSUM')
     if (isTransient(err)) return mk('ETRANSIENT')
     if (e?.statusCode === 400) return mk('EINVAL')
     return mk('EIO')
   }
 
+  /** Options of a block-list commit carrying user metadata (Azure names). */
+  commitOptions(metadata?: Record<string, string>): { metadata?: Record<string, string> } {
+    return metadata ? { metadata: toAzureNames(metadata) } : {}
+  }
+
   protected async headObject(key: string): Promise<ObjectMeta | undefined> {
     try {
       const p = await this.container.getBlockBlobClient(key).getProperties()
-      return { key, size: p.contentLength ?? 0, mtime: p.lastModified, etag: p.etag?.replace(/"/g, ''), metadata: fromAzureNames(p.metadata) }
+      const meta: ObjectMeta = { key, size: p.contentLength ?? 0, mtime: p.lastModified, etag: p.etag?.replace(/"/g, ''), metadata: fromAzureNames(p.metadata) }
+      if (p.contentMD5 && p.contentMD5.length === 16) meta.md5 = Buffer.from(p.contentMD5).toString('hex')
+      return meta
     } catch (err) {
       const e = err as { statusCode?: number; code?: string }
       if (e?.statusCode === 404 && e.code !== 'ContainerNotFound') return undefined

@@ -12,6 +12,7 @@ import type {
   ChecksumAlgorithm,
   FileInfo,
   FileSystem,
+  FileSystemCapabilities,
   LsOptions,
   MkdirOptions,
   ReadStreamOptions,
@@ -21,6 +22,7 @@ import type {
 
 export abstract class BaseFileSystem implements FileSystem {
   abstract readonly protocol: string
+  abstract readonly capabilities: FileSystemCapabilities
 
   abstract ls(path: string, options?: LsOptions): Promise<FileInfo[]>
   abstract stat(path: string): Promise<FileInfo>

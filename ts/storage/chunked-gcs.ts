@@ -5,7 +5,7 @@
  * temporary object, parts and intermediates, is deleted afterwards, on success and on failure.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import type { ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
+import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
 import { StorageError } from './errors.js'
 import type { GcsFileSystem } from './gcs.js'
 import { mapLimit } from './object-store.js'
@@ -25,7 +25,8 @@ export function gcsComposeStrategy(fs: GcsFileSystem, parallelism = 8): ChunkedU
     name: 'gcs-compose',
     minPartSize: 1,
     maxParts: 1_000_000,
-    async begin(remotePath: string): Promise<ChunkedUploadSession> {
+    partChecksums: ['crc32c'],
+    async begin(remotePath: string, _size: number, options?: BeginOptions): Promise<ChunkedUploadSession> {
       const key = fs.objectKey(remotePath)
       const slash = key.lastIndexOf('/')
       const tempBase = `${key.slice(0, slash + 1)}.${key.slice(slash + 1)}.logferry-tmp-${randomUUID()}`
@@ -44,15 +45,22 @@ export function gcsComposeStrategy(fs: GcsFileSystem, parallelism = 8): ChunkedU
         await mapLimit(keys, parallelism, (k) => fs.bucket.file(k).delete({ ignoreNotFound: true }).then(() => undefined, () => undefined))
       }
       return {
-        async uploadPart(index, data) {
+        async uploadPart(index, data, sums) {
           const k = partKey(index)
           temps.add(k)
           const file = fs.bucket.file(k)
           await guard(() => file.save(data, { resumable: false, validation: false, contentType: 'application/octet-stream' }))
-          const md5 = (file.metadata as { md5Hash?: string }).md5Hash
-          if (md5 !== undefined && md5 !== createHash('md5').update(data).digest('base64')) {
-            throw new StorageError('ETRANSIENT', { backend: 'gs', path: remotePath, detail: `part ${index}: stored MD5 differs from the bytes sent` })
-          }
+          // The part's stored MD5 (else CRC32C) against the caller's checksum of the bytes it read.
+          const stored = file.metadata as { md5Hash?: string; crc32c?: string }
+          const md5 = (sums?.md5 ?? createHash('md5').update(data).digest()).toString('base64')
+          const crc = sums?.crc32c
+          const mismatch =
+            stored.md5Hash !== undefined
+              ? stored.md5Hash !== md5 && `stored MD5 ${stored.md5Hash}, ${md5} read`
+              : stored.crc32c !== undefined && crc !== undefined
+                ? Buffer.from(stored.crc32c, 'base64').readUInt32BE(0) !== crc && `stored CRC32C ${stored.crc32c} differs from the bytes read`
+                : 'the store stated no checksum for the part'
+          if (mismatch) throw new StorageError('ECHECKSUM', { backend: 'gs', path: remotePath, detail: `part ${index}: ${mismatch}` })
         },
         async complete(partCount) {
           try {
@@ -70,7 +78,11 @@ export function gcsComposeStrategy(fs: GcsFileSystem, parallelism = 8): ChunkedU
               )
               level = next
             }
-            await guard(() => fs.bucket.combine(level, key))
+            const [, resource] = await guard(() => fs.bucket.combine(level, key))
+            if (options?.metadata) await guard(() => fs.bucket.file(key).setMetadata({ metadata: options.metadata }))
+            // A composite object has no MD5, only a CRC32C: the caller compares it with the parts' combined.
+            const crc = (resource as { crc32c?: string } | undefined)?.crc32c
+            return typeof crc === 'string' && crc !== '' ? { crc32c: Buffer.from(crc, 'base64').toString('hex') } : undefined
           } finally {
             await cleanup()
           }

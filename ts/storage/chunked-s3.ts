@@ -1,4 +1,8 @@
-/** S3 multipart upload: CreateMultipartUpload, parallel UploadPart (Content-MD5), Complete or Abort. */
+/**
+ * S3 multipart upload: CreateMultipartUpload, parallel UploadPart (Content-MD5 of the caller's
+ * bytes, and the part's ETag checked against it), Complete (its ETag, the MD5 of the part MD5s,
+ * is returned for the whole-object check) or Abort.
+ */
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -6,7 +10,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3'
 import { createHash } from 'node:crypto'
-import type { ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
+import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
 import { StorageError } from './errors.js'
 import type { S3FileSystem } from './s3.js'
 
@@ -17,7 +21,7 @@ export function s3MultipartStrategy(fs: S3FileSystem): ChunkedUploadStrategy {
     name: 's3-multipart',
     minPartSize: 5 << 20,
     maxParts: 10_000,
-    async begin(remotePath: string): Promise<ChunkedUploadSession> {
+    async begin(remotePath: string, _size: number, options?: BeginOptions): Promise<ChunkedUploadSession> {
       const Key = fs.objectKey(remotePath)
       const Bucket = fs.bucket
       const guard = async <T>(f: () => Promise<T>): Promise<T> => {
@@ -27,14 +31,15 @@ export function s3MultipartStrategy(fs: S3FileSystem): ChunkedUploadStrategy {
           throw fs.toStorageError(err, remotePath)
         }
       }
-      const created = await guard(() => fs.client.send(new CreateMultipartUploadCommand({ Bucket, Key })))
+      const Metadata = options?.metadata
+      const created = await guard(() => fs.client.send(new CreateMultipartUploadCommand({ Bucket, Key, ...(Metadata ? { Metadata } : {}) })))
       const UploadId = created.UploadId
       if (!UploadId) throw new StorageError('EIO', { backend: 's3', path: remotePath, detail: 'CreateMultipartUpload returned no UploadId' })
-      const md5s: Buffer[] = []
       const etags: string[] = []
       return {
-        async uploadPart(index, data) {
-          const md5 = createHash('md5').update(data).digest()
+        async uploadPart(index, data, sums) {
+          // The caller's MD5 of the bytes it read: S3 refuses a body that does not match it (BadDigest).
+          const md5 = sums?.md5 ?? createHash('md5').update(data).digest()
           const r = await guard(() =>
             fs.client.send(
               new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: index + 1, Body: data, ContentLength: data.length, ContentMD5: md5.toString('base64') }),
@@ -43,19 +48,18 @@ export function s3MultipartStrategy(fs: S3FileSystem): ChunkedUploadStrategy {
           const etag = unquote(r.ETag)
           // S3 answers a plain part's MD5 as its ETag; anything else means the bytes differ.
           if (etag !== md5.toString('hex')) {
-            throw new StorageError('ETRANSIENT', { backend: 's3', path: remotePath, detail: `part ${index + 1}: ETag ${etag} is not the MD5 of the bytes sent` })
+            throw new StorageError('ECHECKSUM', { backend: 's3', path: remotePath, detail: `part ${index + 1}: ETag ${etag} is not the MD5 of the bytes read` })
           }
-          md5s[index] = md5
           etags[index] = etag
         },
         async complete(partCount) {
           const Parts = Array.from({ length: partCount }, (_, i) => ({ PartNumber: i + 1, ETag: `"${etags[i] ?? ''}"` }))
           const r = await guard(() => fs.client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } })))
-          const expected = `${createHash('md5').update(Buffer.concat(md5s.slice(0, partCount))).digest('hex')}-${partCount}`
-          const got = unquote(r.ETag)
-          if (got !== '' && got !== expected) {
-            throw new StorageError('EIO', { backend: 's3', path: remotePath, detail: `multipart ETag ${got}, expected ${expected}` })
-          }
+          // The object's ETag is the MD5 of the part MD5s: the caller compares it with its own.
+          const got = unquote(r.ETag).toLowerCase()
+          // (Opaque for objects encrypted with KMS: then the stat decides.)
+          const opaque = (r.ServerSideEncryption ?? '').startsWith('aws:kms')
+          return !opaque && /^[0-9a-f]{32}-\d+$/.test(got) ? { etag: got, md5OfParts: got } : { etag: got }
         },
         async abort() {
           await fs.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined)

@@ -1,17 +1,23 @@
 /**
- * uploadFile: one local file to a path of any filesystem. Files larger than one chunk go up in
- * parallel chunks where the backend supports it (S3 multipart, GCS compose, Azure blocks,
- * WebHDFS concat): the file is read with positioned reads, each of the `concurrency` workers
- * owns one chunk-sized buffer, so memory stays at about chunkSize x concurrency whatever the
- * file size. Every chunk is retried on transient errors; a failed upload publishes nothing and
- * removes its temporary parts. Smaller files and other backends use the filesystem's `put`.
+ * uploadFile: one local file to a path of any filesystem, through the delivery core's copyFile
+ * (ts/delivery/copy-file.ts). Files larger than one chunk go up in parallel chunks where the
+ * backend has parallelParts (S3 multipart, GCS compose, Azure blocks, WebHDFS concat): each of the
+ * `concurrency` workers owns one chunk-sized buffer, so memory stays at about chunkSize x
+ * concurrency whatever the file size. Every chunk is retried on transient errors; a failed upload
+ * publishes nothing and removes its temporary parts. Smaller files and other backends are one
+ * streamed write. Every byte is verified with the store (delivery/verify.ts): a mismatch fails
+ * the upload with ERR_VERIFY_FAILED and leaves nothing under the final name.
  */
-import { open, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
+import * as nodePath from 'node:path'
+import { copyFile, DEFAULT_CHUNK_SIZE } from '../delivery/copy-file.js'
 import { retry } from '../delivery/retry.js'
-import { configError } from '../errors.js'
+import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
+import { custom, func, instanceOf, integer, object, optional, withDefault, type Field } from '../options/schema.js'
+import { invalidConfigReporter, validateOptions } from '../options/validate-options.js'
 import { chunkedStrategyFor } from './chunked-strategies.js'
 import type { ChunkedUploadStrategy } from './chunked-strategy.js'
-import { isStorageError, StorageError } from './errors.js'
+import { LocalFileSystem } from './local.js'
 import type { FileSystem } from './types.js'
 
 export interface UploadFileOptions {
@@ -21,7 +27,7 @@ export interface UploadFileOptions {
   concurrency?: number
   /** Retries per chunk (and per single put) on ETRANSIENT errors (default 3). */
   retries?: number
-  /** Base backoff in ms, full jitter (default 500). */
+  /** Base backoff in ms, full jitter (default 1000). */
   retryDelay?: number
   signal?: AbortSignal
   /** Use this strategy instead of the backend's own (e.g. to wrap it). */
@@ -43,21 +49,21 @@ export interface UploadFileResult {
   retries: number
 }
 
-export const DEFAULT_CHUNK_SIZE = 32 << 20
+export { DEFAULT_CHUNK_SIZE }
 
-function positiveInt(value: number | undefined, key: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw configError('type', `${key} must be an integer, got ${String(value)}`)
-  if (value < min) throw configError('range', `${key} must be at least ${min}, got ${value}`)
-  return value
-}
+const UPLOAD_FILE = object({
+  chunkSize: withDefault(integer({ min: 1 }), DEFAULT_CHUNK_SIZE),
+  concurrency: withDefault(integer({ min: 1 }), 4),
+  retries: withDefault(integer({ min: 0 }), DEFAULT_RETRIES),
+  retryDelay: withDefault(integer({ min: 0 }), DEFAULT_RETRY_DELAY_MS),
+  signal: optional(instanceOf(AbortSignal)),
+  strategy: optional(custom<ChunkedUploadStrategy>('a ChunkedUploadStrategy', (v) => typeof (v as { begin?: unknown } | null)?.begin === 'function')),
+  onRetry: optional(func<NonNullable<UploadFileOptions['onRetry']>>()),
+} satisfies Record<keyof UploadFileOptions, Field<unknown>>)
+const report = invalidConfigReporter()
 
 export async function uploadFile(fs: FileSystem, localPath: string, remotePath: string, options: UploadFileOptions = {}): Promise<UploadFileResult> {
-  const requested = positiveInt(options.chunkSize, 'chunkSize', DEFAULT_CHUNK_SIZE, 1)
-  const concurrency = positiveInt(options.concurrency, 'concurrency', 4, 1)
-  const retries = positiveInt(options.retries, 'retries', 3, 0)
-  const retryDelay = positiveInt(options.retryDelay, 'retryDelay', 500, 0)
-  const signal = options.signal
+  const { chunkSize: requested, concurrency, retries, retryDelay, signal } = validateOptions(UPLOAD_FILE, options, report)
   let retried = 0
   const retryOpts = (part: number | undefined) => ({
     retries,
@@ -70,80 +76,24 @@ export async function uploadFile(fs: FileSystem, localPath: string, remotePath: 
   })
 
   const size = (await stat(localPath)).size
+  const local = new LocalFileSystem()
+  const source = nodePath.resolve(localPath)
   const strategy = options.strategy ?? chunkedStrategyFor(fs)
   const chunkSize = strategy ? Math.max(requested, strategy.minPartSize, Math.ceil(size / strategy.maxParts)) : requested
   if (!strategy || size <= chunkSize) {
-    await retry(() => fs.put(localPath, remotePath), retryOpts(undefined))
-    await verifySize(fs, remotePath, size)
-    return { size, method: 'put', parts: 1, chunkSize: 0, retries: retried }
+    // One streamed write, hashed on the way and verified with the store (delivery/verify.ts);
+    // the write is the unit retried.
+    const { value: r } = await retry(() => copyFile(local, source, fs, remotePath, { signal }), retryOpts(undefined))
+    return { size: r.source.bytes, method: 'put', parts: 1, chunkSize: 0, retries: retried }
   }
-
-  const parts = Math.ceil(size / chunkSize)
-  const handle = await open(localPath, 'r')
-  try {
-    // A store that lost the upload session (a part or the completion answers 'no such upload',
-    // e.g. after a restart) makes retrying parts useless: the upload is begun again, once. Only
-    // this error restarts a session; transient errors are retried per part, never per session.
-    let lost = false
-    const sessionLost = (err: unknown): never => {
-      lost ||= isStorageError(err, 'ENOENT')
-      throw err
-    }
-    await retry(async () => {
-      lost = false
-      const { value: session } = await retry(() => strategy.begin(remotePath, size), retryOpts(undefined))
-      try {
-        let next = 0
-        let failed = false
-        const worker = async (): Promise<void> => {
-          const buffer = Buffer.allocUnsafe(chunkSize)
-          while (!failed && next < parts) {
-            signal?.throwIfAborted()
-            const index = next++
-            const offset = index * chunkSize
-            const length = Math.min(chunkSize, size - offset)
-            let got = 0
-            while (got < length) {
-              const { bytesRead } = await handle.read(buffer, got, length - got, offset + got)
-              if (bytesRead === 0) throw new StorageError('EIO', { backend: fs.protocol, path: remotePath, detail: `${localPath} shrank while uploading` })
-              got += bytesRead
-            }
-            const data = buffer.subarray(0, length)
-            await retry(() => session.uploadPart(index, data), retryOpts(index)).catch(sessionLost)
-          }
-        }
-        // allSettled: on a failure the other workers finish their current chunk (and stop) before
-        // the abort, so no part is created after the cleanup.
-        const settled = await Promise.allSettled(
-          Array.from({ length: Math.min(concurrency, parts) }, () =>
-            worker().catch((err: unknown) => {
-              failed = true
-              throw err
-            }),
-          ),
-        )
-        const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-        if (failure) throw failure.reason
-        signal?.throwIfAborted()
-        const now = (await handle.stat()).size
-        if (now !== size) throw new StorageError('EIO', { backend: fs.protocol, path: remotePath, detail: `${localPath} changed size while uploading` })
-        await session.complete(parts).catch(sessionLost)
-      } catch (err) {
-        await session.abort()
-        throw err
-      }
-    }, { retries: 1, retryDelay: 0, signal, retryable: () => lost })
-  } finally {
-    await handle.close()
-  }
-  await verifySize(fs, remotePath, size)
-  return { size, method: strategy.name, parts, chunkSize, retries: retried }
-}
-
-/** The published object must have exactly the local file's size. */
-async function verifySize(fs: FileSystem, remotePath: string, size: number): Promise<void> {
-  const info = await fs.stat(remotePath)
-  if (info.kind !== 'file' || info.size !== size) {
-    throw new StorageError('EIO', { backend: fs.protocol, path: remotePath, detail: `uploaded size ${info.size} differs from the local ${size} bytes` })
-  }
+  // Parallel parts, each hashed by the worker that read it and retried on its own; the whole
+  // object checked against the parts' checksums before (or right after) it is published.
+  const r = await copyFile(local, source, fs, remotePath, {
+    signal,
+    chunkSize,
+    concurrency,
+    strategy,
+    partRetry: { retries, retryDelay, onRetry: (err, attempt, part) => retryOpts(part).onRetry(err, attempt) },
+  })
+  return { size: r.source.bytes, method: r.method, parts: r.parts, chunkSize: r.chunkSize, retries: retried }
 }

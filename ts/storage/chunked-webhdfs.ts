@@ -2,13 +2,16 @@
  * WebHDFS chunked upload: every chunk is written in parallel as its own hidden temporary file
  * next to the target (two-step CREATE), then CONCAT appends parts 1..n-1 to part 0 on the
  * NameNode (no data copied) and RENAME publishes part 0 under the target name. A failure
- * deletes every temporary part.
+ * deletes every temporary part. Parts are created with an explicit block size, so the file's HDFS
+ * checksum (GETFILECHECKSUM, each part's blocks kept as they are) is known from the parts' own
+ * (hdfsBlockMd5s): the caller checks it in `beforePublish`, between CONCAT and RENAME.
  */
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
 import { StorageError, isStorageError } from './errors.js'
+import { HDFS_DEFAULT_BLOCK_SIZE } from './hdfs-checksum.js'
 import { mapLimit } from './object-store.js'
 import { basenamePath, dirnamePath, joinPath, normalizePath } from './path.js'
 import { isTransient } from './transient.js'
@@ -38,7 +41,7 @@ export function webHdfsConcatStrategy(fs: WebHdfsFileSystem): ChunkedUploadStrat
   const createFile = async (path: string, data: Buffer, remotePath: string): Promise<void> => {
     let res: Response
     try {
-      res = await fetch(fs.operationUrl(path, 'CREATE', { overwrite: true }), { method: 'PUT', redirect: 'manual' })
+      res = await fetch(fs.operationUrl(path, 'CREATE', { overwrite: true, blocksize: HDFS_DEFAULT_BLOCK_SIZE }), { method: 'PUT', redirect: 'manual' })
     } catch (err) {
       throw await fs.responseError(err, remotePath)
     }
@@ -62,6 +65,8 @@ export function webHdfsConcatStrategy(fs: WebHdfsFileSystem): ChunkedUploadStrat
     name: 'webhdfs-concat',
     minPartSize: 1,
     maxParts: 100_000,
+    partChecksums: ['hdfs'],
+    hdfsBlockSize: HDFS_DEFAULT_BLOCK_SIZE,
     async begin(remotePath: string): Promise<ChunkedUploadSession> {
       const target = normalizePath(remotePath)
       const dir = dirnamePath(target)
@@ -91,7 +96,7 @@ export function webHdfsConcatStrategy(fs: WebHdfsFileSystem): ChunkedUploadStrat
           created.add(p)
           await createFile(p, data, remotePath)
         },
-        async complete(partCount) {
+        async complete(partCount, options) {
           try {
             const first = partPath(0)
             if (partCount > 1) {
@@ -103,6 +108,7 @@ export function webHdfsConcatStrategy(fs: WebHdfsFileSystem): ChunkedUploadStrat
               if (!res.ok) throw await fs.responseError(res, remotePath)
               await res.body?.cancel()
             }
+            await options?.beforePublish?.({ path: first })
             // RENAME never replaces: clear an existing target and try again.
             for (let attempt = 0; attempt < 20; attempt++) {
               const r = await fs.operation<{ boolean: boolean }>(first, 'PUT', 'RENAME', { destination: fs.absolutePath(target) })

@@ -14,6 +14,8 @@ export type StorageErrorCode =
   | 'ENOTSUP'
   | 'ETRANSIENT'
   | 'EIO'
+  /** The store refused bytes, or stated a checksum, that differ from the checksum sent with them. */
+  | 'ECHECKSUM'
 
 export interface StorageErrorOptions {
   backend: string

@@ -6,7 +6,8 @@ import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem, mapLimit } from './object-store.js'
 import { PartBuffer, type Sink } from './streams.js'
 import { isTransient } from './transient.js'
-import type { Checksum } from './types.js'
+import { gcsComposeStrategy } from './chunked-gcs.js'
+import type { Checksum, FileSystemCapabilities } from './types.js'
 
 /** Objects up to this size are uploaded in one request; longer ones by a resumable upload. */
 const SINGLE_REQUEST_MAX = 8 << 20
@@ -43,6 +44,16 @@ export interface GcsOptions {
 
 export class GcsFileSystem extends ObjectStoreFileSystem {
   readonly protocol = 'gs'
+  readonly capabilities: FileSystemCapabilities = {
+    // One request, a resumable upload's last chunk or a compose: all bytes visible at once.
+    atomicPublish: 'atomic-write',
+    rename: false,
+    // md5Hash for uploaded objects, crc32c for every object (composite ones have only that).
+    nativeChecksum: { kinds: ['md5', 'crc32c'], inStat: true },
+    objectMetadata: true,
+    rangedReads: true,
+    parallelParts: gcsComposeStrategy(this),
+  }
   readonly storage: Storage
   readonly bucket: Bucket
   private readonly resumable: boolean
@@ -90,16 +101,19 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
 
   private meta(
     key: string,
-    m: { size?: string | number; updated?: string; md5Hash?: string; etag?: string; metadata?: Record<string, unknown> | null },
+    m: { size?: string | number; updated?: string; md5Hash?: string; crc32c?: string; etag?: string; metadata?: Record<string, unknown> | null },
   ): ObjectMeta {
     const user = m.metadata ? Object.fromEntries(Object.entries(m.metadata).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)])) : undefined
-    return {
+    const out: ObjectMeta = {
       key,
       size: Number(m.size ?? 0),
       mtime: m.updated ? new Date(m.updated) : undefined,
       etag: m.md5Hash ?? m.etag,
       ...(user ? { metadata: user } : {}),
     }
+    if (typeof m.md5Hash === 'string' && m.md5Hash !== '') out.md5 = Buffer.from(m.md5Hash, 'base64').toString('hex')
+    if (typeof m.crc32c === 'string' && m.crc32c !== '') out.crc32c = Buffer.from(m.crc32c, 'base64').toString('hex')
+    return out
   }
 
   protected async headObject(key: string): Promise<ObjectMeta | undefined> {

@@ -53,11 +53,7 @@ export class HdfsChecksumHasher {
     if (this.carry.length > 0) this.addCrcs(native.crc32cChunks(this.carry, this.bytesPerCrc))
     this.carry = Buffer.alloc(0)
     if (this.crcsInBlock > 0) this.endBlock()
-    let capacity = 32
-    while (capacity < this.blockMd5s.length * 16) capacity *= 2
-    const buffer = Buffer.alloc(capacity)
-    Buffer.concat(this.blockMd5s).copy(buffer)
-    return createHash('md5').update(buffer).digest('hex')
+    return hdfsFileMd5(this.blockMd5s)
   }
 
   /** Adds big-endian CRCs (4 bytes each) to the blocks they belong to. */
@@ -77,6 +73,29 @@ export class HdfsChecksumHasher {
     this.block = createHash('md5')
     this.crcsInBlock = 0
   }
+}
+
+/** The file checksum's MD5 (hex) from its blocks' MD5s, in order (see the header for the padding). */
+export function hdfsFileMd5(blockMd5s: readonly Buffer[]): string {
+  let capacity = 32
+  while (capacity < blockMd5s.length * 16) capacity *= 2
+  const buffer = Buffer.alloc(capacity)
+  Buffer.concat(blockMd5s).copy(buffer)
+  return createHash('md5').update(buffer).digest('hex')
+}
+
+/**
+ * The MD5s of the HDFS blocks one file of `data` is stored as. A file CONCATenated from parts keeps
+ * each part's blocks as they are (a CRC chunk never spans two parts), so its file checksum is
+ * hdfsFileMd5 of every part's block MD5s in order: computable per part, in any order.
+ */
+export function hdfsBlockMd5s(data: Buffer, blockSize = HDFS_DEFAULT_BLOCK_SIZE, bytesPerCrc = HDFS_DEFAULT_BYTES_PER_CRC): Buffer[] {
+  const out: Buffer[] = []
+  for (let at = 0; at < data.length; at += blockSize) {
+    const block = data.subarray(at, Math.min(at + blockSize, data.length))
+    out.push(createHash('md5').update(native.crc32cChunks(block, bytesPerCrc)).digest())
+  }
+  return out
 }
 
 export interface HdfsFileChecksum {

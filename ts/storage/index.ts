@@ -5,6 +5,10 @@ export type {
   EntryKind,
   FileInfo,
   FileSystem,
+  FileSystemCapabilities,
+  NativeChecksumKind,
+  StagedWrite,
+  PositionedReader,
   LsOptions,
   MkdirOptions,
   ReadStreamOptions,
@@ -36,6 +40,6 @@ export type {
 } from './config.js'
 export { filesystem, type FileSystemSpec } from './factory.js'
 export { uploadFile, DEFAULT_CHUNK_SIZE, type UploadFileOptions, type UploadFileResult } from './chunked-upload.js'
-export type { ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
+export type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy, CompleteOptions, PartChecksums } from './chunked-strategy.js'
 export { chunkedStrategyFor } from './chunked-strategies.js'
 export { HdfsChecksumHasher, parseHdfsChecksum, HDFS_DEFAULT_BLOCK_SIZE, HDFS_DEFAULT_BYTES_PER_CRC, type HdfsFileChecksum } from './hdfs-checksum.js'

@@ -5,8 +5,8 @@ import type { Readable, Writable } from 'node:stream'
 import { BaseFileSystem } from './base.js'
 import { StorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
-import { lazyReadable, sinkWritable } from './streams.js'
-import type { FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
+import type { FileInfo, FileSystemCapabilities, PositionedReader, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
 export interface LocalOptions {
   /** Directory every path is relative to (default '/'). */
@@ -32,6 +32,15 @@ const CODE_MAP: Record<string, StorageErrorCode> = {
 
 export class LocalFileSystem extends BaseFileSystem {
   readonly protocol = 'file'
+  readonly capabilities: FileSystemCapabilities = {
+    atomicPublish: 'rename',
+    rename: true,
+    // checksum() hashes the file here: no store-kept checksum.
+    nativeChecksum: { kinds: [], inStat: false },
+    objectMetadata: false,
+    rangedReads: true,
+    parallelParts: undefined,
+  }
   readonly root: string
 
   constructor(options: LocalOptions = {}) {
@@ -150,6 +159,20 @@ export class LocalFileSystem extends BaseFileSystem {
     )
   }
 
+  async openPositioned(p: string): Promise<PositionedReader> {
+    let handle: fsp.FileHandle
+    try {
+      handle = await fsp.open(this.abs(p), 'r')
+    } catch (err) {
+      throw this.map(err, p)
+    }
+    return {
+      read: async (buffer, offset, length, position) => (await handle.read(buffer, offset, length, position)).bytesRead,
+      size: async () => (await handle.stat()).size,
+      close: () => handle.close(),
+    }
+  }
+
   createWriteStream(p: string, options?: WriteOptions): Writable {
     const target = this.abs(p)
     return sinkWritable(
@@ -159,7 +182,8 @@ export class LocalFileSystem extends BaseFileSystem {
           const code = (err as { code?: string }).code
           throw this.error(code === 'EEXIST' || code === 'ENOTDIR' ? 'ENOTDIR' : CODE_MAP[code ?? ''] ?? 'EIO', dirnamePath(p), err)
         })
-        const tmp = this.abs(tempSibling(p))
+        const tmpRel = tempSibling(p)
+        const tmp = this.abs(tmpRel)
         const out = fsWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 })
         await new Promise<void>((resolve, reject) => {
           out.once('open', () => resolve())
@@ -178,6 +202,7 @@ export class LocalFileSystem extends BaseFileSystem {
           close: async () => {
             await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
             if (failed) throw failed
+            await runBeforePublish(options?.beforePublish, { path: tmpRel })
             if (options?.overwrite === false) {
               // link() fails if the target appeared meanwhile: no silent replace.
               await fsp.link(tmp, target)

@@ -6,7 +6,7 @@ import { Readable, type Writable } from 'node:stream'
 import { BaseFileSystem } from './base.js'
 import { ancestors, dirnamePath, isWithin, joinPath, normalizePath } from './path.js'
 import { lazyReadable, sinkWritable } from './streams.js'
-import type { FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { FileInfo, FileSystemCapabilities, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
 interface MemFile {
   data: Buffer
@@ -29,6 +29,15 @@ export interface MemoryOptions {
 
 export class MemoryFileSystem extends BaseFileSystem {
   readonly protocol = 'memory'
+  readonly capabilities: FileSystemCapabilities = {
+    // A write becomes visible when it closes, all at once.
+    atomicPublish: 'atomic-write',
+    rename: false,
+    nativeChecksum: { kinds: [], inStat: false },
+    objectMetadata: false,
+    rangedReads: true,
+    parallelParts: undefined,
+  }
   private readonly tree: Tree
   private readonly readOnly: boolean
 

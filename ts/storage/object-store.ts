@@ -17,6 +17,10 @@ export interface ObjectMeta {
   etag?: string
   /** User metadata (from headObject only). */
   metadata?: Record<string, string>
+  /** Checksums the store states (from headObject only): see FileInfo. */
+  md5?: string
+  md5OfParts?: string
+  crc32c?: string
 }
 
 export type ListItem = ObjectMeta | { prefix: string }
@@ -85,6 +89,9 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
       const meta = await this.headObject(this.key(p))
       if (meta) {
         const info = this.info(p, 'file', meta.size, meta.mtime, meta.etag)
+        if (meta.md5 !== undefined) info.md5 = meta.md5
+        if (meta.md5OfParts !== undefined) info.md5OfParts = meta.md5OfParts
+        if (meta.crc32c !== undefined) info.crc32c = meta.crc32c
         return meta.metadata && Object.keys(meta.metadata).length > 0 ? { ...info, metadata: meta.metadata } : info
       }
       for await (const _ of this.listObjects(this.dirPrefix(p), true, 1)) return this.info(p, 'directory', 0)

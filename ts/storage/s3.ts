@@ -15,7 +15,8 @@ import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
 import type { Sink, WrittenObject } from './streams.js'
 import { isTransient } from './transient.js'
-import type { Checksum } from './types.js'
+import { s3MultipartStrategy } from './chunked-s3.js'
+import type { Checksum, FileSystemCapabilities } from './types.js'
 
 export interface S3Options {
   bucket: string
@@ -49,6 +50,7 @@ const DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotM
 
 export class S3FileSystem extends ObjectStoreFileSystem {
   readonly protocol = 's3'
+  readonly capabilities: FileSystemCapabilities
   readonly bucket: string
   readonly client: S3Client
   private readonly partSize: number
@@ -59,6 +61,16 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     this.bucket = options.bucket
     this.partSize = Math.max(options.partSize ?? 8 << 20, 5 << 20)
     this.queueSize = options.queueSize ?? 2
+    this.capabilities = {
+      // One PUT, or a multipart upload's Complete: all bytes become visible at once.
+      atomicPublish: 'atomic-write',
+      rename: false,
+      // A single-part object's ETag is its MD5; a multipart one's the MD5 of the part MD5s (HEAD).
+      nativeChecksum: { kinds: ['md5', 'md5-of-parts'], inStat: true, streamPartSize: this.partSize },
+      objectMetadata: true,
+      rangedReads: true,
+      parallelParts: s3MultipartStrategy(this),
+    }
     const custom = options.endpoint !== undefined
     this.client =
       options.client ??
@@ -89,6 +101,8 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     if (NOT_FOUND.has(name) || status === 404) return mk('ENOENT')
     if (DENIED.has(name) || status === 403 || status === 401) return mk('EACCES')
     if (name === 'PreconditionFailed' || status === 412) return mk('EEXIST')
+    // The body did not match the Content-MD5 sent with it.
+    if (name === 'BadDigest' || name === 'InvalidDigest') return mk('ECHECKSUM')
     if (isTransient(err)) return mk('ETRANSIENT')
     if (status === 400) return mk('EINVAL')
     return mk('EIO')
@@ -97,7 +111,15 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   protected async headObject(key: string): Promise<ObjectMeta | undefined> {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
-      return { key, size: r.ContentLength ?? 0, mtime: r.LastModified, etag: r.ETag?.replace(/"/g, ''), metadata: r.Metadata }
+      const etag = r.ETag?.replace(/"/g, '')
+      const meta: ObjectMeta = { key, size: r.ContentLength ?? 0, mtime: r.LastModified, etag, metadata: r.Metadata }
+      // The ETag of an object encrypted with KMS or a customer key is opaque.
+      const opaque = r.SSECustomerAlgorithm !== undefined || (r.ServerSideEncryption ?? '').startsWith('aws:kms')
+      if (etag !== undefined && !opaque) {
+        if (/^[0-9a-f]{32}$/i.test(etag)) meta.md5 = etag.toLowerCase()
+        else if (/^[0-9a-f]{32}-\d+$/i.test(etag)) meta.md5OfParts = etag.toLowerCase()
+      }
+      return meta
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
       if (e?.$metadata?.httpStatusCode === 404 || e?.name === 'NotFound') {

@@ -8,9 +8,9 @@ import { Client, type ConnectConfig, type SFTPWrapper, type Stats } from 'ssh2'
 import { BaseFileSystem } from './base.js'
 import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
-import { lazyReadable, sinkWritable } from './streams.js'
+import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import { isTransient } from './transient.js'
-import type { Checksum, ChecksumAlgorithm, FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
 export interface SftpOptions {
   host: string
@@ -60,6 +60,17 @@ const connectionLost = (): Error => Object.assign(new Error('SFTP connection los
 
 export class SftpFileSystem extends BaseFileSystem {
   readonly protocol = 'sftp'
+  get capabilities(): FileSystemCapabilities {
+    return {
+      atomicPublish: 'rename',
+      rename: true,
+      // sha256sum on the server when the account has a shell; else checksum() reads back.
+      nativeChecksum: { kinds: this.remoteChecksum ? ['sha256'] : [], inStat: false },
+      objectMetadata: false,
+      rangedReads: true,
+      parallelParts: undefined,
+    }
+  }
   private readonly config: ConnectConfig
   private readonly root: string
   private session: Promise<Session> | undefined
@@ -329,6 +340,7 @@ export class SftpFileSystem extends BaseFileSystem {
               throw this.map(err, path)
             }
             await closeHandle()
+            await runBeforePublish(options?.beforePublish, { path: tmp })
             if (options?.overwrite === false) {
               await this.op<void>(path, (s, cb) => s.ext_openssh_hardlink(this.abs(tmp), this.abs(path), cb)).catch((err: unknown) => {
                 throw isStorageError(err) && err.code === 'EIO' ? this.error('EEXIST', path, err) : err

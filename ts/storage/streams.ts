@@ -1,5 +1,6 @@
 /** Stream adapters: lazily opened readables and backpressured writables over async sinks. */
 import { Readable, Writable } from 'node:stream'
+import type { StagedWrite } from './types.js'
 
 /** A readable whose source is opened on first read; errors go through `mapError`. */
 /** Bytes from a backend: any async iterable, destroyed early if the reader stops. */
@@ -28,6 +29,37 @@ export interface WrittenObject {
   etag?: string
   /** MD5 (hex) of the bytes the store received, when its answer states it. */
   md5?: string
+  /** `<md5 of the parts' MD5s>-<parts>` of an object assembled from parts, when the answer states it. */
+  md5OfParts?: string
+  /** CRC32C (8 hex digits) of the stored object, when the answer states it. */
+  crc32c?: string
+  /**
+   * A chunked upload's completion: the store confirmed the object is exactly the parts it
+   * checked against the caller's checksums, in order (Azure's committed block list).
+   */
+  partsVerified?: true
+}
+
+/** Errors of a WriteOptions.beforePublish hook: the write fails with them unchanged (not mapped). */
+const hookErrors = new WeakSet<object>()
+
+/**
+ * Runs a write's beforePublish hook (rename backends, between the temp write and the rename);
+ * its rejection is what the write stream fails with, unchanged.
+ */
+export async function runBeforePublish(hook: ((staged: StagedWrite) => Promise<void>) | undefined, staged: StagedWrite): Promise<void> {
+  if (!hook) return
+  try {
+    await hook(staged)
+  } catch (err) {
+    if (err !== null && typeof err === 'object') hookErrors.add(err)
+    throw err
+  }
+}
+
+/** Maps a sink failure, except a beforePublish refusal, which is passed on as it is. */
+function mapSinkError(err: unknown, mapError: (err: unknown) => Error): Error {
+  return err !== null && typeof err === 'object' && hookErrors.has(err) ? (err as Error) : mapError(err)
 }
 
 const written = new WeakMap<Writable, WrittenObject>()
@@ -93,7 +125,7 @@ export function sinkWritable(open: () => Promise<Sink>, mapError: (err: unknown)
         },
         async (err: unknown) => {
           await abort()
-          cb(mapError(err))
+          cb(mapSinkError(err, mapError))
         },
       )
     },

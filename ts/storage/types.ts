@@ -1,4 +1,6 @@
 import type { Readable, Writable } from 'node:stream'
+import type { ChunkedUploadStrategy } from './chunked-strategy.js'
+import type { WrittenObject } from './streams.js'
 
 export type EntryKind = 'file' | 'directory'
 
@@ -18,6 +20,15 @@ export interface FileInfo {
   blockSize?: number
   /** User metadata of an object (S3, GCS, Azure; from `stat` only, not from `ls`). */
   metadata?: Record<string, string>
+  /** MD5 (hex) of the content, when the stat states it (capability nativeChecksum 'md5'). */
+  md5?: string
+  /**
+   * `<md5 of the parts' MD5s>-<parts>` (hex), when the stat states it for an object assembled from
+   * parts (capability nativeChecksum 'md5-of-parts').
+   */
+  md5OfParts?: string
+  /** CRC32C (8 hex digits, big-endian) of the content, when the stat states it ('crc32c'). */
+  crc32c?: string
 }
 
 export interface LsOptions {
@@ -58,6 +69,72 @@ export interface WriteOptions {
    * as '_' and `stat` gives it back as '-').
    */
   metadata?: Record<string, string>
+  /**
+   * Only for backends whose capabilities.atomicPublish is 'rename': called once every byte is
+   * stored under the hidden temp name and before it is renamed to `path`. A rejection aborts the
+   * write (the temp is removed, nothing is published) and is what the write fails with, unchanged.
+   * This is how a copy is verified before anyone can read it (docs/delivery.md, "Verification").
+   * Backends whose write is itself the publish ('atomic-write') never call it.
+   */
+  beforePublish?: (staged: StagedWrite) => Promise<void>
+}
+
+/** An open file read at any position. */
+export interface PositionedReader {
+  /** Reads up to `length` bytes at `position` into `buffer` at `offset`; 0 at the end of the file. */
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>
+  /** The file's size now. */
+  size(): Promise<number>
+  close(): Promise<void>
+}
+
+/** A write whose bytes are stored but not yet visible under their final name. */
+export interface StagedWrite {
+  /** Where the bytes are now (a hidden temp sibling, relative to the filesystem root). */
+  path: string
+  /** What the store answered the write with, if anything. */
+  written?: WrittenObject
+}
+
+/**
+ * Checksums a store keeps or computes itself, so that a copy can be compared with one computed
+ * while streaming, without reading the copy back:
+ * - 'md5': MD5 of the content (`FileInfo.md5` when `inStat`, else `checksum(p, 'native')`).
+ * - 'md5-of-parts': for objects assembled from parts, MD5 of the parts' MD5s and the part count.
+ * - 'crc32c': CRC32C of the content (`FileInfo.crc32c`).
+ * - 'hdfs': HDFS's MD5-of-MD5-of-CRC32C file checksum (`checksum(p, 'native')`, hdfs-checksum.ts).
+ * - 'sha256': `checksum(p, 'sha256')` is computed by the server (SFTP sha256sum), not read back.
+ */
+export type NativeChecksumKind = 'md5' | 'md5-of-parts' | 'crc32c' | 'hdfs' | 'sha256'
+
+/**
+ * What a backend can do, declared by the backend itself: code above the backends (transfer, the
+ * delivery core, the uploader) decides from these, never from `protocol`.
+ */
+export interface FileSystemCapabilities {
+  /**
+   * How a write becomes visible. 'rename': the backend writes a hidden temp name and renames it
+   * into place (WriteOptions.beforePublish runs in between). 'atomic-write': the store's own
+   * commit (one PUT, a multipart/resumable/block commit, a memory swap) publishes all bytes at
+   * once; there is no moment before it to verify in, so a copy that fails verification is removed.
+   */
+  readonly atomicPublish: 'rename' | 'atomic-write'
+  /** `mv` is a real rename (no copy of the bytes). */
+  readonly rename: boolean
+  readonly nativeChecksum: {
+    /** Empty: nothing but a read-back states what is stored. */
+    readonly kinds: readonly NativeChecksumKind[]
+    /** `stat` already carries them (FileInfo md5 / md5OfParts / crc32c): no second request. */
+    readonly inStat: boolean
+    /** Part size of the backend's own multipart stream writes ('md5-of-parts' of a streamed object). */
+    readonly streamPartSize?: number
+  }
+  /** Keeps user metadata with an object (WriteOptions.metadata, FileInfo.metadata). */
+  readonly objectMetadata: boolean
+  /** `createReadStream` with start/end reads only that range (no read from the beginning). */
+  readonly rangedReads: boolean
+  /** The parallel chunked upload strategy, or undefined when writes are streams only. */
+  readonly parallelParts: ChunkedUploadStrategy | undefined
 }
 
 export type ChecksumAlgorithm = 'sha256' | 'md5' | 'native'
@@ -74,8 +151,10 @@ export interface Checksum {
  * Writes create missing parent directories. All failures are `StorageError`s.
  */
 export interface FileSystem {
-  /** 'file', 'memory', 's3', 'gs', 'az', 'webhdfs' or 'sftp'. */
+  /** 'file', 'memory', 's3', 'gs', 'az', 'webhdfs' or 'sftp' (for messages and URLs only). */
   readonly protocol: string
+  /** What this backend can do (see FileSystemCapabilities). */
+  readonly capabilities: FileSystemCapabilities
   ls(path: string, options?: LsOptions): Promise<FileInfo[]>
   stat(path: string): Promise<FileInfo>
   exists(path: string): Promise<boolean>
@@ -84,6 +163,11 @@ export interface FileSystem {
   mv(from: string, to: string): Promise<void>
   cp(from: string, to: string): Promise<void>
   createReadStream(path: string, options?: ReadStreamOptions): Readable
+  /**
+   * Positioned reads into the caller's buffers (local disk): chunked copies read their parts
+   * with it, with no allocation per read. Backends without it are read by ranged streams.
+   */
+  openPositioned?(path: string): Promise<PositionedReader>
   createWriteStream(path: string, options?: WriteOptions): Writable
   put(localPath: string, remotePath: string, options?: WriteOptions): Promise<void>
   get(remotePath: string, localPath: string): Promise<void>

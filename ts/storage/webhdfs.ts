@@ -10,9 +10,10 @@ import { Readable, type Writable } from 'node:stream'
 import { BaseFileSystem } from './base.js'
 import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
-import { lazyReadable, sinkWritable } from './streams.js'
+import { webHdfsConcatStrategy } from './chunked-webhdfs.js'
+import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import { isTransient, isTransientStatus } from './transient.js'
-import type { Checksum, FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { Checksum, FileInfo, FileSystemCapabilities, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
 export interface WebHdfsOptions {
   /** NameNode HTTP address, e.g. 'http://127.0.0.1:9870'. */
@@ -60,6 +61,15 @@ const EXCEPTIONS: Record<string, StorageErrorCode> = {
 
 export class WebHdfsFileSystem extends BaseFileSystem {
   readonly protocol = 'webhdfs'
+  readonly capabilities: FileSystemCapabilities = {
+    atomicPublish: 'rename',
+    rename: true,
+    // GETFILECHECKSUM: MD5-of-MD5-of-CRC32C (hdfs-checksum.ts computes it while streaming).
+    nativeChecksum: { kinds: ['hdfs'], inStat: false },
+    objectMetadata: false,
+    rangedReads: true,
+    parallelParts: webHdfsConcatStrategy(this),
+  }
   private readonly base: string
   private readonly root: string
   private readonly auth: Record<string, string>
@@ -315,6 +325,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
             if (failure) throw failure
             body.end()
             await response
+            await runBeforePublish(options?.beforePublish, { path: tmp })
             await publish()
           },
           abort: async () => {

@@ -1,6 +1,6 @@
 /** The overwrite policy: decides whether an existing target is left alone. */
 import { isStorageError, type FileInfo, type FileSystem } from '../storage/index.js'
-import { comparableChecksums } from './checksums.js'
+import { comparableChecksums } from '../delivery/verify.js'
 import { SHA256_KEY, SOURCE_SHA256_KEY } from './metadata.js'
 import type { OverwritePolicy } from './types.js'
 

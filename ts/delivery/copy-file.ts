@@ -1,0 +1,330 @@
+/**
+ * One file from a source filesystem to a target filesystem: streamed, or in parallel chunks when
+ * the target has parallelParts and the source ranged reads; hashed on the way, verified with the
+ * store (verify.ts), published atomically. transferFiles' storage method and uploadFile both copy
+ * through here, so both get the same speed and the same verification.
+ *
+ * Publishing and verifying, one design: the copy asks the backend for its own atomic publish
+ * and never adds a temp name of its own.
+ * - Backends that publish by rename (capabilities.atomicPublish 'rename': local, WebHDFS, SFTP;
+ *   the WebHDFS concat strategy) get the verification as a WriteOptions.beforePublish /
+ *   CompleteOptions.beforePublish hook, which they run on their temp name, before the rename: a
+ *   copy that fails it is never visible under the final name.
+ * - Backends whose write is the publish ('atomic-write': S3, GCS, Azure, memory) are verified
+ *   right after it, and a copy that fails is deleted. Their chunked uploads check every part
+ *   before anything is published (S3 and Azure refuse a part whose Content-MD5 does not match,
+ *   GCS parts are compared with their stored MD5), so only the assembly is checked afterwards.
+ */
+import { createHash } from 'node:crypto'
+import type { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy, PartChecksums } from '../storage/chunked-strategy.js'
+import { StorageError, isStorageError } from '../storage/errors.js'
+import { hdfsBlockMd5s } from '../storage/hdfs-checksum.js'
+import { writtenObject, type WrittenObject } from '../storage/streams.js'
+import type { FileSystem, PositionedReader, StagedWrite, WriteOptions } from '../storage/types.js'
+import { createCompressor } from '../transfer/compression.js'
+import { SHA256_KEY, SOURCE_SHA256_KEY } from '../transfer/metadata.js'
+import { ThrottleStream, type TokenBucket } from '../transfer/throttle.js'
+import type { Compression } from '../transfer/types.js'
+import { retry, type RetryOptions } from './retry.js'
+import { HashingStream, PartDigests, asVerifyFailure, compareWithStore, crc32cOf, digestKindsFor, verifyFailed, type StreamDigest } from './verify.js'
+
+/** Part size of chunked copies unless the caller says otherwise. */
+export const DEFAULT_CHUNK_SIZE = 32 << 20
+
+export interface CopyFileOptions {
+  /** Compare what was stored with what was read (default true). */
+  verify?: boolean
+  /** Refuse to replace an existing target (EEXIST). */
+  noClobber?: boolean
+  signal?: AbortSignal
+  /** Bytes copied so far (called per chunk or per part). */
+  onBytes?: (n: number) => void
+  /** Shared rate limit on the bytes written. */
+  bucket?: TokenBucket
+  compress?: Compression
+  /** A listing just showed nothing at the target path (the write may skip its own checks). */
+  targetAbsent?: boolean
+  /**
+   * Store the source's sha256 as `logferry-sha256` (`logferry-source-sha256` when compressed) on
+   * targets with objectMetadata. It goes with the upload, so it costs a first pass over the source.
+   */
+  stampSha256?: boolean
+  /** Chunked copies: bytes per part (none: always streamed). */
+  chunkSize?: number
+  /** Chunked copies: parts in flight (default 4). */
+  concurrency?: number
+  /** Chunked copies: this strategy instead of the target's own. */
+  strategy?: ChunkedUploadStrategy
+  /**
+   * Chunked copies: the retry of one request (begin, a part); none: every request is tried once
+   * (transferFiles retries whole files). `onRetry` gets the part index (undefined: begin).
+   */
+  partRetry?: Omit<RetryOptions, 'onRetry' | 'signal'> & { onRetry?: (err: unknown, attempt: number, part: number | undefined) => void }
+  /** Chunked copies: compute the whole file's sha256 (in part order) even when nothing needs it. */
+  sha256?: boolean
+}
+
+export interface CopyFileResult {
+  /** Bytes read from the source (and their sha256, when computed). */
+  source: { bytes: number; sha256?: string }
+  /** Bytes written to the target (the same as `source` without compression). */
+  target: { bytes: number; sha256?: string }
+  /** 'stream' or the chunked strategy's name. */
+  method: string
+  parts: number
+  /** Part size (0 for a streamed copy). */
+  chunkSize: number
+}
+
+/** Copies `srcPath` on `source` to `dstPath` on `target` in one attempt (parts may be retried). */
+export async function copyFile(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string, o: CopyFileOptions = {}): Promise<CopyFileResult> {
+  const strategy = o.compress ? undefined : o.strategy ?? target.capabilities.parallelParts
+  if (strategy && o.chunkSize !== undefined && source.capabilities.rangedReads) {
+    const size = (await source.stat(srcPath)).size
+    const chunkSize = Math.max(o.chunkSize, strategy.minPartSize, Math.ceil(size / strategy.maxParts))
+    if (size > chunkSize) return chunkedCopy(source, srcPath, size, target, dstPath, strategy, chunkSize, o)
+  }
+  return streamCopy(source, srcPath, target, dstPath, o)
+}
+
+async function stampFor(source: FileSystem, srcPath: string, target: FileSystem, o: CopyFileOptions): Promise<Record<string, string> | undefined> {
+  if (!o.stampSha256 || !target.capabilities.objectMetadata) return undefined
+  const sha = (await source.checksum(srcPath, 'sha256')).value
+  return { [o.compress ? SOURCE_SHA256_KEY : SHA256_KEY]: sha }
+}
+
+function changedWhileCopied(srcPath: string, metadata: Record<string, string> | undefined, sha256: string | undefined): Error | undefined {
+  const stamped = metadata?.[SHA256_KEY] ?? metadata?.[SOURCE_SHA256_KEY]
+  if (stamped === undefined || sha256 === undefined || stamped === sha256) return undefined
+  return verifyFailed(srcPath, `the source changed while it was copied (sha256 ${stamped} before, ${sha256} read)`)
+}
+
+/**
+ * Verification after an 'atomic-write' publish (or when a rename backend did not run the hook):
+ * a copy that fails it is removed.
+ */
+async function verifyPublished(target: FileSystem, dstPath: string, check: (path: string, written?: WrittenObject) => Promise<void>, written?: WrittenObject): Promise<void> {
+  try {
+    await check(dstPath, written)
+  } catch (err) {
+    await target.rm(dstPath).catch(() => undefined)
+    throw err
+  }
+}
+
+async function streamCopy(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string, o: CopyFileOptions): Promise<CopyFileResult> {
+  const verify = o.verify ?? true
+  const kinds = verify ? digestKindsFor(target) : new Set<never>()
+  const partSize = target.capabilities.nativeChecksum.streamPartSize
+  const srcHasher = new HashingStream(o.onBytes, o.compress ? new Set() : kinds, partSize)
+  const dstHasher = o.compress ? new HashingStream(undefined, kinds, partSize) : srcHasher
+  let src: StreamDigest | undefined
+  let dst: StreamDigest | undefined
+  const digests = (): { src: StreamDigest; dst: StreamDigest } => {
+    src ??= srcHasher.digest()
+    dst ??= o.compress ? dstHasher.digest() : src
+    return { src, dst }
+  }
+  const metadata = await stampFor(source, srcPath, target, o)
+  let checked = false
+  const check = async (path: string, written?: WrittenObject): Promise<void> => {
+    checked = true
+    const d = digests()
+    const changed = changedWhileCopied(srcPath, metadata, d.src.sha256)
+    if (changed) throw changed
+    if (!verify) return
+    const mismatch = await compareWithStore(target, path, d.dst, written)
+    if (mismatch !== undefined) throw verifyFailed(dstPath, mismatch)
+  }
+  const byRename = target.capabilities.atomicPublish === 'rename'
+  const options: WriteOptions = {
+    overwrite: !o.noClobber,
+    ...(metadata ? { metadata } : {}),
+    ...(o.targetAbsent ? { knownAbsent: true } : {}),
+    ...(byRename ? { beforePublish: (staged: StagedWrite) => check(staged.path, staged.written) } : {}),
+  }
+  const writer = target.createWriteStream(dstPath, options)
+  const stages: (NodeJS.ReadableStream | Transform | NodeJS.WritableStream)[] = [source.createReadStream(srcPath), srcHasher]
+  if (o.compress) stages.push(createCompressor(o.compress), dstHasher)
+  if (o.bucket) stages.push(new ThrottleStream(o.bucket, o.signal))
+  stages.push(writer)
+  await pipeline(stages, o.signal ? { signal: o.signal } : {})
+  if (!checked) await verifyPublished(target, dstPath, check, writtenObject(writer))
+  const d = digests()
+  return { source: { bytes: d.src.bytes, sha256: d.src.sha256 }, target: { bytes: d.dst.bytes, sha256: d.dst.sha256 }, method: 'stream', parts: 1, chunkSize: 0 }
+}
+
+/**
+ * Feeds parts to a hash in part order while the workers read them in any order: a worker whose
+ * part is next hashes it, the others wait for their turn holding their one buffer (memory stays
+ * at one part per worker). A failure releases every waiter.
+ */
+class InOrderSha256 {
+  private readonly sha = createHash('sha256')
+  private next = 0
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>()
+  private failure: unknown
+
+  async feed(index: number, data: Buffer): Promise<void> {
+    if (this.failure !== undefined) throw this.failure
+    if (index !== this.next) await new Promise<void>((resolve, reject) => this.waiting.set(index, { resolve, reject }))
+    this.sha.update(data)
+    this.next++
+    const w = this.waiting.get(this.next)
+    this.waiting.delete(this.next)
+    w?.resolve()
+  }
+
+  fail(err: unknown): void {
+    this.failure ??= err
+    for (const w of this.waiting.values()) w.reject(err)
+    this.waiting.clear()
+  }
+
+  digest(): string {
+    return this.sha.digest('hex')
+  }
+}
+
+/** Reads bytes [offset, offset + length) of a file into `buffer` (positioned reads where the source has them). */
+async function readRange(source: FileSystem, path: string, reader: PositionedReader | undefined, offset: number, length: number, buffer: Buffer, signal?: AbortSignal): Promise<Buffer> {
+  let got = 0
+  if (reader) {
+    while (got < length) {
+      const n = await reader.read(buffer, got, length - got, offset + got)
+      if (n === 0) break
+      got += n
+    }
+  } else if (length > 0) {
+    for await (const chunk of source.createReadStream(path, { start: offset, end: offset + length - 1 })) {
+      signal?.throwIfAborted()
+      const c = chunk as Buffer
+      const take = Math.min(c.length, length - got)
+      c.copy(buffer, got, 0, take)
+      got += take
+      if (got >= length) break
+    }
+  }
+  if (got < length) throw new StorageError('EIO', { backend: source.protocol, path, detail: 'the file shrank while it was copied' })
+  return buffer.subarray(0, length)
+}
+
+function partChecksums(strategy: ChunkedUploadStrategy, data: Buffer): PartChecksums {
+  const sums: PartChecksums = { md5: createHash('md5').update(data).digest() }
+  if (strategy.partChecksums?.includes('crc32c')) sums.crc32c = crc32cOf(data)
+  if (strategy.partChecksums?.includes('hdfs')) sums.hdfsBlockMd5s = hdfsBlockMd5s(data, strategy.hdfsBlockSize)
+  return sums
+}
+
+async function chunkedCopy(
+  source: FileSystem,
+  srcPath: string,
+  size: number,
+  target: FileSystem,
+  dstPath: string,
+  strategy: ChunkedUploadStrategy,
+  chunkSize: number,
+  o: CopyFileOptions,
+): Promise<CopyFileResult> {
+  const verify = o.verify ?? true
+  const signal = o.signal
+  const parts = Math.ceil(size / chunkSize)
+  const concurrency = Math.max(1, o.concurrency ?? 4)
+  const metadata = await stampFor(source, srcPath, target, o)
+  if (o.noClobber && !o.targetAbsent && (await target.exists(dstPath))) throw new StorageError('EEXIST', { backend: target.protocol, path: dstPath })
+  const requestRetry = (part: number | undefined): RetryOptions => {
+    const r = o.partRetry
+    if (!r) return { retries: 0, retryDelay: 0, signal }
+    return { ...r, signal, onRetry: (err, attempt) => r.onRetry?.(err, attempt, part) }
+  }
+  const begin: BeginOptions = metadata ? { metadata } : {}
+  let sha256: string | undefined
+  // A store that lost the upload session (a part or the completion answers 'no such upload',
+  // e.g. after a restart) makes retrying parts useless: the upload is begun again, once. Only
+  // this error restarts a session; transient errors are retried per request, never per session.
+  let lost = false
+  const sessionLost = (err: unknown): never => {
+    lost ||= isStorageError(err, 'ENOENT')
+    throw err
+  }
+  const reader = source.openPositioned ? await source.openPositioned(srcPath) : undefined
+  try {
+    await retry(
+      async () => {
+        lost = false
+        const { value: session } = await retry(() => strategy.begin(dstPath, size, begin), requestRetry(undefined))
+        const digests = new PartDigests()
+        const ordered = metadata || o.sha256 ? new InOrderSha256() : undefined
+        try {
+          await uploadParts(session, digests, ordered)
+          signal?.throwIfAborted()
+          const now = reader ? await reader.size() : (await source.stat(srcPath)).size
+          if (now !== size) throw new StorageError('EIO', { backend: source.protocol, path: srcPath, detail: 'the file changed size while it was copied' })
+          sha256 = ordered?.digest()
+          const changed = changedWhileCopied(srcPath, metadata, sha256)
+          if (changed) throw changed
+          const expected = digests.digest(parts, size, sha256, strategy.hdfsBlockSize)
+          // Where the store states nothing about the assembly, a read-back is compared with a
+          // second, sequential pass over the source (only then).
+          const sourceSha = async (): Promise<string> => sha256 ?? (await source.checksum(srcPath, 'sha256')).value
+          let checked = false
+          const check = async (path: string, written?: WrittenObject): Promise<void> => {
+            checked = true
+            if (!verify) return
+            const mismatch = await compareWithStore(target, path, expected, written, sourceSha)
+            if (mismatch !== undefined) throw verifyFailed(dstPath, mismatch)
+          }
+          const written = await session
+            .complete(parts, { beforePublish: (staged) => check(staged.path, staged.written) })
+            .catch((err: unknown) => sessionLost(asVerifyFailure(err, dstPath)))
+          if (!checked) await verifyPublished(target, dstPath, check, written ?? undefined)
+        } catch (err) {
+          await session.abort()
+          throw err
+        }
+      },
+      { retries: 1, retryDelay: 0, signal, retryable: () => lost },
+    )
+  } finally {
+    await reader?.close()
+  }
+  return { source: { bytes: size, ...(sha256 !== undefined ? { sha256 } : {}) }, target: { bytes: size, ...(sha256 !== undefined ? { sha256 } : {}) }, method: strategy.name, parts, chunkSize }
+
+  async function uploadParts(session: ChunkedUploadSession, digests: PartDigests, ordered: InOrderSha256 | undefined): Promise<void> {
+    let next = 0
+    let failed = false
+    const worker = async (): Promise<void> => {
+      const buffer = Buffer.allocUnsafe(chunkSize)
+      while (!failed && next < parts) {
+        signal?.throwIfAborted()
+        const index = next++
+        const offset = index * chunkSize
+        const data = await readRange(source, srcPath, reader, offset, Math.min(chunkSize, size - offset), buffer, signal)
+        // The checksums of the bytes read, before anything can alter them on the way.
+        const sums = partChecksums(strategy, data)
+        digests.add(index, sums, data.length)
+        if (o.bucket) await o.bucket.take(data.length, signal)
+        await Promise.all([
+          ordered?.feed(index, data),
+          retry(() => session.uploadPart(index, data, sums), requestRetry(index)).catch((err: unknown) => sessionLost(asVerifyFailure(err, dstPath))),
+        ])
+        o.onBytes?.(data.length)
+      }
+    }
+    // allSettled: on a failure the other workers finish their current part (and stop) before
+    // the abort, so no part is created after the cleanup.
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(concurrency, parts) }, () =>
+        worker().catch((err: unknown) => {
+          failed = true
+          ordered?.fail(err)
+          throw err
+        }),
+      ),
+    )
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failure) throw failure.reason
+  }
+}
