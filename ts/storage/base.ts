@@ -4,7 +4,7 @@ import { createReadStream as fsReadStream, createWriteStream as fsWriteStream } 
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
-import { globBase, globToRegExp } from './glob.js'
+import { isGlob, matchGlob } from './glob.js'
 import { isTransient } from './transient.js'
 import { basenamePath, isWithin, joinPath, normalizePath } from './path.js'
 import type {
@@ -119,17 +119,8 @@ export abstract class BaseFileSystem implements FileSystem {
 
   async glob(pattern: string): Promise<string[]> {
     const norm = normalizePath(pattern)
-    const re = globToRegExp(norm)
-    const base = globBase(norm)
-    if (!/[*?[{]/.test(norm)) return (await this.exists(norm)) ? [norm] : []
-    let entries: FileInfo[]
-    try {
-      entries = await this.ls(base, { recursive: true })
-    } catch (err) {
-      if (isStorageError(err, 'ENOENT') || isStorageError(err, 'ENOTDIR')) return []
-      throw err
-    }
-    return entries.map((e) => e.path).filter((p) => re.test(p)).sort()
+    if (!isGlob(norm)) return (await this.exists(norm)) ? [norm] : []
+    return (await matchGlob(this, norm)).map((e) => e.path).sort()
   }
 
   /** The backend's own checksum; backends without one fall back to MD5 of the content. */

@@ -3,13 +3,11 @@
  * a caller's planned list as it is; either way each target path is claimed once.
  */
 import { retry } from '../delivery/retry.js'
-import { isStorageError, type FileInfo, type FileSystem } from '../storage/index.js'
-import { globBase, globToRegExp } from '../storage/glob.js'
-import { basenamePath, dirnamePath, normalizePath } from '../storage/path.js'
+import { type FileInfo, type FileSystem } from '../storage/index.js'
+import { expandPattern, patternBase } from '../storage/glob.js'
+import { basenamePath, normalizePath } from '../storage/path.js'
 import { invalidArg } from './errors.js'
 import type { PlannedFile, PlannedSourceFile } from './types.js'
-
-const GLOB_CHARS = /[*?[{]/
 
 export interface PlanOptions {
   preserveStructure: boolean
@@ -22,14 +20,7 @@ function relativeTo(base: string, path: string): string {
   return base === '' ? path : path.slice(base.length + 1)
 }
 
-/**
- * The directory the files of `pattern` keep their paths relative to (preserveStructure): the
- * glob's literal base, or the parent of a literal file or directory (a directory is copied whole).
- */
-export function patternBase(pattern: string): string {
-  const norm = normalizePath(pattern)
-  return GLOB_CHARS.test(norm) ? globBase(norm) : dirnamePath(norm)
-}
+export { patternBase }
 
 /** Where `path`, found by a pattern whose base is `base`, goes on the target. */
 export function targetPathOf(path: string, base: string, preserveStructure: boolean): string {
@@ -50,39 +41,14 @@ async function retried<T>(fn: () => Promise<T>, o: PlanOptions): Promise<T> {
   return (await retry(fn, o)).value
 }
 
-/** Files below `base` (recursive) as FileInfo, or [] when the base does not exist. */
-async function listFiles(fs: FileSystem, base: string, o: PlanOptions): Promise<FileInfo[]> {
-  try {
-    const all = await retried(() => fs.ls(base, { recursive: true }), o)
-    return all.filter((e) => e.kind === 'file')
-  } catch (err) {
-    if (isStorageError(err, 'ENOENT') || isStorageError(err, 'ENOTDIR')) return []
-    throw err
-  }
-}
-
 /**
- * One pattern -> its files, each with the directory its target path is relative to: the glob's
- * literal base, the parent of a literal file, or the parent of a literal directory (copied whole).
+ * One pattern -> its files (storage/glob.ts expandPattern), each with the directory its target
+ * path is relative to; a literal path that cannot be read is reported as a failed file.
  */
 async function expand(fs: FileSystem, pattern: string, o: PlanOptions): Promise<{ base: string; info?: FileInfo; path: string; error?: Error }[]> {
-  const norm = normalizePath(pattern)
-  if (GLOB_CHARS.test(norm)) {
-    const base = globBase(norm)
-    const re = globToRegExp(norm)
-    return (await listFiles(fs, base, o)).filter((e) => re.test(e.path)).map((info) => ({ base, info, path: info.path }))
-  }
-  const base = dirnamePath(norm)
-  let info: FileInfo
-  try {
-    info = await retried(() => fs.stat(norm), o)
-  } catch (err) {
-    // A literal path that cannot be read is reported as a failed file, not thrown.
-    if (isStorageError(err) && err.code !== 'ETRANSIENT') return [{ base, path: norm, error: err }]
-    throw err
-  }
-  if (info.kind === 'file') return [{ base, info: { ...info, path: norm }, path: norm }]
-  return (await listFiles(fs, norm, o)).map((e) => ({ base, info: e, path: e.path }))
+  const { base, files, error } = await expandPattern(fs, pattern, { call: (request) => retried(request, o) })
+  if (error) return [{ base, path: normalizePath(pattern), error }]
+  return files.map((info) => ({ base, info, path: info.path }))
 }
 
 export async function planFiles(fs: FileSystem, patterns: readonly string[], o: PlanOptions): Promise<PlannedFile[]> {
