@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { CopyJobRunner, Logger, LoggerManager, MemoryFileSystem, type CopyJobOptions } from '../../ts/index.js'
+import { readCopyState } from '../../ts/copy/state.js'
 import { SlowMemory, tempDir, trackRuns, writeOld, writeTree } from './helpers.js'
 
 const listTree = (dir: string): string[] =>
@@ -35,8 +36,8 @@ describe('copy job to a local directory', () => {
     expect(op).toMatchObject({ name: 'logs', running: true, inProgress: false, filesCopied: 2, bytesCopied: 13, filesFailed: 0, runs: 1, lastError: undefined })
     expect(op?.lastRunAt?.getTime()).toBe(r.startedAt.getTime())
     // Default state file: .logferry-copy/{name}.json under the pattern's base directory.
-    const state = JSON.parse(readFileSync(join(src, '.logferry-copy', 'logs.json'), 'utf8')) as { files: Record<string, unknown> }
-    expect(Object.keys(state.files).sort()).toEqual([join(src, 'a.log'), join(src, 'sub/b.log')])
+    const state = readCopyState(join(src, '.logferry-copy', 'logs.json'))
+    expect([...state.keys()].sort()).toEqual([join(src, 'a.log'), join(src, 'sub/b.log')])
     expect(await runner.stopAll()).toEqual([])
     expect(runner.list()).toEqual([])
   })

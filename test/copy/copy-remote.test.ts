@@ -2,10 +2,10 @@
  * Copy jobs against real servers on 127.0.0.1: WebHDFS (MiniDFSCluster) and S3 (moto), started
  * by this suite when the globalSetup did not, plus a destination that is down and comes back.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CopyJobRunner, filesystem, type FileSystem } from '../../ts/index.js'
+import { readCopyState } from '../../ts/copy/state.js'
 import { freePort } from '../servers/process.js'
 import { startS3 } from '../servers/s3.js'
 import { suiteServers } from '../servers/suite-servers.js'
@@ -58,7 +58,7 @@ async function roundTrip(destination: string | ReturnType<typeof s3Config>, chec
   const [op] = second.list()
   expect(op).toMatchObject({ filesCopied: 1, bytesCopied: 23, runs: 1, lastError: undefined })
   expect(op?.destination).not.toMatch(/secret|test-secret-key/)
-  expect(JSON.parse(readFileSync(join(stateDir, 'remote.json'), 'utf8')).files[join(src, 'deep/er/db.log')]).toMatchObject({ size: 23 })
+  expect(readCopyState(join(stateDir, 'remote.json')).get(join(src, 'deep/er/db.log'))).toMatchObject({ size: 23 })
   expect(await second.stopAll()).toEqual([])
 }
 

@@ -48,7 +48,7 @@ export class CopyJob {
     this.#o = o
     this.#hooks = hooks
     this.#local = local ?? filesystem({ protocol: 'file', root: '/' })
-    this.#state = new CopyState(o.statePath)
+    this.#state = new CopyState(o.statePath, `copy job ${o.name}`)
   }
 
   get statePath(): string {
@@ -112,6 +112,7 @@ export class CopyJob {
   }
 
   async #close(): Promise<void> {
+    this.#state.close()
     if (this.#o.ownsDestination) await this.#o.destination.close().catch(() => undefined)
     await this.#local.close().catch(() => undefined)
   }
@@ -135,9 +136,16 @@ export class CopyJob {
   }
 
   async #loadState(): Promise<void> {
-    this.#loaded ??= this.#state.load().then((warning) => {
-      if (warning) this.#hooks.onWarning(warning)
-    })
+    this.#loaded ??= this.#state.load().then(
+      (warning) => {
+        if (warning) this.#hooks.onWarning(warning)
+      },
+      (err: unknown) => {
+        // Not opened (e.g. another process holds it): this run fails, the next one tries again.
+        this.#loaded = undefined
+        throw err
+      },
+    )
     await this.#loaded
   }
 

@@ -92,7 +92,8 @@ function toStateError(err: unknown, path: string, busyTimeout: number): StateSto
   return new StateStoreError(code, path, message, { cause: err })
 }
 
-function isSqliteFile(path: string): boolean {
+/** True for a SQLite database file (or an empty file, which SQLite takes as a new database). */
+export function isSqliteFile(path: string): boolean {
   const fd = openSync(path, 'r')
   try {
     const head = Buffer.alloc(16)
