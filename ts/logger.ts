@@ -56,19 +56,18 @@ export class Logger extends EventEmitter<Events> {
   #pendingChars = 0
   #scheduled = false
   #closed = false
-  #poll: NodeJS.Timeout
 
   constructor(options: LoggerOptions) {
     super()
     const nativeOptions = toNativeOptions(options)
-    this.#native = call(() => new native.NativeLogger(nativeOptions))
+    // Sealed files are pushed from the engine (a weak threadsafe function: an open logger does
+    // not keep the process alive); flush/close drain what was not pushed yet.
+    this.#native = call(() => new native.NativeLogger(nativeOptions, (paths) => this.#deliver(paths)))
     this.path = nativeOptions.logFilePath
     this.format = (nativeOptions.format ?? 'text') as LogFormat
     this.#maxRecord = this.#native.maxRecordSize()
     // Worst case 3 UTF-8 bytes per UTF-16 unit: a pending run always fits in one buffer.
     this.#pendingLimit = Math.max(1, Math.min(MAX_PENDING_CHARS, Math.floor(this.#maxRecord / 3) - 1))
-    this.#poll = setInterval(() => this.#emitSealed(), 200)
-    this.#poll.unref()
     track(this)
     registerActiveLogPath(this.path)
   }
@@ -195,8 +194,12 @@ export class Logger extends EventEmitter<Events> {
     this.#writeRun(group)
   }
 
+  #deliver(paths: readonly string[]): void {
+    for (const p of paths) this.emit('sealed', p)
+  }
+
   #emitSealed(): void {
-    for (const p of this.#native.takeSealed()) this.emit('sealed', p)
+    this.#deliver(this.#native.takeSealed())
   }
 
   /** Writes everything logged so far to the file (off the JS thread). */
@@ -219,7 +222,6 @@ export class Logger extends EventEmitter<Events> {
     if (this.#closed) return
     this.#drain()
     this.#closed = true
-    clearInterval(this.#poll)
     untrack(this)
     try {
       await callAsync(() => this.#native.close())
@@ -233,7 +235,6 @@ export class Logger extends EventEmitter<Events> {
     if (this.#closed) return
     this.#drain()
     this.#closed = true
-    clearInterval(this.#poll)
     untrack(this)
     try {
       call(() => this.#native.closeSync())

@@ -5,4 +5,4 @@ import type * as Binding from './binding.cjs'
 const require = createRequire(import.meta.url)
 
 export const native: typeof Binding = require('./binding.cjs') as typeof Binding
-export type { NativeLogger, NativeOptions, NativeStats, NativeFlushMetrics } from './binding.cjs'
+export type { NativeLogger, NativeOptions, NativeStats, NativeFlushMetrics, NativeSealedName } from './binding.cjs'

@@ -12,7 +12,7 @@ afterAll(() => dirs.forEach(removeDir))
 
 const fixture = fileURLToPath(new URL('./fixtures/child-exit.mjs', import.meta.url))
 
-function runChild(mode: string, format: string, count: number): { dir: string; status: number | null } {
+function runChild(mode: string, format: string, count: number): { dir: string; status: number | null; stdout: string } {
   const dir = tempDir()
   dirs.push(dir)
   const r = spawnSync(process.execPath, [fixture, join(dir, 'exit.log'), mode, format, String(count)], {
@@ -21,7 +21,7 @@ function runChild(mode: string, format: string, count: number): { dir: string; s
   })
   if (r.error) throw r.error
   expect(r.stderr).toBe('')
-  return { dir, status: r.status }
+  return { dir, status: r.status, stdout: r.stdout }
 }
 
 describe('records survive the end of the process', () => {
@@ -44,4 +44,15 @@ describe('records survive the end of the process', () => {
       expectExactlyOnce(records, range(0, N))
     })
   }
+})
+
+describe('sealed events at the end of the process', () => {
+  it('a natural end with an open logger is not held up by sealed-event delivery, and every sealed file reaches the listener', () => {
+    const { dir, status, stdout } = runChild('natural-sealed', 'text', 100_000)
+    expect(status).toBe(0)
+    const { files, records } = readDir(dir)
+    expect(files.length).toBeGreaterThan(2) // rotations during the run, one more at exit
+    expect([...(JSON.parse(stdout) as string[])].sort()).toEqual(files)
+    expectExactlyOnce(records, range(0, 100_000))
+  })
 })

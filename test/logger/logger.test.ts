@@ -2,7 +2,7 @@
 // flush metrics, 'sealed' events, and reading both formats back.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { Logger, readLogFile, readLogFileSync, type LoggerOptions } from '../../dist/index.js'
 import {
   binaryRecord, expectExactlyOnce, range, readDir, removeDir, sealedPattern, tempDir, textRecord,
@@ -169,6 +169,25 @@ describe("'sealed' events", () => {
       for (const f of files) expect(readLogFileSync(f).format).toBe(format)
     })
   }
+
+  it('rotated files are pushed to listeners without flush() or close()', async () => {
+    const d = dir()
+    const l = new Logger({ logFilePath: join(d, 'push.log'), maxFileSize: 8192, bufferSize: 16 * 1024, numShards: 1, flushInterval: 5, ...small })
+    const sealed: string[] = []
+    l.on('sealed', (p) => sealed.push(p))
+    for (const id of range(0, 3000)) l.log(textRecord(id))
+    // Nothing here asks the engine for its sealed files: they must arrive on their own.
+    await vi.waitFor(() => expect(sealed.length).toBeGreaterThan(2), { timeout: 10_000, interval: 20 })
+    for (const p of sealed) expect(existsSync(p)).toBe(true)
+    const pushed = sealed.length
+    l.log(textRecord(3000))
+    await l.close()
+    expect(sealed.length).toBeGreaterThan(pushed) // the last file, sealed by close, is delivered by then
+    expect(new Set(sealed).size).toBe(sealed.length)
+    const { files, records } = readDir(d)
+    expect([...sealed].sort()).toEqual(files)
+    expectExactlyOnce(records, range(0, 3001))
+  })
 
   it('closeSync seals the file and emits the event synchronously', () => {
     const d = dir()

@@ -1,6 +1,7 @@
 /** Retention: deletes a handler's old rotated files, by age or beyond a count. */
 import { readdir, unlink } from 'node:fs/promises'
-import { basename, dirname, extname, join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { isSealedSiblingOf, parseSealedName } from '../uploader/sealed-name.js'
 import type { Retention } from './validate-config.js'
 
 export interface SealedFile {
@@ -11,13 +12,8 @@ export interface SealedFile {
   seq: number
 }
 
-const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-
-/** The rotated files of `sink` (`{stem}_{YYYY-MM-DD_HH-MM-SS}[_{n}].{ext}` beside it), oldest first. */
+/** The rotated files of `sink` (the engine's sealed names of it, beside it), oldest first. */
 export async function sealedFilesOf(sink: string): Promise<SealedFile[]> {
-  const ext = extname(sink)
-  const stem = basename(sink, ext)
-  const re = new RegExp(`^${esc(stem)}_(\\d{4})-(\\d{2})-(\\d{2})_(\\d{2})-(\\d{2})-(\\d{2})(?:_(\\d+))?${esc(ext)}$`)
   let names: string[]
   try {
     names = await readdir(dirname(sink))
@@ -27,14 +23,9 @@ export async function sealedFilesOf(sink: string): Promise<SealedFile[]> {
   }
   const out: SealedFile[] = []
   for (const name of names) {
-    const m = re.exec(name)
-    if (!m) continue
-    const [, y, mo, d, h, mi, s, n] = m
-    out.push({
-      path: join(dirname(sink), name),
-      sealedAt: Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)),
-      seq: n === undefined ? 0 : Number(n),
-    })
+    if (!isSealedSiblingOf(name, sink)) continue
+    const parsed = parseSealedName(name)
+    if (parsed) out.push({ path: join(dirname(sink), name), sealedAt: parsed.sealedAt, seq: parsed.seq })
   }
   return out.sort((a, b) => a.sealedAt - b.sealedAt || a.seq - b.seq)
 }
