@@ -83,8 +83,10 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     if (e?.statusCode === 404) return mk('ENOENT')
     if (e?.statusCode === 401 || e?.statusCode === 403) return mk('EACCES')
     if (e?.statusCode === 409 || e?.statusCode === 412) return mk('EEXIST')
-    // The body did not match the (transactional) Content-MD5 sent with it.
-    if (e?.code === 'Md5Mismatch' || e?.code === 'InvalidMd5') return mk('ECHECKSUM')
+    // The body did not match the (transactional) Content-MD5 sent with it (Azurite answers
+    // InvalidOperation "Provided contentMD5 doesn't match").
+    const message = (err as { message?: unknown } | null)?.message
+    if (e?.code === 'Md5Mismatch' || (e?.statusCode === 400 && typeof message === 'string' && /contentMD5 doesn't match/i.test(message))) return mk('ECHECKSUM')
     if (isTransient(err)) return mk('ETRANSIENT')
     if (e?.statusCode === 400) return mk('EINVAL')
     return mk('EIO')

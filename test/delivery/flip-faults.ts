@@ -1,0 +1,119 @@
+/**
+ * A fault-injecting store: a wrapper over a real backend that flips one byte of what it
+ * publishes, in the write stream and, for chunked uploads, in one part. Everything else (the
+ * server, its answers, its checksums) is real.
+ */
+import { createHash } from 'node:crypto'
+import { Writable, finished } from 'node:stream'
+import { crc32cOf } from '../../ts/delivery/verify.js'
+import { hdfsBlockMd5s, type ChunkedUploadStrategy, type FileSystem, type PartChecksums } from '../../ts/storage/index.js'
+
+/** Where bytes were flipped (write streams by path, parts as `part <i> of <path>`). */
+export type FlipLog = string[]
+
+/** Flips the byte at `at` of the stream (or its last byte when shorter) before `inner` sees it. */
+function flippingStream(inner: Writable, at: number, onFlip: () => void): Writable {
+  let seen = 0
+  let flipped = false
+  let last: Buffer | undefined
+  const flip = (c: Buffer, i: number): Buffer => {
+    const copy = Buffer.from(c)
+    copy[i] = (copy[i] ?? 0) ^ 0x5a
+    flipped = true
+    onFlip()
+    return copy
+  }
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      let c = chunk
+      if (!flipped && seen + c.length > at) c = flip(c, at - seen)
+      seen += chunk.length
+      // Hold the last chunk back, so a stream shorter than `at` gets its last byte flipped.
+      const prev = last
+      last = c
+      if (!prev) return cb()
+      inner.write(prev, (err) => cb(err ?? null))
+    },
+    final(cb) {
+      const end = (): void => {
+        inner.end()
+        finished(inner, (err) => cb(err ?? null))
+      }
+      if (!last) return end()
+      const c = flipped || last.length === 0 ? last : flip(last, last.length - 1)
+      inner.write(c, (err) => (err ? cb(err) : end()))
+    },
+    destroy(err, cb) {
+      inner.destroy(err ?? undefined)
+      cb(err)
+    },
+  })
+}
+
+export interface FlipOptions {
+  /** Which target paths get a flipped byte (default: all). */
+  match?: (path: string) => boolean
+  /** Offset of the flipped byte in a write stream (default 1000). */
+  at?: number
+  /** Which part of a chunked upload gets a flipped byte (default 1). */
+  part?: number
+  /**
+   * Also hand the backend checksums of the flipped part (as if the part had been hashed after
+   * the damage): the per-part checks then pass, and only the whole-object check can catch it.
+   */
+  lyingSums?: boolean
+}
+
+/** Recomputes what a strategy's part checks use, from (damaged) bytes. */
+function sumsOf(strategy: ChunkedUploadStrategy, data: Buffer): PartChecksums {
+  const sums: PartChecksums = { md5: createHash('md5').update(data).digest() }
+  if (strategy.partChecksums?.includes('crc32c')) sums.crc32c = crc32cOf(data)
+  if (strategy.partChecksums?.includes('hdfs')) sums.hdfsBlockMd5s = hdfsBlockMd5s(data, strategy.hdfsBlockSize)
+  return sums
+}
+
+/** A real strategy whose part `o.part` arrives at the store with one byte flipped. */
+export function flippingStrategy(inner: ChunkedUploadStrategy, log: FlipLog, o: FlipOptions = {}): ChunkedUploadStrategy {
+  const target = o.part ?? 1
+  return {
+    name: inner.name,
+    minPartSize: inner.minPartSize,
+    maxParts: inner.maxParts,
+    ...(inner.partChecksums ? { partChecksums: inner.partChecksums } : {}),
+    ...(inner.hdfsBlockSize !== undefined ? { hdfsBlockSize: inner.hdfsBlockSize } : {}),
+    async begin(remotePath, size, options) {
+      const session = await inner.begin(remotePath, size, options)
+      return {
+        async uploadPart(index, data, sums) {
+          if (index !== target || (o.match && !o.match(remotePath))) return session.uploadPart(index, data, sums)
+          const bad = Buffer.from(data)
+          const at = Math.floor(bad.length / 2)
+          bad[at] = (bad[at] ?? 0) ^ 0x5a
+          log.push(`part ${index} of ${remotePath}`)
+          return session.uploadPart(index, bad, o.lyingSums ? sumsOf(inner, bad) : sums)
+        },
+        complete: (count, options) => session.complete(count, options),
+        abort: () => session.abort(),
+      }
+    },
+  }
+}
+
+/** `inner` with one byte flipped in every matching write stream and in one part of chunked uploads. */
+export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): FileSystem {
+  const strategy = inner.capabilities.parallelParts
+  const capabilities = { ...inner.capabilities, parallelParts: strategy ? flippingStrategy(strategy, log, o) : undefined }
+  return new Proxy(inner, {
+    get(t, key, receiver) {
+      if (key === 'capabilities') return capabilities
+      if (key === 'createWriteStream') {
+        return (path: string, options?: Parameters<FileSystem['createWriteStream']>[1]) => {
+          const w = t.createWriteStream(path, options)
+          return o.match && !o.match(path) ? w : flippingStream(w, o.at ?? 1000, () => log.push(path))
+        }
+      }
+      const v: unknown = Reflect.get(t, key, receiver)
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v
+    },
+  })
+}
