@@ -7,7 +7,7 @@ import type { LogManagerConfig } from './config-types.js'
 import { Handler } from './handler.js'
 import { loadConfig, loadConfigText } from './load-config.js'
 import { ManagedLogger, type ProcessContext } from './managed-logger.js'
-import type { ResolvedConfig } from './validate-config.js'
+import { validateManagerOptions, type ResolvedConfig } from './validate-config.js'
 
 export interface LogManagerOptions {
   /** Start the config's copy jobs right away (default: the config's autoStartCopy, itself default true). */
@@ -31,6 +31,7 @@ export class LogManager extends CopyJobHost {
   /** `config`: the path of a YAML file, or a config object. Throws ConfigError (ERR_INVALID_CONFIG). */
   constructor(config: string | LogManagerConfig, options: LogManagerOptions = {}) {
     super()
+    validateManagerOptions(options)
     this.#onWarning = options.onWarning ?? stderrWarning
     const preloaded = LogManager.#preloaded
     LogManager.#preloaded = undefined

@@ -2,9 +2,10 @@
 import { resolve } from 'node:path'
 import { invalidConfig } from '../config-error.js'
 import type { CopyJobOptions } from '../copy/types.js'
-import { boolean, custom, duration, list, object, optional, record, required, show, size, withDefault, type Field, type Parsed } from '../options/schema.js'
+import { boolean, custom, duration, func, list, object, optional, record, required, show, size, withDefault, type Field, type Parsed } from '../options/schema.js'
 import { configErrorReporter, validateOptions } from '../options/validate-options.js'
 import type { HandlerBinding, HandlerConfig, LoggerConfig, LogManagerConfig } from './config-types.js'
+import type { LogManagerOptions } from './log-manager.js'
 import { parseCopySection } from './copy-section.js'
 import { compileTemplate, type Template } from './format-template.js'
 import { LEVELS, parseLevel } from './levels.js'
@@ -144,6 +145,16 @@ function logger(name: string, v: unknown, handlers: Map<string, ResolvedHandler>
     if (targets.findIndex((o) => o.handler === t.handler) !== i) throw invalidConfig(`${base}[${i}]`, `lists handler '${t.handler}' a second time`)
   })
   return { name, targets }
+}
+
+const MANAGER_OPTIONS = object({
+  autoStartCopy: optional(boolean()),
+  onWarning: optional(func<(err: Error) => void>()),
+} satisfies Record<keyof LogManagerOptions, Field<unknown>>)
+
+/** Checks the LogManager constructor's options (the second argument, beside the config). */
+export function validateManagerOptions(options: LogManagerOptions): LogManagerOptions {
+  return validateOptions(MANAGER_OPTIONS, options, configErrorReporter(() => 'is not a LogManager option'))
 }
 
 /** Validates a parsed config (from YAML or an object). */

@@ -17,12 +17,21 @@ function distance(a: string, b: string): number {
   return (d[a.length] as number[])[b.length] as number
 }
 
-/** Normalised for comparison: case, '_' and '-' do not count (`chunk_size` is `chunkSize`). */
-const fold = (s: string): string => s.toLowerCase().replace(/[-_]/g, '')
+/**
+ * Normalised for comparison: case, '_' and '-' and a plural ending do not count (`chunk_size`
+ * is `chunkSize`, `maxRetry` is `maxRetries`).
+ */
+const fold = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[-_]/g, '')
+    .replace(/ies$/, 'y')
+    .replace(/(?<=.)s$/, '')
 
 /**
  * The known name nearest to `name`, when the distance is at most a third of its length (at
- * least 1): `retrys` -> `retries`, `bufferSzie` -> `bufferSize`, `chunksize` -> `chunkSize`.
+ * least 1): `retrys` -> `retries`, `bufferSzie` -> `bufferSize`, `chunksize` -> `chunkSize`,
+ * `retry` -> `retries`.
  */
 export function closest(name: string, known: readonly string[]): string | undefined {
   const f = fold(name)
