@@ -74,7 +74,7 @@ const report = invalidArgReporter()
 /** A URL, config or FileSystem: accepted as it is here, built (and checked) by filesystem(). */
 const fsSpec = custom<FileSystemSpec>('a URL, a storage config object or a FileSystem', (v) => typeof v === 'string' || (typeof v === 'object' && v !== null))
 const patterns = union(string({ nonEmpty: true }), list(string({ nonEmpty: true }), { nonEmpty: true }))
-const SOURCE_FILES = object({ source: required(fsSpec), paths: required(patterns) })
+const SOURCE_FILES = object({ source: required(fsSpec), paths: required(patterns) }, { noun: '{ source, paths }' })
 const PLANNED_FILE = object({
   path: required(string({ nonEmpty: true })),
   target: optional(string({ nonEmpty: true })),
