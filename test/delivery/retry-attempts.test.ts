@@ -177,7 +177,7 @@ describe('attempts per request against a store that is always down', () => {
     expect(retried).toEqual([undefined, undefined])
   })
 
-  it('uploadFile: one chunk of a chunked upload is tried retries + 1 times; a lost session is begun again once', async () => {
+  it('uploadFile: one chunk is tried retries + 1 times per session, and a failed session is begun again once: 2 x (retries + 1)', async () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'big.log'), Buffer.alloc(4096, 7))
     const log = { begins: 0, aborts: 0, parts: new Map<number, number>() }
@@ -204,17 +204,25 @@ describe('attempts per request against a store that is always down', () => {
     const target = new MemoryFileSystem()
     const opts = { chunkSize: 1024, concurrency: 2, retries: R, retryDelay: 1 }
     await expect(uploadFile(target, join(dir, 'big.log'), 'big.log', { ...opts, strategy: strategy(down) })).rejects.toMatchObject({ code: 'ETRANSIENT' })
-    // Two workers: parts 0 and 1 each tried retries + 1 times, then the upload stops; one session.
-    expect([...log.parts.entries()].sort()).toEqual([[0, R + 1], [1, R + 1]])
-    expect(log).toMatchObject({ begins: 1, aborts: 1 })
+    // Two workers: parts 0 and 1 each tried retries + 1 times, the session aborted and begun again
+    // once, the same again, then the upload fails.
+    expect([...log.parts.entries()].sort()).toEqual([[0, 2 * (R + 1)], [1, 2 * (R + 1)]])
+    expect(log).toMatchObject({ begins: 2, aborts: 2 })
 
-    // 'No such upload' is permanent for the part, so the session is begun again (once) instead.
+    // 'No such upload' is permanent for the part (tried once), so the session is begun again, once.
     Object.assign(log, { begins: 0, aborts: 0, parts: new Map() })
     const lost = (p: string): StorageError => new StorageError('ENOENT', { backend: 'memory', path: p, detail: 'NoSuchUpload' })
     await expect(uploadFile(target, join(dir, 'big.log'), 'big.log', { ...opts, strategy: strategy(lost) })).rejects.toMatchObject({ code: 'ENOENT' })
     expect([...log.parts.entries()].sort()).toEqual([[0, 2], [1, 2]])
     expect(log).toMatchObject({ begins: 2, aborts: 2 })
     expect(await target.exists('big.log')).toBe(false)
+
+    // A permanent failure of a part is tried once, in one session.
+    Object.assign(log, { begins: 0, aborts: 0, parts: new Map() })
+    const denied = (p: string): StorageError => new StorageError('EACCES', { backend: 'memory', path: p })
+    await expect(uploadFile(target, join(dir, 'big.log'), 'big.log', { ...opts, strategy: strategy(denied) })).rejects.toMatchObject({ code: 'EACCES' })
+    expect([...log.parts.entries()].sort()).toEqual([[0, 1], [1, 1]])
+    expect(log).toMatchObject({ begins: 1, aborts: 1 })
   })
 
   it('the uploader: one pass over a file is maxRetries + 1 tries of its put; no second level; retryFailed makes another pass', async () => {

@@ -27,7 +27,7 @@ import { createCompressor } from '../transfer/compression.js'
 import { SHA256_KEY, SOURCE_SHA256_KEY } from '../transfer/metadata.js'
 import { ThrottleStream, type TokenBucket } from '../transfer/throttle.js'
 import type { Compression } from '../transfer/types.js'
-import { retry, type RetryOptions } from './retry.js'
+import { isRetryable, retry, type RetryOptions } from './retry.js'
 import { HashingStream, PartDigests, asVerifyFailure, compareWithStore, crc32cOf, digestKindsFor, verifyFailed, type StreamDigest } from './verify.js'
 
 /** Part size of chunked copies unless the caller says otherwise. */
@@ -241,12 +241,13 @@ async function chunkedCopy(
   }
   const begin: BeginOptions = metadata ? { metadata } : {}
   let sha256: string | undefined
-  // A store that lost the upload session (a part or the completion answers 'no such upload',
-  // e.g. after a restart) makes retrying parts useless: the upload is begun again, once. Only
-  // this error restarts a session; transient errors are retried per request, never per session.
+  // A chunked upload is two operations, the session and its parts. A part that still fails after
+  // its own retries, or that the store no longer knows ('no such upload' after a restart; moto
+  // answers a 500 instead), means the session is presumed lost: the whole upload is begun again,
+  // once (docs/delivery.md, "Retries": at most 2 x (retries + 1) tries of one part).
   let lost = false
   const sessionLost = (err: unknown): never => {
-    lost ||= isStorageError(err, 'ENOENT')
+    lost ||= isStorageError(err, 'ENOENT') || isRetryable(err)
     throw err
   }
   const reader = source.openPositioned ? await source.openPositioned(srcPath) : undefined
