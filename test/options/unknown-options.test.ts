@@ -200,6 +200,25 @@ describe('copy jobs', () => {
     await manager.close()
   })
 
+  it('stopCopy, stopAllCopies and the CopyJobRunner constructor check their options too', async () => {
+    expect(thrown(() => new CopyJobRunner({ keepalive: true } as never))).toMatchObject({
+      code: 'ERR_INVALID_CONFIG',
+      key: 'keepalive',
+      message: "keepalive: is not a CopyJobRunner option (did you mean 'keepAlive'?)",
+    })
+    const runner = new CopyJobRunner({ keepAlive: false, defaultStateDir: dir() })
+    runner.start(ok())
+    for (const stop of [() => runner.stop('ok', { timout: 5 } as never), () => runner.stopAll({ timout: 5 } as never)]) {
+      const e = await rejected(stop())
+      expect(e).toBeInstanceOf(ConfigError)
+      expect(e.message).toBe("timout: is not a stopCopy option (did you mean 'timeout'?)")
+    }
+    expect((await rejected(runner.stop('ok', { timeout: -1 }))).message).toBe('timeout: must be a finite number of ms >= 0, got -1')
+    expect(runner.list().map((j) => j.name)).toEqual(['ok'])
+    expect(await runner.stop('ok', { timeout: 1000 })).toBe(true)
+    expect(runner.list()).toEqual([])
+  })
+
   it('the YAML copy section names the job and the key, with line and column', () => {
     const yaml = 'copy:\n  - name: j\n    local_pattern: /tmp/*.log\n    destination: memory://x\n    max_retrys: 2\n'
     const e = thrown(() => LogManager.fromYaml(yaml, { file: 'c.yaml' }))

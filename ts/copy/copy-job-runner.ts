@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import { invalidConfig } from '../config-error.js'
 import { LogferryError } from '../errors.js'
 import { CopyJob } from './copy-job.js'
-import { resolveCopyJob } from './options.js'
+import { resolveCopyJob, resolveRunnerOptions, resolveStopOptions } from './options.js'
 import type { CopyJobOptions, CopyOperationInfo, CopyRunResult, StopCopyOptions } from './types.js'
 
 export interface CopyJobRunnerOptions {
@@ -34,9 +34,7 @@ function installExitHook(): void {
 }
 
 function timeoutOf(options: StopCopyOptions | undefined): number {
-  const t = options?.timeout ?? 10_000
-  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw invalidConfig('timeout', `must be a number of ms >= 0, got ${JSON.stringify(t)}`)
-  return t
+  return resolveStopOptions(options).timeout
 }
 
 export class CopyJobRunner extends EventEmitter<Events> {
@@ -47,7 +45,7 @@ export class CopyJobRunner extends EventEmitter<Events> {
 
   constructor(options: CopyJobRunnerOptions = {}) {
     super()
-    this.#options = options
+    this.#options = resolveRunnerOptions(options)
   }
 
   /** Validates the options, starts the job and returns its first status. */

@@ -2,11 +2,12 @@
 import { isAbsolute, join, resolve } from 'node:path'
 import { invalidConfig } from '../config-error.js'
 import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
-import { boolean, custom, integer, list, object, optional, required, string, union, withDefault, type Field, type Schema } from '../options/schema.js'
+import { boolean, custom, integer, list, number, object, optional, required, string, union, withDefault, type Field, type Schema } from '../options/schema.js'
 import { configErrorReporter, validateOptions } from '../options/validate-options.js'
 import { globBase } from '../storage/glob.js'
 import { filesystem, type FileSystem, type FileSystemSpec } from '../storage/index.js'
-import type { CopyJobOptions } from './types.js'
+import type { CopyJobRunnerOptions } from './copy-job-runner.js'
+import type { CopyJobOptions, StopCopyOptions } from './types.js'
 
 export interface ResolvedCopyJob {
   name: string
@@ -60,6 +61,19 @@ const COPY_JOB = object({
   verify: withDefault(boolean(), true),
   runOnStart: withDefault(boolean(), true),
 } satisfies Record<keyof CopyJobOptions | 'copyName' | 'hdfsDestination', Field<unknown>>)
+
+const STOP = object({ timeout: withDefault(number({ min: 0, noun: 'a number of ms' }), 10_000) } satisfies Record<keyof StopCopyOptions, Field<unknown>>)
+const RUNNER = object({ defaultStateDir: text, keepAlive: optional(boolean()) } satisfies Record<keyof CopyJobRunnerOptions, Field<unknown>>)
+
+/** stopCopy / stopAllCopies options: the timeout in ms (default 10000). */
+export function resolveStopOptions(options: StopCopyOptions | undefined): { timeout: number } {
+  return validateOptions(STOP, options ?? {}, configErrorReporter(() => 'is not a stopCopy option'))
+}
+
+/** CopyJobRunner constructor options. */
+export function resolveRunnerOptions(options: CopyJobRunnerOptions): CopyJobRunnerOptions {
+  return validateOptions(RUNNER, options, configErrorReporter(() => 'is not a CopyJobRunner option'))
+}
 
 /** `a` or its alias `b`, not both. */
 function either<T>(a: string, va: T | undefined, b: string, vb: T | undefined): [string, T | undefined] {
