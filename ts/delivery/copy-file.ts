@@ -241,13 +241,14 @@ async function chunkedCopy(
   }
   const begin: BeginOptions = metadata ? { metadata } : {}
   let sha256: string | undefined
-  // A chunked upload is two operations, the session and its parts. A part that still fails after
-  // its own retries, or that the store no longer knows ('no such upload' after a restart; moto
-  // answers a 500 instead), means the session is presumed lost: the whole upload is begun again,
-  // once (docs/delivery.md, "Retries": at most 2 x (retries + 1) tries of one part).
+  // A chunked upload is two operations, the session and its parts. A part the store no longer
+  // knows ('no such upload' after a restart) means the session is lost; so does a part that still
+  // fails after its own retries (partRetry: moto answers a lost upload with a 500). Then the whole
+  // upload is begun again, once (docs/delivery.md, "Retries": at most 2 x (retries + 1) tries of
+  // one part). Without partRetry the caller retries the whole file, which begins a new session.
   let lost = false
   const sessionLost = (err: unknown): never => {
-    lost ||= isStorageError(err, 'ENOENT') || isRetryable(err)
+    lost ||= isStorageError(err, 'ENOENT') || (o.partRetry !== undefined && isRetryable(err))
     throw err
   }
   const reader = source.openPositioned ? await source.openPositioned(srcPath) : undefined
