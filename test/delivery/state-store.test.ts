@@ -122,11 +122,14 @@ describe('state store', () => {
       expect(ro.ownerInfo).toMatchObject({ owner: 'first', pid: process.pid })
       expect(() => ro.put('q', { id: 'y', status: 'pending', payload: null })).toThrow(expect.objectContaining({ code: 'ERR_STATE_IO' }))
       ro.close()
+      // Closing the refused and the read-only connections did not release the owner's lock.
+      expect(() => openStateStore(path, { owner: 'third' })).toThrow(expect.objectContaining({ code: 'ERR_STATE_LOCKED' }))
+      s.put('q', { id: 'z', status: 'pending', payload: 'p' })
     } finally {
       s.close()
     }
     expect(() => s.list('q')).toThrow(expect.objectContaining({ code: 'ERR_STATE_CLOSED' }))
-    withStore(path, (again) => expect(again.list('q').map((i) => i.id)).toEqual(['x'])) // released on close
+    withStore(path, (again) => expect(again.list('q').map((i) => i.id)).toEqual(['x', 'z'])) // released on close
   })
 
   it('gives ERR_STATE_BUSY, not a raw SQLite error, when another connection holds the write lock past the timeout', () => {
