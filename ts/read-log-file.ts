@@ -1,6 +1,8 @@
 // Reading log files of both formats back, record by record.
 import { call } from './errors.js'
 import { native } from './native.js'
+import { func, object, optional, type Field } from './options/schema.js'
+import { invalidConfigReporter, validateOptions } from './options/validate-options.js'
 
 export interface LogFileContents {
   records: Buffer[]
@@ -20,12 +22,15 @@ export interface ReadLogFileOptions {
   onTornTail?: (offset: number) => void
 }
 
+const READ_OPTIONS = object({ onTornTail: optional(func<(offset: number) => void>()) } satisfies Record<keyof ReadLogFileOptions, Field<unknown>>)
+
 /**
  * Yields every record of a file as a Buffer (text records without their newline), reading
  * in batches so memory stays bounded however large the file. Corruption throws a
  * LogferryError with code ERR_CORRUPT naming the byte offset.
  */
 export async function* readLogFile(path: string, options: ReadLogFileOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+  const { onTornTail } = validateOptions(READ_OPTIONS, options, invalidConfigReporter())
   const reader = call(() => new native.LogFileReader(path))
   try {
     for (;;) {
@@ -34,7 +39,7 @@ export async function* readLogFile(path: string, options: ReadLogFileOptions = {
       yield* batch
     }
     const torn = reader.tornTail()
-    if (torn !== null && torn !== undefined) options.onTornTail?.(torn)
+    if (torn !== null && torn !== undefined) onTornTail?.(torn)
   } finally {
     reader.close()
   }

@@ -22,6 +22,7 @@ import {
   StorageError,
   createUploader,
   filesystem,
+  readLogFile,
   transferFiles,
   uploadFile,
   type CopyJobOptions,
@@ -143,6 +144,30 @@ describe('createUploader', () => {
     await u.drain()
     await u.close()
     expect((await target.readFile('p/app-2026-01-02.log')).toString()).toBe('payload\n')
+  })
+})
+
+describe('Uploader.close and readLogFile', () => {
+  it('name unknown and mistyped options too', async () => {
+    const u = createUploader({ target: new MemoryFileSystem(), stateDir: dir() })
+    const e = await rejected(u.close({ timeot: 5 } as never))
+    expect(e).toMatchObject({ name: 'RangeError', code: 'ERR_INVALID_CONFIG', message: "unknown close option 'timeot' (did you mean 'timeout'?)" })
+    expect((await rejected(u.close({ timeout: '5s' } as never))).message).toBe('close option timeout must be a number of ms, got "5s"')
+    await u.close({ timeout: 1000 })
+    await expect(u.enqueue('/nonexistent')).rejects.toMatchObject({ code: 'ERR_UPLOADER_CLOSED' })
+
+    const d = dir()
+    const l = new Logger({ logFilePath: join(d, 'r.log'), preallocateFileSize: 0 })
+    l.log('one')
+    await l.close()
+    const file = join(d, readdirSync(d)[0] as string)
+    const bad = await rejected((async () => {
+      for await (const _ of readLogFile(file, { onTorntail: () => undefined } as never)) void _
+    })())
+    expect(bad).toMatchObject({ name: 'RangeError', code: 'ERR_INVALID_CONFIG', message: "unknown option 'onTorntail' (did you mean 'onTornTail'?)" })
+    const records: string[] = []
+    for await (const r of readLogFile(file, { onTornTail: () => undefined })) records.push(r.toString())
+    expect(records).toEqual(['one'])
   })
 })
 

@@ -1,10 +1,11 @@
 /** Options of createUploader and their validation (errors carry code ERR_INVALID_CONFIG). */
 import { configError } from '../errors.js'
 import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
-import { boolean, custom, func, integer, object, refine, required, string, union, withDefault, type Field } from '../options/schema.js'
+import { boolean, custom, func, integer, number, object, refine, required, string, union, withDefault, type Field } from '../options/schema.js'
 import { invalidConfigReporter, validateOptions } from '../options/validate-options.js'
 import { DEFAULT_CHUNK_SIZE } from '../storage/chunked-upload.js'
 import type { FileSystemSpec } from '../storage/factory.js'
+import type { CloseOptions } from './types.js'
 import { DEFAULT_OBJECT_NAME, type ObjectNameOption, unknownPlaceholders } from './object-name.js'
 
 export interface UploaderOptions {
@@ -80,4 +81,11 @@ const UPLOADER = object({
 export function resolveUploaderOptions(options: UploaderOptions): ResolvedUploaderOptions {
   if (options === null || typeof options !== 'object') throw configError('type', 'uploader options must be an object')
   return validateOptions(UPLOADER, options, report)
+}
+
+const CLOSE = object({ timeout: withDefault(number({ min: 0, noun: 'a number of ms' }), 30_000) } satisfies Record<keyof CloseOptions, Field<unknown>>)
+
+/** Uploader.close options: how long uploads in progress may take, in ms (default 30000). */
+export function resolveCloseOptions(options: CloseOptions): { timeout: number } {
+  return validateOptions(CLOSE, options, invalidConfigReporter('close option'))
 }

@@ -16,7 +16,7 @@ import { filesystem } from '../storage/factory.js'
 import type { FileSystem } from '../storage/types.js'
 import { objectNameInput, renderObjectName } from './object-name.js'
 import type { ResolvedUploaderOptions, UploaderOptions } from './options.js'
-import { resolveUploaderOptions } from './options.js'
+import { resolveCloseOptions, resolveUploaderOptions } from './options.js'
 import { UploaderError } from './errors.js'
 import type { QueueEntry } from './queue-entry.js'
 import { isSealedSiblingOf, nameOfUnsealed, parseSealedName } from './sealed-name.js'
@@ -306,6 +306,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
    * them), and releases the state directory. Queued files stay in the state for the next start.
    */
   async close(options: CloseOptions = {}): Promise<void> {
+    const { timeout } = resolveCloseOptions(options)
     if (this.#closing) return
     this.#closing = true
     for (const d of [...this.#detachers]) d()
@@ -313,7 +314,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     await this.#ready.catch(() => undefined)
     if (!this.#idle()) {
       let timer: NodeJS.Timeout | undefined
-      const timedOut = new Promise<void>((r) => (timer = setTimeout(r, options.timeout ?? 30_000)))
+      const timedOut = new Promise<void>((r) => (timer = setTimeout(r, timeout)))
       await Promise.race([new Promise<void>((r) => this.#idleWaiters.push(r)), timedOut])
       clearTimeout(timer)
       if (!this.#idle()) {
