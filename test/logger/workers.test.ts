@@ -11,10 +11,12 @@ afterAll(() => dirs.forEach(removeDir))
 
 const fixture = new URL('./fixtures/worker-writer.mjs', import.meta.url)
 
-function runWorker(data: object): Promise<{ done: boolean; closed: boolean }> {
+interface WorkerResult { done: boolean; closed: boolean; pushed: number; sealed: string[] }
+
+function runWorker(data: object): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const w = new Worker(fixture, { workerData: data })
-    let msg: { done: boolean; closed: boolean } | undefined
+    let msg: WorkerResult | undefined
     w.on('message', (m) => (msg = m))
     w.on('error', reject)
     w.on('exit', (code) => {
@@ -43,7 +45,7 @@ describe('worker_threads writing to one logger', () => {
       const sealed: string[] = []
       main.on('sealed', (p) => sealed.push(p))
       const PER = 12_000
-      const workers = range(0, 4).map((w) => runWorker({ options, start: (w + 1) * PER, count: PER, close: c.close }))
+      const workers = range(0, 4).map((w) => runWorker({ options, start: (w + 1) * PER, count: PER, close: c.close, awaitSealed: true }))
       // the main thread writes too, concurrently
       for (const id of range(0, PER)) {
         main.log(textRecord(id))
@@ -66,6 +68,12 @@ describe('worker_threads writing to one logger', () => {
       expect(s.bytesWritten).toBe(bytes)
       expect(files.length).toBeGreaterThan(2)
       expect([...new Set(sealed)].sort()).toEqual(files)
+      // Each worker's handle got sealed files pushed to its own thread, each once, all real.
+      for (const r of results) {
+        expect(r.pushed).toBeGreaterThan(0)
+        expect(new Set(r.sealed).size).toBe(r.sealed.length)
+        for (const p of r.sealed) expect(files).toContain(p)
+      }
     })
   }
 
