@@ -5,7 +5,7 @@ export interface UploaderStats {
   totalFiles: number
   /** Files uploaded and verified. */
   successful: number
-  /** Files whose last attempt failed after maxRetries (kept in the state, retried later). */
+  /** Files whose last upload failed after the retries of its requests (kept in the state, retried later). */
   failed: number
   /** Bytes of the successful files. */
   totalBytes: number
@@ -21,9 +21,9 @@ export interface UploadedFile {
   /** 'put' or the chunked strategy used ('s3-multipart', 'gcs-compose', ...). */
   method: string
   parts: number
-  /** Attempts this run needed for the whole file. */
+  /** Tries of the file's most-retried request (its write, or a chunk): 1 when nothing was retried. */
   attempts: number
-  /** Chunk (or put) retries over those attempts. */
+  /** Retries of all its requests (chunks, the write, the session's start). */
   chunkRetries: number
 }
 
@@ -32,7 +32,7 @@ export interface FailedUpload {
   event: string
   objectName: string
   error: Error
-  /** Attempts made so far, over all runs. */
+  /** Tries of its most-retried request, summed over every pass so far (all runs). */
   attempts: number
 }
 
