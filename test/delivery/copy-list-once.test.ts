@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CopyJob, type CopyJobHooks } from '../../ts/copy/copy-job.js'
 import { resolveCopyJob } from '../../ts/copy/options.js'
-import { MemoryFileSystem, filesystem, type FileSystem } from '../../ts/index.js'
+import { MemoryFileSystem, filesystem, transferFiles, type FileSystem } from '../../ts/index.js'
 import { normalizePath } from '../../ts/storage/path.js'
 import { tempDir, writeTree } from '../copy/helpers.js'
 
@@ -68,5 +68,33 @@ describe('copy job listing', () => {
     } finally {
       await (await job.stop(1000)).settled
     }
+  })
+
+  it('transferFiles with a planned list copies exactly those files without listing or statting the source', async () => {
+    const source = new MemoryFileSystem()
+    await source.writeFile('in/a.log', 'alpha\n')
+    await source.writeFile('in/deep/b.log', 'bravo\n')
+    await source.writeFile('in/not-planned.log', 'nope\n')
+    const { fs, calls } = counting(source)
+    const target = new MemoryFileSystem()
+    const r = await transferFiles({
+      files: { source: fs, planned: [{ path: 'in/a.log', target: 'out/a.log', size: 6 }, { path: 'in/deep/b.log', size: 6 }] },
+      target,
+      overwrite: 'always',
+    })
+    expect(r.files.map((f) => [f.source, f.target, f.outcome])).toEqual([
+      ['in/a.log', 'out/a.log', 'copied'],
+      ['in/deep/b.log', 'in/deep/b.log', 'copied'],
+    ])
+    expect(calls).toEqual({ ls: [], stat: [] })
+    expect(await target.exists('in/not-planned.log')).toBe(false)
+    // Without a target and without preserveStructure a file keeps its basename; two files for one
+    // target are refused before anything is copied.
+    const flat = await transferFiles({ files: { source, planned: [{ path: 'in/deep/b.log', size: 6 }] }, target, preserveStructure: false, overwrite: 'always' })
+    expect(flat.files[0]).toMatchObject({ target: 'b.log', outcome: 'copied' })
+    await expect(
+      transferFiles({ files: { source, planned: [{ path: 'in/a.log', target: 'x.log', size: 6 }, { path: 'in/deep/b.log', target: 'x.log', size: 6 }] }, target }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' })
+    await expect(transferFiles({ files: { source, planned: [{ path: 'in/a.log', size: -1 }] }, target })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('files.planned[0].size') })
   })
 })
