@@ -8,7 +8,8 @@
  * capabilities.nativeChecksum, never its name.
  */
 import { createHash, type Hash } from 'node:crypto'
-import { Transform, type TransformCallback } from 'node:stream'
+import { Transform, Writable, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { HdfsChecksumHasher, hdfsFileMd5, parseHdfsChecksum } from '../storage/hdfs-checksum.js'
 import { isStorageError } from '../storage/errors.js'
 import { native } from '../native.js'
@@ -272,6 +273,21 @@ export async function compareWithStore(
   // Local disk and memory hash here, SFTP on the server (sha256sum); elsewhere a read-back.
   const sha = await fs.checksum(path, 'sha256')
   return sha.value === want ? undefined : `sha256 ${sha.value} on the target, ${want} from the source`
+}
+
+/**
+ * Checks a file some other writer (an external tool) put at `dstPath` against the source, by the
+ * same rule: the source is read once, hashed for what the target states (e.g. HDFS's file
+ * checksum, so an HDFS target is not read back), and compared with the store. Returns the sha256
+ * of the source (= the target's) or throws ERR_VERIFY_FAILED.
+ */
+export async function verifyCopy(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string): Promise<StreamDigest> {
+  const h = new HashingStream(undefined, digestKindsFor(target), target.capabilities.nativeChecksum.streamPartSize)
+  await pipeline(source.createReadStream(srcPath), h, new Writable({ write: (_c, _e, cb) => cb() }))
+  const d = h.digest()
+  const mismatch = await compareWithStore(target, dstPath, d)
+  if (mismatch !== undefined) throw verifyFailed(dstPath, mismatch)
+  return d
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Shared steps of the CLI methods: temp target, verification, atomic publish, hadoop env. */
+import { verifyCopy } from '../delivery/verify.js'
 import { StorageError, type FileSystem } from '../storage/index.js'
 import { dirnamePath, tempSibling } from '../storage/path.js'
 import type { Endpoint } from './endpoint.js'
@@ -6,17 +7,15 @@ import { TransferError } from './errors.js'
 import type { CopyDone } from './method.js'
 import type { ResolvedOptions } from './options.js'
 
-/** sha256 of both sides compared (each read through the storage layer); returns the target's. */
+/**
+ * What an external tool wrote, checked by the delivery core's one rule (delivery/verify.ts): the
+ * source hashed once for what the target states, compared with the store (HDFS's own file
+ * checksum, SFTP's server-side sha256, else a read-back). Returns the bytes and their sha256.
+ */
 export async function verifySame(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string, size: number): Promise<CopyDone> {
-  const info = await target.stat(dstPath)
-  if (info.size !== size) {
-    throw new TransferError('ERR_VERIFY_FAILED', `verification of '${dstPath}' failed: size ${info.size} on the target, ${size} on the source`)
-  }
-  const [a, b] = await Promise.all([source.checksum(srcPath, 'sha256'), target.checksum(dstPath, 'sha256')])
-  if (a.value !== b.value) {
-    throw new TransferError('ERR_VERIFY_FAILED', `verification of '${dstPath}' failed: sha256 ${b.value} on the target, ${a.value} on the source`)
-  }
-  return { bytes: info.size, checksum: b.value }
+  const d = await verifyCopy(source, srcPath, target, dstPath)
+  if (d.bytes !== size) throw new TransferError('ERR_VERIFY_FAILED', `verification of '${dstPath}' failed: ${d.bytes} bytes read from the source, ${size} planned`)
+  return { bytes: d.bytes, checksum: d.sha256 }
 }
 
 /**
