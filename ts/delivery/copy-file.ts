@@ -118,7 +118,10 @@ async function streamCopy(source: FileSystem, srcPath: string, target: FileSyste
   const verify = o.verify ?? true
   const kinds = verify ? digestKindsFor(target) : new Set<never>()
   const partSize = target.capabilities.nativeChecksum.streamPartSize
-  const srcHasher = new HashingStream(o.onBytes, o.compress ? new Set() : kinds, partSize)
+  // sha256 while streaming when it is asked for, or likely to decide (a target that states no
+  // MD5, a compressed copy); otherwise a read-back comparison hashes the source again, then only.
+  const sha256 = o.sha256 === true || o.compress !== undefined || !kinds.has('md5') || o.stampSha256 === true
+  const srcHasher = new HashingStream(o.onBytes, o.compress ? new Set() : kinds, partSize, sha256)
   const dstHasher = o.compress ? new HashingStream(undefined, kinds, partSize) : srcHasher
   let src: StreamDigest | undefined
   let dst: StreamDigest | undefined
@@ -135,7 +138,7 @@ async function streamCopy(source: FileSystem, srcPath: string, target: FileSyste
     const changed = changedWhileCopied(srcPath, metadata, d.src.sha256)
     if (changed) throw changed
     if (!verify) return
-    const mismatch = await compareWithStore(target, path, d.dst, written)
+    const mismatch = await compareWithStore(target, path, d.dst, written, async () => (await source.checksum(srcPath, 'sha256')).value)
     if (mismatch !== undefined) throw verifyFailed(dstPath, mismatch)
   }
   const byRename = target.capabilities.atomicPublish === 'rename'

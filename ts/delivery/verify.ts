@@ -29,7 +29,8 @@ export function asVerifyFailure(err: unknown, what: string): unknown {
 
 /** What was computed while the bytes went by. */
 export interface StreamDigest {
-  sha256: string
+  /** sha256 of the content (absent when not asked for: see HashingStream). */
+  sha256?: string
   bytes: number
   /** MD5 of the content (targets with 'md5'). */
   md5?: string
@@ -96,11 +97,12 @@ const crcHex = (crc: number): string => (crc >>> 0).toString(16).padStart(8, '0'
 // ---- hashing while streaming -----------------------------------------------------------------
 
 /**
- * A pass-through that hashes what flows through it: sha256 always, and the checksums the target
- * states (its nativeChecksum kinds), and counts the bytes.
+ * A pass-through that hashes what flows through it: the checksums the target states (its
+ * nativeChecksum kinds), sha256 unless told not to, and counts the bytes. With 'md5-of-parts'
+ * the MD5s are taken per part only: a one-part content's MD5 is its part's.
  */
 export class HashingStream extends Transform {
-  private readonly sha = createHash('sha256')
+  private readonly sha: Hash | undefined
   private readonly md5: Hash | undefined
   private readonly hdfs: HdfsChecksumHasher | undefined
   private crc: number | undefined
@@ -115,16 +117,21 @@ export class HashingStream extends Transform {
     kinds: ReadonlySet<NativeChecksumKind> = new Set(),
     /** Part size of the target's multipart stream writes (for 'md5-of-parts'). */
     partSize?: number,
+    sha256 = true,
   ) {
     super()
-    this.md5 = kinds.has('md5') ? createHash('md5') : undefined
+    this.sha = sha256 ? createHash('sha256') : undefined
+    this.partSize = kinds.has('md5-of-parts') && partSize !== undefined && partSize > 0 ? partSize : undefined
+    this.wholeMd5 = kinds.has('md5')
+    this.md5 = this.wholeMd5 && this.partSize === undefined ? createHash('md5') : undefined
     this.hdfs = kinds.has('hdfs') ? new HdfsChecksumHasher() : undefined
     this.crc = kinds.has('crc32c') ? 0 : undefined
-    this.partSize = kinds.has('md5-of-parts') && partSize !== undefined && partSize > 0 ? partSize : undefined
   }
 
+  private readonly wholeMd5: boolean
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.sha.update(chunk)
+    this.sha?.update(chunk)
     this.md5?.update(chunk)
     this.hdfs?.update(chunk)
     if (this.crc !== undefined) this.crc = crc32cCombine(this.crc, crc32cOf(chunk), chunk.length)
@@ -151,13 +158,15 @@ export class HashingStream extends Transform {
   }
 
   digest(): StreamDigest {
-    const d: StreamDigest = { sha256: this.sha.digest('hex'), bytes: this.count }
+    const d: StreamDigest = { bytes: this.count }
+    if (this.sha) d.sha256 = this.sha.digest('hex')
     if (this.md5) d.md5 = this.md5.digest('hex')
     if (this.hdfs) d.hdfs = { blockSize: this.hdfs.blockSize, md5: this.hdfs.digest() }
     if (this.crc !== undefined) d.crc32c = crcHex(this.crc)
     if (this.partSize !== undefined) {
       const md5s = this.part ? [...this.partMd5s, this.part.digest()] : this.partMd5s
       if (md5s.length > 0) d.md5OfParts = md5OfParts(md5s)
+      if (this.wholeMd5 && md5s.length <= 1) d.md5 = (md5s[0] ?? createHash('md5').digest()).toString('hex')
     }
     return d
   }
@@ -281,10 +290,10 @@ export async function compareWithStore(
  * checksum, so an HDFS target is not read back), and compared with the store. Returns the sha256
  * of the source (= the target's) or throws ERR_VERIFY_FAILED.
  */
-export async function verifyCopy(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string): Promise<StreamDigest> {
+export async function verifyCopy(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string): Promise<StreamDigest & { sha256: string }> {
   const h = new HashingStream(undefined, digestKindsFor(target), target.capabilities.nativeChecksum.streamPartSize)
   await pipeline(source.createReadStream(srcPath), h, new Writable({ write: (_c, _e, cb) => cb() }))
-  const d = h.digest()
+  const d = h.digest() as StreamDigest & { sha256: string }
   const mismatch = await compareWithStore(target, dstPath, d)
   if (mismatch !== undefined) throw verifyFailed(dstPath, mismatch)
   return d
