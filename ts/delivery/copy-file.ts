@@ -83,10 +83,22 @@ export async function copyFile(source: FileSystem, srcPath: string, target: File
   const strategy = o.compress ? undefined : o.strategy ?? target.capabilities.parallelParts
   if (strategy && o.chunkSize !== undefined && source.capabilities.rangedReads) {
     const size = (await source.stat(srcPath)).size
-    const chunkSize = Math.max(o.chunkSize, strategy.minPartSize, Math.ceil(size / strategy.maxParts))
+    const chunkSize = chunkSizeFor(target, strategy, size, o.chunkSize)
     if (size > chunkSize) return chunkedCopy(source, srcPath, size, target, dstPath, strategy, chunkSize, o)
   }
   return streamCopy(source, srcPath, target, dstPath, o)
+}
+
+/**
+ * The part size of a chunked copy of `size` bytes: the requested one within the strategy's limits,
+ * or smaller when a stream write of this size would be one the store states no checksum for
+ * (capabilities.nativeChecksum.streamStatedMax): parts are each checked, a read-back is not needed.
+ * A file no larger than the result is streamed.
+ */
+export function chunkSizeFor(target: FileSystem, strategy: ChunkedUploadStrategy, size: number, requested: number): number {
+  const statedMax = target.capabilities.nativeChecksum.streamStatedMax
+  const wanted = statedMax !== undefined && size > statedMax ? Math.min(requested, statedMax) : requested
+  return Math.max(wanted, strategy.minPartSize, Math.ceil(size / strategy.maxParts))
 }
 
 async function stampFor(source: FileSystem, srcPath: string, target: FileSystem, o: CopyFileOptions): Promise<Record<string, string> | undefined> {

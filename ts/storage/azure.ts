@@ -41,16 +41,7 @@ export interface AzureOptions {
 
 export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   readonly protocol = 'az'
-  readonly capabilities: FileSystemCapabilities = {
-    // One Put Blob, or the block list's commit: all bytes visible at once.
-    atomicPublish: 'atomic-write',
-    rename: false,
-    // Content-MD5: set by the service for a single Put Blob, absent after a block-list commit.
-    nativeChecksum: { kinds: ['md5'], inStat: true },
-    objectMetadata: true,
-    rangedReads: true,
-    parallelParts: azureBlocksStrategy(this),
-  }
+  readonly capabilities: FileSystemCapabilities
   readonly container: ContainerClient
   private readonly blockSize: number
   private readonly blockParallelism: number
@@ -58,6 +49,17 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   constructor(options: AzureOptions) {
     super(options.prefix)
     this.blockSize = options.blockSize ?? 8 << 20
+    this.capabilities = {
+      // One Put Blob, or the block list's commit: all bytes visible at once.
+      atomicPublish: 'atomic-write',
+      rename: false,
+      // Content-MD5: set by the service for a single Put Blob (a stream write of up to one block),
+      // absent after a block-list commit.
+      nativeChecksum: { kinds: ['md5'], inStat: true, streamStatedMax: this.blockSize },
+      objectMetadata: true,
+      rangedReads: true,
+      parallelParts: azureBlocksStrategy(this),
+    }
     this.blockParallelism = Math.max(1, options.blockParallelism ?? 4)
     const pipeline: StoragePipelineOptions = {
       retryOptions: { maxTries: options.maxTries ?? 1, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 },

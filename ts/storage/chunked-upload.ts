@@ -10,7 +10,7 @@
  */
 import { stat } from 'node:fs/promises'
 import * as nodePath from 'node:path'
-import { copyFile, DEFAULT_CHUNK_SIZE } from '../delivery/copy-file.js'
+import { chunkSizeFor, copyFile, DEFAULT_CHUNK_SIZE } from '../delivery/copy-file.js'
 import { retry } from '../delivery/retry.js'
 import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
 import { custom, func, instanceOf, integer, object, optional, withDefault, type Field } from '../options/schema.js'
@@ -79,7 +79,7 @@ export async function uploadFile(fs: FileSystem, localPath: string, remotePath: 
   const local = new LocalFileSystem()
   const source = nodePath.resolve(localPath)
   const strategy = options.strategy ?? chunkedStrategyFor(fs)
-  const chunkSize = strategy ? Math.max(requested, strategy.minPartSize, Math.ceil(size / strategy.maxParts)) : requested
+  const chunkSize = strategy ? chunkSizeFor(fs, strategy, size, requested) : requested
   if (!strategy || size <= chunkSize) {
     // One streamed write, hashed on the way and verified with the store (delivery/verify.ts);
     // the write is the unit retried.

@@ -128,6 +128,12 @@ export interface FileSystemCapabilities {
     readonly inStat: boolean
     /** Part size of the backend's own multipart stream writes ('md5-of-parts' of a streamed object). */
     readonly streamPartSize?: number
+    /**
+     * Largest stream write the store states a checksum for (Azure: one Put Blob); a larger one
+     * states nothing, so copies that large go in parallel parts where they can (each part is
+     * checked), else are read back. Absent: any size.
+     */
+    readonly streamStatedMax?: number
   }
   /** Keeps user metadata with an object (WriteOptions.metadata, FileInfo.metadata). */
   readonly objectMetadata: boolean
