@@ -180,6 +180,21 @@ describe('transferFiles: large files go up in parallel parts, verified the same 
   }
 })
 
+describe('transferFiles: parallel parts share the bandwidth limit', () => {
+  const t = target('s3')
+  it.skipIf(skip(t))('a 40 MiB file in parts at 10 MiB/s takes at least 3.75 s (lower bound only) and arrives intact', async () => {
+    const { root, content } = sourceTree({ 'big.bin': 40 * MiB })
+    const real = open(t.make())
+    const t0 = performance.now()
+    const r = await transferFiles({ source: `file://${root}`, files: 'big.bin', target: real, retries: 0, bandwidthLimit: '10MiB/s' })
+    const seconds = (performance.now() - t0) / 1000
+    expect(byTarget(r).get('big.bin')).toMatchObject({ outcome: 'copied', checksum: sha256(content.get('big.bin') as Buffer) })
+    // The bucket starts empty and holds a quarter second: 40 MiB cannot pass in under 3.75 s.
+    expect(seconds).toBeGreaterThanOrEqual(3.75)
+    expect((await real.stat('big.bin')).md5OfParts).toMatch(/-2$/)
+  }, 120_000)
+})
+
 describe('uploadFile with a store that flips one byte', () => {
   for (const t of all) {
     // S3 parts must be at least 5 MiB; the others take an odd size so chunk and block edges never align.
