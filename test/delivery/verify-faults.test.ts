@@ -102,6 +102,36 @@ describe('transferFiles (storage method, streamed) with a store that flips one b
   }
 })
 
+describe('rename backends: the copy is verified on the backend\'s own temp name, before the rename', () => {
+  for (const t of streamTargets.filter((x) => ['hdfs', 'sftp', 'local'].includes(x.name))) {
+    it.skipIf(t.skip)(`${t.name}: one temp name (the backend's), checked while the final name is still absent`, async () => {
+      const { root } = sourceTree({ 'x.log': 50_000 })
+      const real = t.make()
+      const seen: { path: string; finalExists: boolean }[] = []
+      const opened: string[] = []
+      const fs = new Proxy(real, {
+        get: (x, k, rcv) => {
+          if (k === 'createWriteStream') return (p: string, o?: Parameters<FileSystem['createWriteStream']>[1]) => (opened.push(p), real.createWriteStream(p, o))
+          if (k === 'stat')
+            return async (p: string) => {
+              if (p.includes('logferry-tmp')) seen.push({ path: p, finalExists: await real.exists('x.log') })
+              return real.stat(p)
+            }
+          const v: unknown = Reflect.get(x, k, rcv)
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(x) : v
+        },
+      })
+      const r = await transferFiles({ source: `file://${root}`, files: 'x.log', target: fs, retries: 0 })
+      expect(byTarget(r).get('x.log')).toMatchObject({ outcome: 'copied' })
+      // The method writes the final name; the backend's temp sibling is what gets verified.
+      expect(opened).toEqual(['x.log'])
+      expect(seen.length).toBeGreaterThan(0)
+      expect(seen.every((e) => /^\.x\.log\.logferry-tmp-/.test(e.path) && !e.finalExists)).toBe(true)
+      expect(await everything(real)).toEqual(['x.log'])
+    })
+  }
+})
+
 /** `real`, counting the reads of its content (read-backs) through it. */
 function watchReads(real: FileSystem): { fs: FileSystem; reads: () => number } {
   let n = 0
