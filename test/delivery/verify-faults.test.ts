@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CopyJobRunner } from '../../ts/copy/index.js'
 import { DEFAULT_CHUNK_SIZE, chunkSizeFor } from '../../ts/delivery/copy-file.js'
-import { LocalFileSystem, SftpFileSystem, chunkedStrategyFor, uploadFile, type ChunkedUploadStrategy, type FileSystem } from '../../ts/storage/index.js'
+import { LocalFileSystem, MemoryFileSystem, SftpFileSystem, chunkedStrategyFor, uploadFile, type ChunkedUploadStrategy, type FileSystem } from '../../ts/storage/index.js'
 import { transferFiles, type FileReport, type TransferReport } from '../../ts/transfer/index.js'
 import { sftpOptions, sftpRoot } from '../servers/filesystems.js'
 import { suiteServers } from '../servers/suite-servers.js'
@@ -88,11 +88,12 @@ describe('transferFiles (storage method, streamed) with a store that flips one b
       const real = t.make()
       const log: FlipLog = []
       const fs = flipping(real, log, { match: (p) => p.includes('bad') })
-      const r = await transferFiles({ source: `file://${root}`, files: '*', target: fs, retries: 0 })
+      const r = await transferFiles({ source: `file://${root}`, files: '*', target: fs, retries: 2, retryDelay: 50 })
       const files = byTarget(r)
       expect(files.get('good.log')).toMatchObject({ outcome: 'copied', checksum: sha256(content.get('good.log') as Buffer) })
       for (const bad of ['bad.log', 'bad-big.bin']) {
-        expect(files.get(bad)).toMatchObject({ outcome: 'failed', error: { code: 'ERR_VERIFY_FAILED' } })
+        // A verification failure is permanent: the file is not copied again.
+        expect(files.get(bad)).toMatchObject({ outcome: 'failed', attempts: 1, error: { code: 'ERR_VERIFY_FAILED' } })
         expect(await real.exists(bad)).toBe(false)
       }
       // (Azure copies the 9 MiB file in parts: a stream write that large states no checksum.)
@@ -122,7 +123,7 @@ describe('rename backends: the copy is verified on the backend\'s own temp name,
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(x) : v
         },
       })
-      const r = await transferFiles({ source: `file://${root}`, files: 'x.log', target: fs, retries: 0 })
+      const r = await transferFiles({ source: `file://${root}`, files: 'x.log', target: fs, retries: 2, retryDelay: 50 })
       expect(byTarget(r).get('x.log')).toMatchObject({ outcome: 'copied' })
       // The method writes the final name; the backend's temp sibling is what gets verified.
       expect(opened).toEqual(['x.log'])
@@ -154,7 +155,7 @@ describe('transferFiles to object stores: verified from what the store states, w
       const { root, content } = sourceTree({ 'small.log': 100_000, 'nine.bin': 9 * MiB + 5 })
       const real = open(t.make())
       const { fs, reads } = watchReads(real)
-      const r = await transferFiles({ source: `file://${root}`, files: '*', target: fs, retries: 0 })
+      const r = await transferFiles({ source: `file://${root}`, files: '*', target: fs, retries: 2, retryDelay: 50 })
       for (const [name, data] of content) expect(byTarget(r).get(name)).toMatchObject({ outcome: 'copied', checksum: sha256(data) })
       expect(reads()).toBe(0)
       expect(await t.rawList(real)).toEqual(['nine.bin', 'small.log'])
@@ -192,7 +193,7 @@ describe('transferFiles: large files go up in parallel parts, verified the same 
         get: (x, k, rcv) => (k === 'capabilities' ? { ...real.capabilities, parallelParts: countingParts(strategy, counted) } : ((v: unknown) => (typeof v === 'function' ? v.bind(x) : v))(Reflect.get(x, k, rcv))),
       })
       let progressed = 0
-      const ok = await transferFiles({ source: `file://${root}`, files: 'big.bin', target: observed, retries: 0, onProgress: (p) => (progressed = p.bytesDone) })
+      const ok = await transferFiles({ source: `file://${root}`, files: 'big.bin', target: observed, retries: 2, retryDelay: 50, onProgress: (p) => (progressed = p.bytesDone) })
       const want = sha256(content.get('big.bin') as Buffer)
       expect(byTarget(ok).get('big.bin')).toMatchObject({ outcome: 'copied', bytes: 40 * MiB + 11, checksum: want })
       // 32 MiB parts (Azure: one block, 8 MiB, the largest stream write it states a checksum for)
@@ -203,8 +204,8 @@ describe('transferFiles: large files go up in parallel parts, verified the same 
       expect((await real.checksum('big.bin', 'sha256')).value).toBe(want)
 
       const log: FlipLog = []
-      const bad = await transferFiles({ source: `file://${root}`, files: 'big.bin', target: flipping(real, log, { part: 1 }), retries: 0, overwrite: 'always' })
-      expect(byTarget(bad).get('big.bin')).toMatchObject({ outcome: 'failed', error: { code: 'ERR_VERIFY_FAILED' } })
+      const bad = await transferFiles({ source: `file://${root}`, files: 'big.bin', target: flipping(real, log, { part: 1 }), retries: 2, retryDelay: 50, overwrite: 'always' })
+      expect(byTarget(bad).get('big.bin')).toMatchObject({ outcome: 'failed', attempts: 1, error: { code: 'ERR_VERIFY_FAILED' } })
       expect(log).toEqual(['part 1 of big.bin'])
       // The damaged copy never replaced the good one: the final name still holds the right bytes.
       expect((await real.checksum('big.bin', 'sha256')).value).toBe(want)
@@ -219,7 +220,7 @@ describe('transferFiles: parallel parts share the bandwidth limit', () => {
     const { root, content } = sourceTree({ 'big.bin': 40 * MiB })
     const real = open(t.make())
     const t0 = performance.now()
-    const r = await transferFiles({ source: `file://${root}`, files: 'big.bin', target: real, retries: 0, bandwidthLimit: '10MiB/s' })
+    const r = await transferFiles({ source: `file://${root}`, files: 'big.bin', target: real, retries: 2, retryDelay: 50, bandwidthLimit: '10MiB/s' })
     const seconds = (performance.now() - t0) / 1000
     expect(byTarget(r).get('big.bin')).toMatchObject({ outcome: 'copied', checksum: sha256(content.get('big.bin') as Buffer) })
     // The bucket starts empty and holds a quarter second: 40 MiB cannot pass in under 3.75 s.
@@ -239,7 +240,7 @@ describe('uploadFile with a store that flips one byte', () => {
         const real = open(t.make())
         const log: FlipLog = []
         const local = await randomFile(chunk - 1)
-        await expect(uploadFile(flipping(real, log), local, 'small.bin', { chunkSize: chunk, retries: 0 })).rejects.toMatchObject({ code: 'ERR_VERIFY_FAILED' })
+        await expect(uploadFile(flipping(real, log), local, 'small.bin', { chunkSize: chunk, retries: 2, retryDelay: 50 })).rejects.toMatchObject({ code: 'ERR_VERIFY_FAILED' })
         expect(log).toEqual(['small.bin'])
         expect(await real.exists('small.bin')).toBe(false)
         expect(await t.rawList(real)).toEqual([])
@@ -250,7 +251,7 @@ describe('uploadFile with a store that flips one byte', () => {
         const log: FlipLog = []
         const local = await randomFile(size)
         const strategy = flippingStrategy(chunkedStrategyFor(real) as ChunkedUploadStrategy, log, { part: 1 })
-        await expect(uploadFile(real, local, 'logs/up.bin', { chunkSize: chunk, concurrency: 2, retries: 0, strategy })).rejects.toMatchObject({ code: 'ERR_VERIFY_FAILED' })
+        await expect(uploadFile(real, local, 'logs/up.bin', { chunkSize: chunk, concurrency: 2, retries: 2, retryDelay: 50, strategy })).rejects.toMatchObject({ code: 'ERR_VERIFY_FAILED' })
         expect(log).toEqual(['part 1 of logs/up.bin'])
         expect(await real.exists('logs/up.bin')).toBe(false)
         expect(await t.rawList(real)).toEqual([])
@@ -263,7 +264,7 @@ describe('uploadFile with a store that flips one byte', () => {
         const log: FlipLog = []
         const local = await randomFile(size)
         const strategy = flippingStrategy(chunkedStrategyFor(real) as ChunkedUploadStrategy, log, { part: 2, lyingSums: true })
-        const err = await uploadFile(real, local, 'whole.bin', { chunkSize: chunk, concurrency: 3, retries: 0, strategy }).then(
+        const err = await uploadFile(real, local, 'whole.bin', { chunkSize: chunk, concurrency: 3, retries: 2, retryDelay: 50, strategy }).then(
           () => undefined,
           (e: unknown) => e as Error & { code?: string },
         )
@@ -279,7 +280,7 @@ describe('uploadFile with a store that flips one byte', () => {
         const real = open(t.make())
         const local = await randomFile(size)
         const { fs: watched, reads } = watchReads(real)
-        const r = await uploadFile(watched, local, 'fine.bin', { chunkSize: chunk, concurrency: 3, retries: 0 })
+        const r = await uploadFile(watched, local, 'fine.bin', { chunkSize: chunk, concurrency: 3, retries: 2, retryDelay: 50 })
         expect(r).toMatchObject({ parts: Math.ceil(size / chunk), size })
         expect(reads()).toBe(0)
         expect(await t.rawList(real)).toEqual(['fine.bin'])
@@ -293,9 +294,25 @@ describe('uploadFile with a store that flips one byte', () => {
     const real = open(new LocalFileSystem({ root }))
     const log: FlipLog = []
     const local = await randomFile(300_000)
-    await expect(uploadFile(flipping(real, log), local, 'd/x.bin', { retries: 0 })).rejects.toMatchObject({ code: 'ERR_VERIFY_FAILED' })
+    await expect(uploadFile(flipping(real, log), local, 'd/x.bin', { retries: 2, retryDelay: 50 })).rejects.toMatchObject({ code: 'ERR_VERIFY_FAILED' })
     expect(log).toEqual(['d/x.bin'])
     expect(readdirSync(join(root, 'd'))).toEqual([])
+  })
+})
+
+describe('a FileSystem object that declares no capabilities', () => {
+  it('is verified by reading back what it stored: a flipped byte fails ERR_VERIFY_FAILED and the copy is removed', async () => {
+    const { root, content } = sourceTree({ 'good.log': 70_000, 'bad.log': 70_000 })
+    const mem = new MemoryFileSystem()
+    const log: FlipLog = []
+    const flipped = flipping(mem, log, { match: (p) => p.includes('bad') })
+    const plain = new Proxy(flipped, { get: (x, k, r) => (k === 'capabilities' ? undefined : Reflect.get(x, k, r)) })
+    expect(plain.capabilities).toBeUndefined()
+    const r = await transferFiles({ source: `file://${root}`, files: '*.log', target: plain, retries: 2, retryDelay: 50 })
+    expect(byTarget(r).get('good.log')).toMatchObject({ outcome: 'copied', checksum: sha256(content.get('good.log') as Buffer) })
+    expect(byTarget(r).get('bad.log')).toMatchObject({ outcome: 'failed', error: { code: 'ERR_VERIFY_FAILED', message: expect.stringMatching(/sha256/) } })
+    expect(log).toEqual(['bad.log'])
+    expect(await everything(mem)).toEqual(['good.log'])
   })
 })
 
@@ -308,7 +325,7 @@ describe('copy job with a store that flips one byte', () => {
     const log: FlipLog = []
     const destination = flipping(new LocalFileSystem({ root: dest }), log, { match: (p) => p.endsWith('bad.log'), at: 10 })
     const runner = new CopyJobRunner()
-    runner.start({ name: 'flip', localPattern: join(src, '*.log'), destination, stateDir: tempDir(), runOnStart: false, maxRetries: 0, settleTime: 0 })
+    runner.start({ name: 'flip', localPattern: join(src, '*.log'), destination, stateDir: tempDir(), runOnStart: false, maxRetries: 2, retryDelay: 50, settleTime: 0 })
     try {
       const r = await runner.runNow('flip')
       expect(r).toMatchObject({ matched: 2, copied: 1, failed: 1 })

@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto'
 import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy, PartChecksums } from '../storage/chunked-strategy.js'
+import { capabilitiesOf } from '../storage/capabilities.js'
 import { StorageError, isStorageError } from '../storage/errors.js'
 import { hdfsBlockMd5s } from '../storage/hdfs-checksum.js'
 import { writtenObject, type WrittenObject } from '../storage/streams.js'
@@ -80,8 +81,8 @@ export interface CopyFileResult {
 
 /** Copies `srcPath` on `source` to `dstPath` on `target` in one attempt (parts may be retried). */
 export async function copyFile(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string, o: CopyFileOptions = {}): Promise<CopyFileResult> {
-  const strategy = o.compress ? undefined : o.strategy ?? target.capabilities.parallelParts
-  if (strategy && o.chunkSize !== undefined && source.capabilities.rangedReads) {
+  const strategy = o.compress ? undefined : o.strategy ?? capabilitiesOf(target).parallelParts
+  if (strategy && o.chunkSize !== undefined && capabilitiesOf(source).rangedReads) {
     const size = (await source.stat(srcPath)).size
     const chunkSize = chunkSizeFor(target, strategy, size, o.chunkSize)
     if (size > chunkSize) return chunkedCopy(source, srcPath, size, target, dstPath, strategy, chunkSize, o)
@@ -96,13 +97,13 @@ export async function copyFile(source: FileSystem, srcPath: string, target: File
  * A file no larger than the result is streamed.
  */
 export function chunkSizeFor(target: FileSystem, strategy: ChunkedUploadStrategy, size: number, requested: number): number {
-  const statedMax = target.capabilities.nativeChecksum.streamStatedMax
+  const statedMax = capabilitiesOf(target).nativeChecksum.streamStatedMax
   const wanted = statedMax !== undefined && size > statedMax ? Math.min(requested, statedMax) : requested
   return Math.max(wanted, strategy.minPartSize, Math.ceil(size / strategy.maxParts))
 }
 
 async function stampFor(source: FileSystem, srcPath: string, target: FileSystem, o: CopyFileOptions): Promise<Record<string, string> | undefined> {
-  if (!o.stampSha256 || !target.capabilities.objectMetadata) return undefined
+  if (!o.stampSha256 || !capabilitiesOf(target).objectMetadata) return undefined
   const sha = (await source.checksum(srcPath, 'sha256')).value
   return { [o.compress ? SOURCE_SHA256_KEY : SHA256_KEY]: sha }
 }
@@ -129,7 +130,7 @@ async function verifyPublished(target: FileSystem, dstPath: string, check: (path
 async function streamCopy(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string, o: CopyFileOptions): Promise<CopyFileResult> {
   const verify = o.verify ?? true
   const kinds = verify ? digestKindsFor(target) : new Set<never>()
-  const partSize = target.capabilities.nativeChecksum.streamPartSize
+  const partSize = capabilitiesOf(target).nativeChecksum.streamPartSize
   // sha256 while streaming when it is asked for, or likely to decide (a target that states no
   // MD5, a compressed copy); otherwise a read-back comparison hashes the source again, then only.
   const sha256 = o.sha256 === true || o.compress !== undefined || !kinds.has('md5') || o.stampSha256 === true
@@ -153,7 +154,7 @@ async function streamCopy(source: FileSystem, srcPath: string, target: FileSyste
     const mismatch = await compareWithStore(target, path, d.dst, written, async () => (await source.checksum(srcPath, 'sha256')).value)
     if (mismatch !== undefined) throw verifyFailed(dstPath, mismatch)
   }
-  const byRename = target.capabilities.atomicPublish === 'rename'
+  const byRename = capabilitiesOf(target).atomicPublish === 'rename'
   const options: WriteOptions = {
     overwrite: !o.noClobber,
     ...(metadata ? { metadata } : {}),

@@ -11,6 +11,7 @@ import { createHash, type Hash } from 'node:crypto'
 import { Transform, Writable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { HdfsChecksumHasher, hdfsFileMd5, parseHdfsChecksum } from '../storage/hdfs-checksum.js'
+import { capabilitiesOf } from '../storage/capabilities.js'
 import { isStorageError } from '../storage/errors.js'
 import { native } from '../native.js'
 import type { WrittenObject } from '../storage/streams.js'
@@ -44,7 +45,7 @@ export interface StreamDigest {
 
 /** The kinds of checksum worth computing for a copy to `fs` (sha256 is always computed). */
 export function digestKindsFor(fs: FileSystem): ReadonlySet<NativeChecksumKind> {
-  return new Set(fs.capabilities.nativeChecksum.kinds)
+  return new Set(capabilitiesOf(fs).nativeChecksum.kinds)
 }
 
 // ---- CRC32C -----------------------------------------------------------------------------------
@@ -248,7 +249,7 @@ export async function compareWithStore(
   /** The source's sha256 when `d` has none: asked for only if a read-back must decide. */
   sourceSha256?: () => Promise<string>,
 ): Promise<string | undefined> {
-  const caps = fs.capabilities.nativeChecksum
+  const caps = capabilitiesOf(fs).nativeChecksum
   const kinds = new Set(caps.kinds)
   // The store confirmed the object is exactly the parts it checked against our checksums.
   if (answered?.partsVerified) return undefined
@@ -291,7 +292,7 @@ export async function compareWithStore(
  * of the source (= the target's) or throws ERR_VERIFY_FAILED.
  */
 export async function verifyCopy(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string): Promise<StreamDigest & { sha256: string }> {
-  const h = new HashingStream(undefined, digestKindsFor(target), target.capabilities.nativeChecksum.streamPartSize)
+  const h = new HashingStream(undefined, digestKindsFor(target), capabilitiesOf(target).nativeChecksum.streamPartSize)
   await pipeline(source.createReadStream(srcPath), h, new Writable({ write: (_c, _e, cb) => cb() }))
   const d = h.digest() as StreamDigest & { sha256: string }
   const mismatch = await compareWithStore(target, dstPath, d)
@@ -320,5 +321,5 @@ export async function comparableChecksums(a: FileSystem, aPath: string, b: FileS
 
 /** The backend's 'native' checksum is metadata it keeps (not a hash of a read-back or a server-side pass). */
 function metadataNative(fs: FileSystem): boolean {
-  return fs.capabilities.nativeChecksum.kinds.some((k) => k !== 'sha256')
+  return capabilitiesOf(fs).nativeChecksum.kinds.some((k) => k !== 'sha256')
 }

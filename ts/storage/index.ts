@@ -17,6 +17,7 @@ export type {
 } from './types.js'
 export { StorageError, isStorageError, redact, type StorageErrorCode, type StorageErrorOptions } from './errors.js'
 export { isTransient } from './transient.js'
+export { capabilitiesOf, NO_CAPABILITIES } from './capabilities.js'
 export { BaseFileSystem } from './base.js'
 export { ObjectStoreFileSystem, type ObjectMeta, type ListItem } from './object-store.js'
 export type { ByteSource, Sink, WrittenObject } from './streams.js'

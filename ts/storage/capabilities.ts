@@ -1,0 +1,20 @@
+/** The capabilities of a filesystem, with a safe reading for objects that declare none. */
+import type { FileSystem, FileSystemCapabilities } from './types.js'
+
+/**
+ * What is assumed of a FileSystem object that declares no capabilities (a hand-written one from
+ * plain JavaScript): nothing beyond the interface. Its writes are verified by reading them back,
+ * a copy that fails is removed, and large files are streamed.
+ */
+export const NO_CAPABILITIES: FileSystemCapabilities = Object.freeze({
+  atomicPublish: 'atomic-write',
+  rename: false,
+  nativeChecksum: Object.freeze({ kinds: [], inStat: false }),
+  objectMetadata: false,
+  rangedReads: false,
+  parallelParts: undefined,
+})
+
+export function capabilitiesOf(fs: FileSystem): FileSystemCapabilities {
+  return (fs as Partial<FileSystem>).capabilities ?? NO_CAPABILITIES
+}
