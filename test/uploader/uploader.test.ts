@@ -193,7 +193,9 @@ describe.skipIf(!info.s3 && !inCI)('target down', () => {
     const dir = scratchDir()
     const file = await randomFile(60 * MiB, dir)
     const fs = s3At(port, 'restart-bucket')
-    const u = createUploader({ target: fs, stateDir: join(dir, 'state'), objectName: 'big.bin', chunkSize: 5 * MiB, concurrency: 1, maxRetries: 6, retryDelay: 200 })
+    // One retry level now (per request, a lost session restarted once): retryDelay 500 gives each
+    // request ~16 s of expected backoff, enough for the restart below even on a loaded machine.
+    const u = createUploader({ target: fs, stateDir: join(dir, 'state'), objectName: 'big.bin', chunkSize: 5 * MiB, concurrency: 1, maxRetries: 6, retryDelay: 500 })
     const done = collect(u)
     try {
       await u.enqueue(file)
