@@ -35,6 +35,16 @@ install_zstd_cli() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends zstd >/dev/null
 }
 
+# --- rsync + sshpass: the logs service syncs with the real rsync over ssh (both sides: the test
+# sshd's user runs the same /usr/bin/rsync); sshpass hands SSH_PASSWORD to ssh through the env
+install_rsync() {
+  if command -v rsync >/dev/null && command -v sshpass >/dev/null; then return; fi
+  log "installing rsync, sshpass (apt)"
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends rsync sshpass >/dev/null
+}
+
 # --- S3: moto server from PyPI, in its own virtualenv ----------------------------------------
 install_moto() {
   local key="moto[server]==$MOTO_VERSION"
@@ -104,7 +114,7 @@ check_azurite() {
 # Independent steps run in parallel; any failure fails the script.
 pids=()
 # apt steps run one after the other (apt holds a lock).
-{ install_sshd && install_zstd_cli; } & pids+=($!)
+{ install_sshd && install_zstd_cli && install_rsync; } & pids+=($!)
 install_moto & pids+=($!)
 install_fake_gcs & pids+=($!)
 { install_hdfs && install_hadoop_cli; } & pids+=($!)
