@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.LogFileReader = nativeBinding.LogFileReader
 module.exports.NativeLogger = nativeBinding.NativeLogger
 module.exports.ZstdCompressor = nativeBinding.ZstdCompressor
+module.exports.ZstdDecompressor = nativeBinding.ZstdDecompressor
 module.exports.crc32cChunks = nativeBinding.crc32cChunks
 module.exports.isSealedSibling = nativeBinding.isSealedSibling
 module.exports.parseSealedName = nativeBinding.parseSealedName

@@ -67,6 +67,19 @@ export declare class ZstdCompressor {
   finish(): Buffer
 }
 
+/**
+ * Streaming zstd decompression (serve decodes `.zst` logs on the fly). `push` returns what the
+ * decoder produced for a chunk; `finish` fails when the input ended inside a frame, so a
+ * truncated file is reported rather than served as if complete.
+ */
+export declare class ZstdDecompressor {
+  constructor()
+  /** Decompresses `chunk`; returns the bytes decoded from it (possibly empty). */
+  push(chunk: Buffer): Buffer
+  /** Ends the input: an error when it stopped inside a frame (truncated file). */
+  finish(): void
+}
+
 /** The big-endian CRC32C of each `chunk_size` slice of `data` (the last may be shorter). */
 export declare function crc32cChunks(data: Uint8Array, chunkSize: number): Buffer
 

@@ -28,3 +28,37 @@ export class ZstdCompressStream extends Transform {
     }
   }
 }
+
+/** A zstd-decompressing Transform over the native ZstdDecompressor; a truncated input fails (code ERR_ZSTD). */
+export class ZstdDecompressStream extends Transform {
+  private readonly z: InstanceType<typeof native.ZstdDecompressor>
+
+  constructor() {
+    super()
+    this.z = new native.ZstdDecompressor()
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      const out = this.z.push(chunk)
+      cb(null, out.length > 0 ? out : undefined)
+    } catch (err) {
+      cb(zstdError(err))
+    }
+  }
+
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.z.finish()
+      cb()
+    } catch (err) {
+      cb(zstdError(err))
+    }
+  }
+}
+
+function zstdError(err: unknown): Error {
+  const e = err instanceof Error ? err : new Error(String(err))
+  Object.defineProperty(e, 'code', { value: 'ERR_ZSTD', enumerable: true })
+  return e
+}

@@ -57,3 +57,71 @@ fn finished() -> napi::Error {
         "ERR_ZSTD: compressor already finished".to_string(),
     )
 }
+
+/// Streaming zstd decompression (serve decodes `.zst` logs on the fly). `push` returns what the
+/// decoder produced for a chunk; `finish` fails when the input ended inside a frame, so a
+/// truncated file is reported rather than served as if complete.
+#[napi]
+pub struct ZstdDecompressor {
+    decoder: Option<::zstd::stream::raw::Decoder<'static>>,
+    /// True between the first byte of a frame and its end.
+    in_frame: bool,
+    out: Vec<u8>,
+}
+
+#[napi]
+impl ZstdDecompressor {
+    #[napi(constructor)]
+    pub fn new() -> Result<Self> {
+        let decoder = ::zstd::stream::raw::Decoder::new().map_err(io_err)?;
+        Ok(Self {
+            decoder: Some(decoder),
+            in_frame: false,
+            out: vec![0u8; 128 * 1024],
+        })
+    }
+
+    /// Decompresses `chunk`; returns the bytes decoded from it (possibly empty).
+    #[napi]
+    pub fn push(&mut self, chunk: Buffer) -> Result<Buffer> {
+        use ::zstd::stream::raw::{InBuffer, Operation, OutBuffer};
+        let dec = self.decoder.as_mut().ok_or_else(finished)?;
+        let mut input = InBuffer::around(&chunk);
+        let mut produced = Vec::new();
+        while input.pos < input.src.len() {
+            let mut output = OutBuffer::around(&mut self.out[..]);
+            let hint = dec.run(&mut input, &mut output).map_err(io_err)?;
+            let n = output.pos();
+            produced.extend_from_slice(&self.out[..n]);
+            self.in_frame = hint != 0;
+        }
+        // Drain what the decoder still holds for the input it consumed.
+        loop {
+            let mut empty = InBuffer::around(&[]);
+            let mut output = OutBuffer::around(&mut self.out[..]);
+            let hint = dec.run(&mut empty, &mut output).map_err(io_err)?;
+            let n = output.pos();
+            produced.extend_from_slice(&self.out[..n]);
+            // Without input, a decoder between frames reports the next header's size: only a
+            // run that still produced output says where the frame stands.
+            if n == 0 {
+                break;
+            }
+            self.in_frame = hint != 0;
+        }
+        Ok(produced.into())
+    }
+
+    /// Ends the input: an error when it stopped inside a frame (truncated file).
+    #[napi]
+    pub fn finish(&mut self) -> Result<()> {
+        self.decoder.take().ok_or_else(finished)?;
+        if self.in_frame {
+            return Err(napi::Error::new(
+                Status::GenericFailure,
+                "ERR_ZSTD: input ends inside a zstd frame (truncated)".to_string(),
+            ));
+        }
+        Ok(())
+    }
+}
