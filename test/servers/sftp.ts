@@ -32,6 +32,11 @@ export interface SftpStartOptions {
   port?: number
   /** Reuse this server directory (keys, data) for a restart. */
   dir?: string
+  /**
+   * The ssh sessions' PATH has rsync (default true, the remote side of an rsync sync). false:
+   * PATH is an empty directory, so `rsync --server` is not found, as on a host without rsync.
+   */
+  remoteRsync?: boolean
 }
 
 export async function startSftp(opts: SftpStartOptions = {}): Promise<StartedSftp> {
@@ -58,6 +63,8 @@ export async function startSftp(opts: SftpStartOptions = {}): Promise<StartedSft
   execFileSync('chpasswd', { input: `${SFTP_USER}:${password}\n` })
   const port = opts.port ?? (await freePort())
   const config = join(dir, 'sshd_config')
+  const noRsyncBin = join(dir, 'empty-bin')
+  if (opts.remoteRsync === false) mkdirSync(noRsyncBin, { recursive: true })
   writeFileSync(
     config,
     [
@@ -77,6 +84,7 @@ export async function startSftp(opts: SftpStartOptions = {}): Promise<StartedSft
       'MaxSessions 32',
       'MaxStartups 64',
       'LogLevel ERROR',
+      ...(opts.remoteRsync === false ? [`SetEnv PATH=${noRsyncBin}`] : []),
       '',
     ].join('\n'),
   )

@@ -11,6 +11,8 @@ export interface RunOptions {
   maxOutput?: number
   /** Grace period between SIGTERM and SIGKILL (default 5 s). */
   killGraceMs?: number
+  /** Sees every stdout chunk as it comes (a tool's per-file output, whatever maxOutput keeps). */
+  onStdout?: (chunk: Buffer) => void
 }
 
 export interface RunResult {
@@ -74,7 +76,10 @@ export function runCommand(bin: string, args: readonly string[], o: RunOptions =
     const onAbort = (): void => kill('abort')
     o.signal?.addEventListener('abort', onAbort, { once: true })
     const timer = o.timeoutMs !== undefined ? setTimeout(() => kill('timeout'), o.timeoutMs) : undefined
-    child.stdout.on('data', (b: Buffer) => out.push(b))
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b)
+      o.onStdout?.(b)
+    })
     child.stderr.on('data', (b: Buffer) => err.push(b))
     const cleanup = (): void => {
       if (timer) clearTimeout(timer)

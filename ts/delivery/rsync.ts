@@ -1,0 +1,361 @@
+/**
+ * The one rsync runner (logs service sync, `logferry collect`): the real `rsync` binary over ssh,
+ * spawned with an argv array (never a shell), one reused SSH connection per host (ControlMaster
+ * in a private directory), the changed files learnt from rsync's own itemised output, exit codes
+ * classified and transient failures retried through the retry helper.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CommandError } from '../transfer/errors.js'
+import { runCommand } from '../transfer/run-command.js'
+import { attempt, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from './retry.js'
+
+/** The remote end of an rsync run. */
+export interface SshTarget {
+  host: string
+  port?: number
+  user?: string
+  /** Private key; `IdentitiesOnly=yes` is set with it. */
+  identityFile?: string
+  /**
+   * Password auth: handed to ssh by `sshpass -e` through the SSHPASS environment variable,
+   * never on a command line (visible in `ps`).
+   */
+  password?: string
+  /** known_hosts file ssh reads (and, with accept-new, appends to). Default: ssh's own. */
+  knownHostsFile?: string
+  /** Default 'yes': the host key must already be known. */
+  strictHostKeyChecking?: 'yes' | 'accept-new' | 'no'
+  /** Seconds to wait for the TCP connection (default 10). */
+  connectTimeout?: number
+  /**
+   * Directory of the ControlMaster sockets (private: mode 0700). Default: one per process in
+   * the temp dir. `null` disables connection reuse.
+   */
+  controlDir?: string | null
+  /** Seconds an idle master connection stays (default 120). */
+  controlPersist?: number
+}
+
+/** A local path, or a path on the SSH target. */
+export type RsyncEndpoint = string | { remote: string }
+
+export interface RsyncOptions {
+  ssh?: SshTarget
+  /** What to copy. A trailing `/` copies a directory's content (rsync's rule). */
+  from: RsyncEndpoint | RsyncEndpoint[]
+  to: RsyncEndpoint
+  /** Transfer flags (default `-rt`: recursive, times; symlinks and devices are skipped, so a link out of the tree never lands). */
+  flags?: string[]
+  /** Remove from `to` what left `from` (default false: nothing already fetched is lost). */
+  delete?: boolean
+  /** rsync `--timeout`: seconds of I/O silence before rsync gives up (default 60). */
+  timeout?: number
+  /** Interrupted files are kept here (relative to the destination) and resumed; default `.rsync-partial`. */
+  partialDir?: string
+  compress?: boolean
+  /** Further rsync options, each starting with `-`. */
+  extraArgs?: string[]
+  /** Local rsync binary (default `rsync` on PATH). */
+  rsyncPath?: string
+  /** rsync on the remote side (`--rsync-path`). */
+  remoteRsyncPath?: string
+  signal?: AbortSignal
+  /** Retries of a transient failure (default 3) and the backoff base in ms (default 1000). */
+  retries?: number
+  retryDelay?: number
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void
+  /** Kill rsync after this many ms (default: no limit; `timeout` already bounds silence). */
+  maxDurationMs?: number
+}
+
+/** One line of rsync's itemised output. */
+export interface RsyncItem {
+  /** Relative to the destination, `/`-separated; directories end with `/`. */
+  path: string
+  /** rsync's 11-character change string (`>f+++++++++`), or `*deleting`. */
+  itemize: string
+  type: 'file' | 'dir' | 'symlink' | 'other'
+  /** Content was sent or received (not only attributes). */
+  transferred: boolean
+  created: boolean
+  deleted: boolean
+  /** File length. */
+  size: number
+  /** Bytes rsync actually moved for it (less than size for a delta). */
+  bytes: number
+}
+
+export interface RsyncResult {
+  items: RsyncItem[]
+  /** Regular files whose content came over. */
+  filesTransferred: number
+  /** Sum of their lengths. */
+  bytesTransferred: number
+  filesDeleted: number
+  /** 0, or 24 (some source files vanished during the run: normal while logs rotate). */
+  exitCode: 0 | 24
+  warnings: string[]
+  attempts: number
+  durationMs: number
+}
+
+/** Exit codes (rsync's errcode.h) worth another attempt: socket I/O, stream, timeouts, ssh. */
+export const RSYNC_TRANSIENT_EXIT_CODES: ReadonlySet<number> = new Set([10, 12, 30, 35, 255])
+
+/** An ssh/rsync answer that no retry heals, whatever the exit code. */
+const PERMANENT_STDERR = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|Permission denied \((publickey|password)|No such file or directory|Too many authentication failures/i
+
+/** rsync is not installed on the remote side (the remote shell says so, rsync exits 12/127). */
+const REMOTE_RSYNC_MISSING = /(rsync: (command )?not found|rsync: No such file or directory|exec request failed|command not found: rsync)/i
+
+export type RsyncErrorCode = 'ERR_RSYNC_MISSING_LOCAL' | 'ERR_RSYNC_MISSING_REMOTE' | 'ERR_SSHPASS_MISSING'
+
+/** rsync cannot run at all on a side: the caller may fall back to another method. */
+export class RsyncUnavailableError extends Error {
+  override readonly name = 'RsyncUnavailableError'
+  constructor(
+    readonly code: RsyncErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/** Transient or not, for one failed rsync run. */
+export function classifyRsyncExit(exitCode: number | null, stderr: string): 'transient' | 'warning' | 'permanent' {
+  if (exitCode === 24) return 'warning'
+  if (exitCode !== null && RSYNC_TRANSIENT_EXIT_CODES.has(exitCode) && !PERMANENT_STDERR.test(stderr) && !REMOTE_RSYNC_MISSING.test(stderr)) return 'transient'
+  return 'permanent'
+}
+
+let processControlDir: string | undefined
+
+/** The default ControlMaster directory: private (0700), one per process, removed at exit. */
+function defaultControlDir(): string {
+  if (processControlDir === undefined) {
+    // Short on purpose: a unix socket path has at most ~104 bytes.
+    processControlDir = mkdtempSync(join(tmpdir(), 'lf-ssh-'))
+    const dir = processControlDir
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+  }
+  return processControlDir
+}
+
+function controlDirOf(t: SshTarget): string | undefined {
+  if (t.controlDir === null) return undefined
+  const dir = t.controlDir ?? defaultControlDir()
+  const st = statSync(dir)
+  if ((st.mode & 0o077) !== 0) throw new CommandError(`ssh control directory ${dir} is readable by others (mode ${(st.mode & 0o777).toString(8)}); it must be 0700`, { command: 'ssh', exitCode: null, stderr: '', transient: false })
+  return dir
+}
+
+/** rsync splits `-e` on spaces and honours quotes (not backslashes): quote what needs it. */
+function quoteForRsyncE(arg: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg
+  if (!arg.includes("'")) return `'${arg}'`
+  if (!arg.includes('"')) return `"${arg}"`
+  throw new CommandError(`ssh argument ${JSON.stringify(arg)} holds both quote characters: rsync's -e cannot carry it`, { command: 'rsync', exitCode: null, stderr: '', transient: false })
+}
+
+/** The ssh argv (without the host) rsync runs for `t`. */
+export function sshArgs(t: SshTarget): string[] {
+  const args = ['ssh', '-p', String(t.port ?? 22)]
+  if (t.user) args.push('-l', t.user)
+  // BatchMode forbids any prompt; with a password sshpass answers the one prompt instead.
+  args.push('-o', `BatchMode=${t.password === undefined ? 'yes' : 'no'}`)
+  args.push('-o', `StrictHostKeyChecking=${t.strictHostKeyChecking ?? 'yes'}`)
+  if (t.knownHostsFile) args.push('-o', `UserKnownHostsFile=${t.knownHostsFile}`, '-o', 'GlobalKnownHostsFile=/dev/null')
+  args.push('-o', `ConnectTimeout=${t.connectTimeout ?? 10}`, '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3')
+  if (t.identityFile) args.push('-i', t.identityFile, '-o', 'IdentitiesOnly=yes')
+  if (t.password !== undefined) {
+    args.push('-o', 'PreferredAuthentications=password,keyboard-interactive', '-o', 'PubkeyAuthentication=no', '-o', 'NumberOfPasswordPrompts=1')
+  }
+  const dir = controlDirOf(t)
+  if (dir !== undefined) {
+    args.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${join(dir, '%C')}`, '-o', `ControlPersist=${t.controlPersist ?? 120}`)
+  }
+  return t.password === undefined ? args : ['sshpass', '-e', ...args]
+}
+
+function hostSpec(t: SshTarget): string {
+  return t.host.includes(':') ? `[${t.host}]` : t.host
+}
+
+function endpointArg(e: RsyncEndpoint, t: SshTarget | undefined): string {
+  if (typeof e === 'string') {
+    // A local name with a colon before any slash would be read as host:path.
+    return /^[^/]*:/.test(e) ? `./${e}` : e
+  }
+  if (t === undefined) throw new CommandError('rsync: a remote endpoint needs `ssh`', { command: 'rsync', exitCode: null, stderr: '', transient: false })
+  return `${hostSpec(t)}:${e.remote}`
+}
+
+const OUT_PREFIX = 'LFRSYNC\t'
+
+/** The full rsync argv for `o` (without the binary). */
+export function rsyncArgs(o: RsyncOptions): string[] {
+  const from = Array.isArray(o.from) ? o.from : [o.from]
+  if (from.length === 0) throw new CommandError('rsync: nothing to copy (from is empty)', { command: 'rsync', exitCode: null, stderr: '', transient: false })
+  const remoteSides = [...from, o.to].filter((e) => typeof e !== 'string').length
+  if (remoteSides > 0 && typeof o.to !== 'string' && from.some((e) => typeof e !== 'string')) {
+    throw new CommandError('rsync: both sides remote', { command: 'rsync', exitCode: null, stderr: '', transient: false })
+  }
+  for (const a of o.extraArgs ?? []) {
+    if (!a.startsWith('-')) throw new CommandError(`rsync: extra argument ${JSON.stringify(a)} is not an option`, { command: 'rsync', exitCode: null, stderr: '', transient: false })
+  }
+  const args = [...(o.flags ?? ['-rt'])]
+  args.push(`--timeout=${o.timeout ?? 60}`, '--partial', `--partial-dir=${o.partialDir ?? '.rsync-partial'}`)
+  // %i change string, %l length, %b bytes moved, %n name (last: it may hold tabs, escaped by rsync).
+  args.push(`--out-format=${OUT_PREFIX}%i\t%l\t%b\t%n`)
+  if (o.delete) args.push('--delete')
+  if (o.compress) args.push('-z')
+  if (o.remoteRsyncPath) args.push(`--rsync-path=${o.remoteRsyncPath}`)
+  if (remoteSides > 0 && o.ssh) args.push('-e', sshArgs(o.ssh).map(quoteForRsyncE).join(' '))
+  args.push(...(o.extraArgs ?? []))
+  args.push('--', ...from.map((e) => endpointArg(e, o.ssh)), endpointArg(o.to, o.ssh))
+  return args
+}
+
+/** rsync escapes unprintable bytes of names as `\#ooo`. */
+function unescapeName(s: string): string {
+  if (!s.includes('\\#')) return s
+  const bytes: number[] = []
+  const raw = Buffer.from(s, 'utf8')
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === 0x5c && raw[i + 1] === 0x23 && i + 4 < raw.length && /^[0-7]{3}$/.test(raw.subarray(i + 2, i + 5).toString())) {
+      bytes.push(parseInt(raw.subarray(i + 2, i + 5).toString(), 8))
+      i += 4
+    } else bytes.push(raw[i] as number)
+  }
+  return Buffer.from(bytes).toString('utf8')
+}
+
+/** One `--out-format` line, or undefined for any other output. */
+export function parseItemLine(line: string): RsyncItem | undefined {
+  if (!line.startsWith(OUT_PREFIX)) return undefined
+  const parts = line.slice(OUT_PREFIX.length).split('\t')
+  if (parts.length < 4) return undefined
+  const [itemize = '', len = '0', bytes = '0'] = parts
+  const path = unescapeName(parts.slice(3).join('\t'))
+  const deleted = itemize.startsWith('*deleting')
+  const y = itemize[0]
+  const x = itemize[1]
+  const type = deleted ? (path.endsWith('/') ? 'dir' : 'file') : x === 'f' ? 'file' : x === 'd' ? 'dir' : x === 'L' ? 'symlink' : 'other'
+  return {
+    path,
+    itemize: itemize.trim(),
+    type,
+    transferred: !deleted && (y === '>' || y === '<') && type === 'file',
+    created: !deleted && itemize.slice(2).startsWith('+++++++'),
+    deleted,
+    size: Number(len.replace(/,/g, '')) || 0,
+    bytes: Number(bytes.replace(/,/g, '')) || 0,
+  }
+}
+
+let sshpassChecked = false
+
+function checkTools(o: RsyncOptions): string {
+  const bin = o.rsyncPath ?? 'rsync'
+  const r = spawnSync(bin, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  if (r.error || r.status !== 0) throw new RsyncUnavailableError('ERR_RSYNC_MISSING_LOCAL', `rsync is not installed here (${bin}: ${r.error?.message ?? `exit ${r.status}`})`, { cause: r.error })
+  if (o.ssh?.password !== undefined && !sshpassChecked) {
+    const p = spawnSync('sshpass', ['-V'], { stdio: 'ignore' })
+    if (p.error || p.status !== 0) throw new RsyncUnavailableError('ERR_SSHPASS_MISSING', 'password auth needs sshpass, which is not installed (Debian: apt-get install sshpass)', { cause: p.error })
+    sshpassChecked = true
+  }
+  return bin
+}
+
+/** `rsync --version`'s first line, e.g. `3.4.1` (undefined when rsync is missing). */
+export function rsyncVersion(rsyncPath = 'rsync'): string | undefined {
+  const r = spawnSync(rsyncPath, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  if (r.error || r.status !== 0) return undefined
+  return /version\s+(\d+\.\d+\.\d+)/.exec(r.stdout.toString())?.[1]
+}
+
+/**
+ * Runs rsync until it succeeds (exit 0, or 24 as a warning), fails permanently or the retries are
+ * used up. Throws a CommandError (`transient`, `exitCode`, `stderr`), an RsyncUnavailableError
+ * when rsync is missing on a side, or the abort error.
+ */
+export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
+  const bin = checkTools(o)
+  const args = rsyncArgs(o)
+  const env = o.ssh?.password !== undefined ? { SSHPASS: o.ssh.password } : undefined
+  const started = Date.now()
+  const r = await attempt(
+    async () => {
+      const items: RsyncItem[] = []
+      let pending = ''
+      const onStdout = (b: Buffer): void => {
+        pending += b.toString('utf8')
+        let nl: number
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const item = parseItemLine(pending.slice(0, nl))
+          pending = pending.slice(nl + 1)
+          if (item) items.push(item)
+        }
+      }
+      const flush = (): void => {
+        const item = parseItemLine(pending)
+        if (item) items.push(item)
+        pending = ''
+      }
+      try {
+        const res = await runCommand(bin, args, { env, signal: o.signal, timeoutMs: o.maxDurationMs, onStdout })
+        flush()
+        return { items, exitCode: 0 as const, warnings: nonItemLines(res.stderr) }
+      } catch (err) {
+        flush()
+        if (!(err instanceof CommandError)) throw err
+        if (err.exitCode === 24) return { items, exitCode: 24 as const, warnings: ['some source files vanished during the sync (rsync exit 24)', ...nonItemLines(err.stderr)] }
+        if (REMOTE_RSYNC_MISSING.test(err.stderr) || err.exitCode === 127) {
+          throw new RsyncUnavailableError('ERR_RSYNC_MISSING_REMOTE', `rsync is not installed on ${o.ssh?.host ?? 'the remote side'}: ${err.stderr.split('\n').find((l) => REMOTE_RSYNC_MISSING.test(l))?.trim() ?? `exit ${err.exitCode}`}`, { cause: err })
+        }
+        const transient = err.timedOut || classifyRsyncExit(err.exitCode, err.stderr) === 'transient'
+        throw new CommandError(err.message, { command: 'rsync', exitCode: err.exitCode, stderr: err.stderr, transient, timedOut: err.timedOut, cause: err })
+      }
+    },
+    { retries: o.retries ?? DEFAULT_RETRIES, retryDelay: o.retryDelay ?? DEFAULT_RETRY_DELAY_MS, signal: o.signal, onRetry: o.onRetry },
+  )
+  if (!r.ok) {
+    if (r.error instanceof Error) Object.assign(r.error, { attempts: r.attempts })
+    throw r.error
+  }
+  const { items, exitCode, warnings } = r.value
+  const files = items.filter((i) => i.transferred)
+  return {
+    items,
+    filesTransferred: files.length,
+    bytesTransferred: files.reduce((s, i) => s + i.size, 0),
+    filesDeleted: items.filter((i) => i.deleted).length,
+    exitCode,
+    warnings,
+    attempts: r.attempts,
+    durationMs: Date.now() - started,
+  }
+}
+
+function nonItemLines(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('rsync error: some files vanished') && !l.startsWith('Warning: Permanently added'))
+    .slice(-20)
+}
+
+/** Closes the reused SSH connection to `t` (at service stop); harmless when none is open. */
+export async function closeSshConnection(t: SshTarget): Promise<void> {
+  if (t.controlDir === null) return
+  const argv = sshArgs({ ...t, password: undefined })
+  try {
+    await runCommand(argv[0] as string, [...argv.slice(1), '-O', 'exit', hostSpec(t)], { timeoutMs: 10_000 })
+  } catch {
+    // No master running: nothing to close.
+  }
+}
