@@ -163,7 +163,21 @@ describe('copy job to a local directory', () => {
       const prev = t.results[i - 1]!
       expect(t.results[i]!.startedAt.getTime()).toBeGreaterThanOrEqual(prev.startedAt.getTime() + prev.durationMs + 200 - 5)
     }
-    if (!op?.inProgress) expect(op?.nextRunAt?.getTime()).toBeGreaterThan(before)
+    // Between two runs the job reports when the next one starts: one interval after the run
+    // that just ended (read in one synchronous snapshot, so no run can start in between).
+    const idle = await vi.waitFor(
+      () => {
+        const [info] = runner.list()
+        const last = t.results.at(-1)
+        expect(info?.inProgress).toBe(false)
+        expect(info?.nextRunAt).toBeInstanceOf(Date)
+        return { next: info!.nextRunAt!.getTime(), last: last!, at: Date.now() }
+      },
+      { timeout: 5_000, interval: 5 },
+    )
+    expect(idle.next).toBeGreaterThan(before)
+    expect(idle.next).toBeGreaterThanOrEqual(idle.last.startedAt.getTime() + idle.last.durationMs + 200)
+    expect(idle.next).toBeLessThanOrEqual(idle.at + 200)
     await runner.stopAll()
     expect(runner.list()).toEqual([])
   })

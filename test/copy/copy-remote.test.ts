@@ -10,10 +10,11 @@ import { freePort } from '../servers/process.js'
 import { startS3 } from '../servers/s3.js'
 import { suiteServers } from '../servers/suite-servers.js'
 import { tempDir, writeOld, writeTree } from './helpers.js'
+import { inCI } from '../servers/ci.js'
 
 const servers = await suiteServers(['s3', 'hdfs'])
 const run = `copy-${Date.now().toString(36)}-${process.pid}`
-const skip = (name: 's3' | 'hdfs'): boolean => !process.env.CI && !servers[name]
+const skip = (name: 's3' | 'hdfs'): boolean => !inCI && !servers[name]
 
 const hdfsUrl = (dir: string): string => `webhdfs://root@127.0.0.1:${new URL(servers.hdfs?.url ?? 'http://127.0.0.1:1').port}/logferry/${run}/${dir}`
 const s3Config = (endpoint: string, bucket: string, prefix: string) => ({

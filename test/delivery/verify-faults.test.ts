@@ -19,9 +19,9 @@ import { suiteServers } from '../servers/suite-servers.js'
 import { MiB, randomFile } from '../uploader/helpers.js'
 import { targets, uniquePrefix, type Target } from '../uploader/targets.js'
 import { flipping, flippingStrategy, type FlipLog } from './flip-faults.js'
+import { inCI } from '../servers/ci.js'
 
 const info = await suiteServers(['s3', 'gcs', 'azure', 'hdfs', 'sftp'])
-const inCI = Boolean(process.env.CI)
 const all = targets(info)
 const target = (name: Target['name']): Target => all.find((t) => t.name === name) as Target
 const skip = (t: Target): boolean => t.missing !== undefined && !inCI

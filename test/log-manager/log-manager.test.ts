@@ -213,8 +213,11 @@ loggers:
 })
 
 describe('LogManager rotation and retention', () => {
+  // One clock reading for every stamp: names built before and after a LogManager start must
+  // agree even when the clock crosses a second in between (the stamp has one-second resolution).
+  const now = Date.now()
   const stamp = (msAgo: number, seq = 0): string => {
-    const s = new Date(Date.now() - msAgo).toISOString().slice(0, 19).replace('T', '_').replace(/:/g, '-')
+    const s = new Date(now - msAgo).toISOString().slice(0, 19).replace('T', '_').replace(/:/g, '-')
     return seq === 0 ? s : `${s}_${seq}`
   }
 
@@ -241,12 +244,14 @@ describe('LogManager rotation and retention', () => {
   it('retention by count keeps the newest N rotated files of that handler only', async () => {
     const d = dir()
     const names = [stamp(5_000_000), stamp(4_000_000), stamp(3_000_000), stamp(3_000_000, 1), stamp(3_000_000, 2)].map((s) => `app_${s}.log`)
-    for (const f of [...names, 'app.log.bak', 'app_notes.log', `other_${stamp(9_000_000)}.log`, `app-x_${stamp(9_000_000)}.log`]) writeFileSync(join(d, f), 'old\n')
+    const other = `other_${stamp(9_000_000)}.log`
+    const appX = `app-x_${stamp(9_000_000)}.log`
+    for (const f of [...names, 'app.log.bak', 'app_notes.log', other, appX]) writeFileSync(join(d, f), 'old\n')
     const m = new LogManager({ handlers: { h: { sink: join(d, 'app.log'), retention: 2 }, o: { sink: join(d, 'other.log') } }, loggers: {} })
     await m.applyRetention()
     const left = readdirSync(d).sort()
     expect(left).toEqual(
-      ['app.log', 'app.log.bak', 'app_notes.log', names[3], names[4], `other_${stamp(9_000_000)}.log`, 'other.log', `app-x_${stamp(9_000_000)}.log`].sort(),
+      ['app.log', 'app.log.bak', 'app_notes.log', names[3], names[4], other, 'other.log', appX].sort(),
     )
     await m.close()
   })

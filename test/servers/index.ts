@@ -1,10 +1,11 @@
-/** Starts every storage test server in parallel; CI=true turns any failure into a hard error. */
+/** Starts every storage test server in parallel; CI set turns any failure into a hard error. */
 import { startAzure } from './azure.js'
 import { startGcs } from './gcs.js'
 import { startHdfs } from './hdfs.js'
 import { startS3 } from './s3.js'
 import { startSftp } from './sftp.js'
 import type { ServersInfo } from './types.js'
+import { inCI } from './ci.js'
 
 export interface RunningServers {
   info: ServersInfo
@@ -62,9 +63,9 @@ export async function startAll(): Promise<RunningServers> {
     await Promise.all(stoppers.map((s) => s.stop().catch(() => undefined)))
   }
   if (errors.length > 0) {
-    if (process.env.CI === 'true') {
+    if (inCI) {
       await stop()
-      throw new Error(`storage test servers failed to start (CI=true makes this fatal):\n${errors.join('\n')}`)
+      throw new Error(`storage test servers failed to start (CI is set, so this is fatal):\n${errors.join('\n')}`)
     }
     const bar = '!'.repeat(78)
     console.warn(`\n${bar}\n!! STORAGE TEST SERVERS MISSING - their backends will be SKIPPED (not in CI)\n${errors.map((e) => `!!   ${e}`).join('\n')}\n${bar}\n`)

@@ -6,6 +6,7 @@
  */
 import { afterAll, inject } from 'vitest'
 import type { ServersInfo } from './types.js'
+import { inCI } from './ci.js'
 
 export type SuiteServer = 's3' | 'hdfs' | 'sftp' | 'gcs' | 'azure'
 
@@ -61,7 +62,7 @@ export async function suiteServers(names: readonly SuiteServer[]): Promise<Serve
   const provided = inject('storageServers')
   const info = provided.unavailable.all !== undefined ? await startOwn(names) : provided
   const missing = names.filter((n) => !info[n])
-  if (missing.length > 0 && process.env.CI) {
+  if (missing.length > 0 && inCI) {
     throw new Error(`test servers failed to start (CI is set, so this is fatal): ${missing.map((n) => `${n}: ${info.unavailable[n] ?? 'not started'}`).join('; ')}`)
   }
   return info

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FileSystem, StorageError, filesystem } from '../../ts/storage/index.js'
 import { backends } from './backends.js'
 import { MiB, expectCode, payload, sha256Of, upload } from './helpers.js'
+import { inCI } from '../servers/ci.js'
 
-const inCI = process.env.CI === 'true'
 
 for (const b of backends()) {
   if (b.missing) {

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { GcsFileSystem } from '../../ts/storage/index.js'
 import { servers } from './backends.js'
 import { MiB, payload, upload } from './helpers.js'
+import { inCI } from '../servers/ci.js'
 
-const inCI = process.env.CI === 'true'
 const gcs = servers().gcs
 
 describe.skipIf(!gcs && !inCI)('gcs composite uploads', () => {

@@ -25,6 +25,7 @@ import { startS3 } from '../servers/s3.js'
 import { startSftp } from '../servers/sftp.js'
 import { servers } from './backends.js'
 import { MiB } from './helpers.js'
+import { inCI } from '../servers/ci.js'
 
 interface Instance {
   fs(): FileSystem
@@ -114,7 +115,6 @@ const starters: Record<string, Starter> = {
   },
 }
 
-const inCI = process.env.CI === 'true'
 const available = servers()
 
 describe.each(Object.keys(starters))('server killed mid-upload: %s', (name) => {

@@ -16,8 +16,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { FileSystem } from '../../ts/storage/index.js'
 import { backends } from './backends.js'
 import { MiB } from './helpers.js'
+import { inCI } from '../servers/ci.js'
 
-const inCI = process.env.CI === 'true'
 const RSS_LIMIT = 256 * MiB
 const results: Record<string, { uploadMBps?: number; downloadMBps?: number; rssBaseMiB?: number; rssGrowthMiB?: number }> = {}
 

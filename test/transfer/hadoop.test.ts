@@ -14,13 +14,14 @@ import { startHdfs } from '../servers/hdfs.js'
 import { SERVERS_DIR, freePort } from '../servers/process.js'
 import { suiteServers } from '../servers/suite-servers.js'
 import { localTree as treeAt } from './fixtures.js'
+import { inCI } from '../servers/ci.js'
 
 const HADOOP = join(SERVERS_DIR, 'hadoop', 'bin', 'hadoop')
 const servers = await suiteServers(['hdfs'])
 const hdfs = servers.hdfs
 const hadoopMissing = existsSync(HADOOP) ? undefined : `${HADOOP} missing (run test/servers/install.sh)`
-if (hadoopMissing && process.env.CI) throw new Error(hadoopMissing)
-const skip = !process.env.CI && (hdfs === undefined || hadoopMissing !== undefined)
+if (hadoopMissing && inCI) throw new Error(hadoopMissing)
+const skip = !inCI && (hdfs === undefined || hadoopMissing !== undefined)
 
 const tmp = mkdtempSync(join(tmpdir(), 'logferry-hadoop-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))

@@ -13,6 +13,7 @@ import { AzureBlobFileSystem, GcsFileSystem, S3FileSystem, filesystem, type File
 import { transferFiles } from '../../ts/transfer/index.js'
 import { azureOptions, gcsOptions, s3Options } from '../servers/filesystems.js'
 import { suiteServers } from '../servers/suite-servers.js'
+import { inCI } from '../servers/ci.js'
 
 const servers = await suiteServers(['s3', 'gcs', 'azure'])
 const MiB = 1 << 20
@@ -67,7 +68,7 @@ afterAll(async () => {
 })
 
 for (const b of backends) {
-  const skip = !process.env.CI && servers[b.name] === undefined
+  const skip = !inCI && servers[b.name] === undefined
   describe.skipIf(skip)(`logferry-sha256 metadata on ${b.name}`, () => {
     it('is stored with each object and read back by stat', async () => {
       const src = join(tmp, `${b.name}-src-${++n}`)
@@ -118,7 +119,7 @@ for (const b of backends) {
   })
 }
 
-describe.skipIf(!process.env.CI && servers.s3 === undefined)('compressed copies on s3', () => {
+describe.skipIf(!inCI && servers.s3 === undefined)('compressed copies on s3', () => {
   it('store logferry-source-sha256; ifChanged compares it with the source', async () => {
     const src = join(tmp, `zst-src-${++n}`)
     const local = filesystem(`file://${src}`)

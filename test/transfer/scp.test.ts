@@ -12,10 +12,11 @@ import type { FileSystem, StorageConfig } from '../../ts/storage/index.js'
 import { transferFiles } from '../../ts/transfer/index.js'
 import { sftpOptions, sftpRoot } from '../servers/filesystems.js'
 import { suiteServers } from '../servers/suite-servers.js'
+import { inCI } from '../servers/ci.js'
 
 const servers = await suiteServers(['sftp'])
 const sftp = servers.sftp
-const skip = !process.env.CI && sftp === undefined
+const skip = !inCI && sftp === undefined
 
 const tmp = mkdtempSync(join(tmpdir(), 'logferry-scp-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))

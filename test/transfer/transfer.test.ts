@@ -20,9 +20,9 @@ import {
 } from '../../ts/transfer/index.js'
 import { missing, remote } from './servers.js'
 import { localTree as treeAt } from './fixtures.js'
+import { inCI } from '../servers/ci.js'
 
 const MiB = 1 << 20
-const inCI = Boolean(process.env.CI)
 const skipUnless = (...names: ('s3' | 'hdfs' | 'sftp')[]): boolean => !inCI && names.some((n) => Boolean(missing(n)))
 
 const opened: FileSystem[] = []

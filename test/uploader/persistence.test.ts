@@ -15,9 +15,9 @@ import { freePort } from '../servers/process.js'
 import { scratchDir } from './helpers.js'
 import { range, recordIds } from './records.js'
 import { sha256File, targets, uploaderServers } from './targets.js'
+import { inCI } from '../servers/ci.js'
 
 const info = await uploaderServers(['s3'])
-const inCI = Boolean(process.env.CI)
 const s3 = targets(info).find((t) => t.name === 's3')
 
 function runUntilReady(args: string[]): Promise<{ pid: number; line: string; exited: Promise<NodeJS.Signals | null> }> {

@@ -19,11 +19,11 @@ import {
 } from '../../ts/storage/index.js'
 import { MiB, permanent, randomFile, scratchDir, transient, withFaults } from './helpers.js'
 import { sha256File, targets, uniquePrefix, uploaderServers } from './targets.js'
+import { inCI } from '../servers/ci.js'
 
 const run = promisify(execFile)
 
 const info = await uploaderServers()
-const inCI = Boolean(process.env.CI)
 
 const METHOD: Record<string, string> = { s3: 's3-multipart', gcs: 'gcs-compose', azure: 'azure-blocks', hdfs: 'webhdfs-concat' }
 

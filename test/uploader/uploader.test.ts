@@ -15,9 +15,9 @@ import { freePort } from '../servers/process.js'
 import { MiB, randomFile, scratchDir } from './helpers.js'
 import { range, record, recordIds } from './records.js'
 import { sha256File, targets, uploaderServers } from './targets.js'
+import { inCI } from '../servers/ci.js'
 
 const info = await uploaderServers()
-const inCI = Boolean(process.env.CI)
 
 const SEALED = /^app_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(_\d+)?\.log$/
 
