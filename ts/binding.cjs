@@ -840,6 +840,7 @@ module.exports.NativeLogger = nativeBinding.NativeLogger
 module.exports.ZstdCompressor = nativeBinding.ZstdCompressor
 module.exports.ZstdDecompressor = nativeBinding.ZstdDecompressor
 module.exports.crc32cChunks = nativeBinding.crc32cChunks
+module.exports.extractFile = nativeBinding.extractFile
 module.exports.isSealedSibling = nativeBinding.isSealedSibling
 module.exports.parseSealedName = nativeBinding.parseSealedName
 module.exports.readLogFileSync = nativeBinding.readLogFileSync

@@ -83,6 +83,29 @@ export declare class ZstdDecompressor {
 /** The big-endian CRC32C of each `chunk_size` slice of `data` (the last may be shorter). */
 export declare function crc32cChunks(data: Uint8Array, chunkSize: number): Buffer
 
+/**
+ * Extracts `source` (gzip, bzip2, xz or zstd, by magic bytes) to `destination` through a temp
+ * file in `tmpDir` (same filesystem as `destination`: the publish is a rename).
+ */
+export declare function extractFile(source: string, tmpDir: string, destination: string): Promise<ExtractOutcome>
+
+/**
+ * What became of one file. `status`: `ok` (renamed into place), `invalid` (the input is not a
+ * complete valid compressed file: quarantine it; `reason` and `offset` say why and where) or
+ * `io` (reading, writing, syncing or renaming failed: retry; `errno` names the error).
+ */
+export interface ExtractOutcome {
+  status: string
+  format?: string
+  bytesIn: number
+  bytesOut: number
+  members: number
+  reason?: string
+  offset?: number
+  errno?: string
+  message?: string
+}
+
 /** True when `name` is a sealed file of the active file `activePath` (same stem and extension). */
 export declare function isSealedSibling(name: string, activePath: string): boolean
 

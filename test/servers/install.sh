@@ -35,6 +35,16 @@ install_zstd_cli() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends zstd >/dev/null
 }
 
+# --- gzip/bzip2/xz/pigz CLIs: logferry collect's fixtures are made (and its extraction compared)
+# with the real tools; pigz is a benchmark peer
+install_compressors() {
+  if command -v bzip2 >/dev/null && command -v xz >/dev/null && command -v pigz >/dev/null && command -v gzip >/dev/null; then return; fi
+  log "installing gzip, bzip2, xz-utils, pigz (apt)"
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gzip bzip2 xz-utils pigz >/dev/null
+}
+
 # --- rsync + sshpass: the logs service syncs with the real rsync over ssh (both sides: the test
 # sshd's user runs the same /usr/bin/rsync); sshpass hands SSH_PASSWORD to ssh through the env
 install_rsync() {
@@ -114,7 +124,7 @@ check_azurite() {
 # Independent steps run in parallel; any failure fails the script.
 pids=()
 # apt steps run one after the other (apt holds a lock).
-{ install_sshd && install_zstd_cli && install_rsync; } & pids+=($!)
+{ install_sshd && install_zstd_cli && install_rsync && install_compressors; } & pids+=($!)
 install_moto & pids+=($!)
 install_fake_gcs & pids+=($!)
 { install_hdfs && install_hadoop_cli; } & pids+=($!)

@@ -6,8 +6,10 @@
 // Public so the exported items count as used in test builds too (napi-derive registers
 // them with Node only in the cdylib).
 pub mod crc32c;
+pub mod decompress;
 mod error;
 pub mod event_name;
+pub mod extract;
 mod js_string;
 pub mod logger;
 pub mod options;
