@@ -1,6 +1,6 @@
 // readLogFile streams in batches: every record in order, torn tails reported, corruption
 // thrown with its offset, the file released when the loop stops early.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Logger, readLogFile, type LogferryError } from '../../dist/index.js'
@@ -8,6 +8,20 @@ import { binaryRecord, removeDir, tempDir, textRecord } from './helpers.js'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach(removeDir))
+
+/** How many of this process's file descriptors are open on `path` (Linux /proc). */
+function descriptorsOf(path: string): number {
+  const target = realpathSync(path)
+  let n = 0
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === target) n++
+    } catch {
+      // closed between the listing and the readlink (e.g. the listing's own descriptor)
+    }
+  }
+  return n
+}
 
 async function writeFile(format: 'text' | 'framed', n: number, bufferSize = 1 << 20): Promise<string> {
   const dir = tempDir()
@@ -64,12 +78,31 @@ describe('readLogFile (streaming)', () => {
     expect(count).toBeGreaterThan(0)
   })
 
-  it('stops early without reading the rest', async () => {
-    const path = await writeFile('text', 5000)
+  it('stops early without reading the rest, and releases the file', async () => {
+    const path = await writeFile('framed', 5000, 1 << 14) // many blocks
+    // Damage a block far past the first batch of 1024 records (~40 KB), not the last one (a
+    // damaged last block reads as a torn tail): a reader that went on would throw ERR_CORRUPT.
+    const bytes = readFileSync(path)
+    const blocks: number[] = []
+    for (let o = 0; o < bytes.length; o += 4096) if (bytes.subarray(o, o + 4).toString() === 'LFB1') blocks.push(o)
+    const damaged = blocks.find((o) => o > 100 * 1024)!
+    expect(blocks.at(-1)).toBeGreaterThan(damaged)
+    expect(bytes.readUInt32LE(damaged + 16)).toBeGreaterThan(8) // payload length: byte 8 of it is a record's
+    bytes[damaged + 32 + 8] ^= 0xff
+    writeFileSync(path, bytes)
     let n = 0
+    let openWhileReading = 0
     for await (const _ of readLogFile(path)) {
+      openWhileReading = Math.max(openWhileReading, descriptorsOf(path))
       if (++n === 3) break
     }
     expect(n).toBe(3)
+    expect(openWhileReading).toBe(1) // the check below can see the reader's descriptor
+    expect(descriptorsOf(path)).toBe(0) // released by the break
+    // The damage is there: reading on does reach it.
+    await expect(async () => {
+      for await (const _ of readLogFile(path));
+    }).rejects.toMatchObject({ code: 'ERR_CORRUPT', message: expect.stringContaining(`offset ${damaged}`) })
+    expect(descriptorsOf(path)).toBe(0)
   })
 })

@@ -293,6 +293,14 @@ describe.skipIf(s3t?.missing !== undefined && !inCI)('close', () => {
     const file = await randomFile(40 * MiB, dir)
     const u1 = createUploader({ target: fs, stateDir: join(dir, 'state'), chunkSize: 5 * MiB, concurrency: 1, objectName: 'big.bin' })
     await u1.enqueue(file)
+    // Close only once the upload is under way: its multipart session exists on the server and
+    // the file is not done (40 MiB in 5 MiB parts, one at a time, takes several requests).
+    for (;;) {
+      if ((await s3t?.rawList(fs))?.includes('(multipart in progress) big.bin')) break
+      expect(u1.stats()).toMatchObject({ successful: 0, failed: 0 })
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    expect(u1.stats()).toMatchObject({ successful: 0, failed: 0, pending: 1 })
     await u1.close({ timeout: 0 })
     expect(u1.stats()).toMatchObject({ totalFiles: 1, successful: 0, failed: 0, pending: 1 })
     expect(await s3t?.rawList(fs)).toEqual([])
