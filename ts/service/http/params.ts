@@ -7,13 +7,16 @@ import { badParam } from './errors.js'
  * 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds (Loki's
  * convention of guessing the unit from the magnitude). Returns epoch milliseconds.
  */
+/** The range of a JavaScript Date. */
+const MAX_TIME_MS = 8.64e15
+
 export function parseTime(param: string, value: string): number {
   const v = value.trim()
   if (/^-?\d+(\.\d+)?$/.test(v)) {
     const n = Number(v)
     const a = Math.abs(n)
     const ms = a < 1e11 ? n * 1000 : a < 1e14 ? n : a < 1e17 ? n / 1e3 : n / 1e6
-    if (!Number.isFinite(ms)) throw badParam(param, `not a time: ${JSON.stringify(value)}`)
+    if (!(Math.abs(ms) <= MAX_TIME_MS)) throw badParam(param, `out of range: ${JSON.stringify(value)}`)
     return ms
   }
   // Date.parse takes many shapes; ask for ISO 8601 so `since=tuesday` is not a guess.

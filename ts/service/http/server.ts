@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import type { CreateHttpServer, HttpServer, LogsServiceCore, ServiceSettings } from '../types.js'
 import { bearerChecker, checkBindPolicy } from './auth.js'
 import type { RouteContext } from './context.js'
-import { errorBody, errorHandler, notFoundHandler, toApiError } from './errors.js'
+import { badParam, errorBody, errorHandler, notFoundHandler, toApiError } from './errors.js'
 import { createMetrics } from './metrics.js'
 import { servedRoots } from './path-guard.js'
 import { registerContentRoutes } from './routes/content.js'
@@ -55,6 +55,12 @@ async function build(core: LogsServiceCore, settings: ServiceSettings): Promise<
       check(req.headers.authorization)
     })
   }
+  // Ajv coerces a 400-digit number to Infinity and lets it through; every number of this API
+  // is a count or an offset.
+  app.addHook('preHandler', async (req) => {
+    for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>))
+      if (typeof v === 'number' && !Number.isSafeInteger(v)) throw badParam(k, 'must be an integer below 2^53')
+  })
   app.addHook('onResponse', async (req, reply) => {
     metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
   })
