@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LogferryError } from './errors.js'
 import { copyCommand } from './cli/copy-command.js'
+import { serveCommand } from './cli/serve-command.js'
 import { transferCommand } from './cli/transfer-command.js'
 import { readLogFile } from './read-log-file.js'
 
@@ -13,6 +14,9 @@ import { readLogFile } from './read-log-file.js'
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
 const USAGE = `usage:
+  logferry serve [options]    the logs service: sync logs from remote hosts (rsync/ssh,
+                              storage URLs, a directory), categorise, REST API on
+                              http://127.0.0.1:8004 (logferry serve --help)
   logferry cat FILE...        print the records of log files (text or framed); verifies
                               framed checksums; exits 1 on corruption, naming the offset
   logferry transfer SRC... DEST [options]
@@ -71,6 +75,9 @@ switch (cmd) {
     break
   case 'copy':
     code = await copyCommand(rest)
+    break
+  case 'serve':
+    code = await serveCommand(rest)
     break
   case 'bench':
     code = bench(rest)

@@ -1,0 +1,106 @@
+/**
+ * An rsync source: the real rsync over ssh (ts/delivery/rsync.ts), one reused SSH connection;
+ * the changed files come from rsync's itemised output. When rsync is missing on either side,
+ * the same remote directory is mirrored over SFTP through the storage layer instead, and the
+ * result says so (method 'sftp-fallback', fallbackReason).
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { closeSshConnection, RsyncUnavailableError, runRsync, type SshTarget } from '../../delivery/rsync.js'
+import type { RsyncSourceSettings, ServiceLog } from '../types.js'
+import type { FetchResult, Fetcher } from './fetcher.js'
+import { fetchWithStorage } from './storage-fetcher.js'
+
+export interface RsyncFetcherOptions {
+  /** Private (0700) directory of the ControlMaster sockets. */
+  controlDir: string
+  retries: number
+  retryDelay: number
+  rsyncTimeout: number
+  log: ServiceLog
+  /** Local rsync binary (tests: a path without rsync). */
+  rsyncPath?: string
+}
+
+/** The SHA256 fingerprint of `host`'s key in a known_hosts file (for the SFTP fallback's check). */
+function knownFingerprint(file: string, host: string, port: number): string | undefined {
+  if (!existsSync(file)) return undefined
+  const name = port === 22 ? host : `[${host}]:${port}`
+  const r = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-F', name, '-f', file], { encoding: 'utf8' })
+  if (r.status !== 0) return undefined
+  return /SHA256:[A-Za-z0-9+/=]+/.exec(r.stdout)?.[0]
+}
+
+export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOptions): Fetcher {
+  mkdirSync(o.controlDir, { recursive: true, mode: 0o700 })
+  const ssh: SshTarget = {
+    host: src.host,
+    port: src.port,
+    user: src.user,
+    identityFile: src.identityFile,
+    password: src.password,
+    knownHostsFile: src.knownHostsFile,
+    strictHostKeyChecking: src.strictHostKeyChecking,
+    controlDir: o.controlDir,
+  }
+  const remote = src.remotePath.endsWith('/') ? src.remotePath : `${src.remotePath}/`
+
+  const fallback = async (dest: string, signal: AbortSignal, reason: string): Promise<FetchResult> => {
+    const fp = src.knownHostsFile ? knownFingerprint(src.knownHostsFile, src.host, src.port) : undefined
+    if (fp === undefined && src.strictHostKeyChecking === 'yes') {
+      throw Object.assign(new Error(`${reason}; the SFTP fallback needs ${src.host}'s key in ${src.knownHostsFile ?? 'the known_hosts file'} (strictHostKeyChecking: yes)`), { code: 'ERR_HOST_KEY_UNKNOWN' })
+    }
+    const r = await fetchWithStorage(dest, {
+      source: {
+        protocol: 'sftp',
+        host: src.host,
+        port: src.port,
+        username: src.user,
+        password: src.password,
+        privateKeyPath: src.identityFile,
+        hostFingerprint: fp,
+        root: remote.replace(/^~\//, ''),
+      },
+      method: 'sftp-fallback',
+      retries: o.retries,
+      retryDelay: o.retryDelay,
+      signal,
+    })
+    return { ...r, fallbackReason: reason }
+  }
+
+  return {
+    source: src,
+    plannedMethod: 'rsync',
+    async fetch(dest, signal) {
+      try {
+        const r = await runRsync({
+          ssh,
+          from: { remote },
+          to: `${dest}/`,
+          timeout: o.rsyncTimeout,
+          retries: o.retries,
+          retryDelay: o.retryDelay,
+          signal,
+          rsyncPath: o.rsyncPath,
+          onRetry: (err, attempt, delayMs) => o.log.warn('rsync failed, retrying', { source: src.name, attempt, delayMs, error: (err as Error).message }),
+        })
+        const changed = r.items.filter((i) => i.type === 'file' && (i.transferred || i.deleted)).map((i) => i.path)
+        return {
+          method: 'rsync',
+          changed,
+          filesTransferred: r.filesTransferred,
+          bytesTransferred: r.bytesTransferred,
+          filesDeleted: r.filesDeleted,
+          warnings: r.warnings,
+          attempts: r.attempts,
+        }
+      } catch (err) {
+        if (!(err instanceof RsyncUnavailableError)) throw err
+        o.log.warn('rsync unavailable, syncing over SFTP', { source: src.name, code: err.code, reason: err.message })
+        return fallback(dest, signal, err.message)
+      }
+    },
+    close: () => closeSshConnection(ssh),
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Runs syncs: every source fetched (in parallel), the changed files categorised, per-source
+ * status kept. Never two syncs at once: a trigger while one runs joins it.
+ */
+import { EventEmitter } from 'node:events'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Catalog } from '../categorize/catalog.js'
+import type { ServiceLog, SourceStatus, SourceSyncResult, SyncErrorInfo, SyncOutcome, SyncResult, SyncStartEvent, SyncTrigger, TriggeredSync } from '../types.js'
+import type { Fetcher } from './fetcher.js'
+
+const RANK: Record<SyncOutcome, number> = { ok: 0, warning: 1, failed: 2, aborted: 3 }
+
+function errorInfo(err: unknown): SyncErrorInfo {
+  const e = err as { code?: unknown; message?: unknown; exitCode?: unknown }
+  const code = typeof e?.code === 'string' ? e.code : 'ERR_SYNC_FAILED'
+  const message = typeof e?.message === 'string' ? e.message : String(err)
+  return { code, message: typeof e?.exitCode === 'number' ? `${message} (exit ${e.exitCode})` : message }
+}
+
+function isAbort(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (err instanceof Error && (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR'))
+}
+
+interface Events {
+  sync: [SyncResult]
+  syncStart: [SyncStartEvent]
+}
+
+export interface SyncRunnerOptions {
+  logsDir: string
+  fetchers: Fetcher[]
+  catalog: Catalog
+  log: ServiceLog
+}
+
+export class SyncRunner extends EventEmitter<Events> {
+  readonly #o: SyncRunnerOptions
+  readonly #status: Map<string, SourceStatus>
+  #running: { id: string; done: Promise<SyncResult>; abort: AbortController } | undefined
+  #seq = 0
+  #last: SyncResult | undefined
+  #count = 0
+  /** Sources whose last fetch failed: files may have landed unreported, so the next sync looks at all of them. */
+  readonly #dirty = new Set<string>()
+  nextSyncAt: string | undefined
+
+  constructor(o: SyncRunnerOptions) {
+    super()
+    this.#o = o
+    this.#status = new Map(
+      o.fetchers.map((f) => [
+        f.source.name,
+        { name: f.source.name, kind: f.source.kind, method: f.plannedMethod, filesTransferred: 0, bytesTransferred: 0, totalFilesTransferred: 0, totalBytesTransferred: 0, syncCount: 0, failureCount: 0 },
+      ]),
+    )
+  }
+
+  get runningId(): string | null {
+    return this.#running?.id ?? null
+  }
+
+  get lastSync(): SyncResult | undefined {
+    return this.#last
+  }
+
+  get syncCount(): number {
+    return this.#count
+  }
+
+  sources(): SourceStatus[] {
+    return [...this.#status.values()].map((s) => ({ ...s, nextSyncAt: this.nextSyncAt }))
+  }
+
+  trigger(trigger: SyncTrigger): TriggeredSync {
+    if (this.#running) return { id: this.#running.id, joined: true, done: this.#running.done }
+    const id = `sync-${Date.now().toString(36)}-${++this.#seq}`
+    const abort = new AbortController()
+    const done = this.#run(id, trigger, abort.signal).finally(() => {
+      this.#running = undefined
+    })
+    this.#running = { id, done, abort }
+    return { id, joined: false, done }
+  }
+
+  /** Waits for the running sync up to `timeoutMs`, then aborts it and waits for it to end. */
+  async settle(timeoutMs: number): Promise<void> {
+    const r = this.#running
+    if (!r) return
+    let timer: NodeJS.Timeout | undefined
+    const finished = await Promise.race([r.done.then(() => true), new Promise<boolean>((res) => (timer = setTimeout(() => res(false), timeoutMs)))])
+    clearTimeout(timer)
+    if (!finished) {
+      this.#o.log.warn('stopping: aborting the running sync', { id: r.id, timeoutMs })
+      r.abort.abort(Object.assign(new Error('service stopping'), { name: 'AbortError', code: 'ABORT_ERR' }))
+      await r.done
+    }
+  }
+
+  async #run(id: string, trigger: SyncTrigger, signal: AbortSignal): Promise<SyncResult> {
+    const started = new Date()
+    this.emit('syncStart', { id, trigger, startedAt: started.toISOString() })
+    this.#o.log.info('sync started', { id, trigger })
+    let categorized = 0
+    const sources = await Promise.all(
+      this.#o.fetchers.map(async (f): Promise<SourceSyncResult> => {
+        const t0 = new Date()
+        const st = this.#status.get(f.source.name) as SourceStatus
+        st.lastSyncStart = t0.toISOString()
+        const base = { name: f.source.name, kind: f.source.kind }
+        let r: SourceSyncResult
+        try {
+          const dest = join(this.#o.logsDir, f.source.name)
+          await mkdir(dest, { recursive: true })
+          const got = await f.fetch(dest, signal)
+          if (this.#dirty.has(f.source.name)) {
+            categorized += await this.#o.catalog.reconcile([f.source.name])
+            this.#dirty.delete(f.source.name)
+          } else for (const p of got.changed) if (await this.#o.catalog.update(f.source.name, p)) categorized++
+          const failed = got.failures !== undefined && got.failures.length > 0
+          const end = new Date()
+          r = {
+            ...base,
+            method: got.method,
+            outcome: failed ? 'failed' : got.warnings.some((w) => /vanished/.test(w)) ? 'warning' : 'ok',
+            error: failed ? { ...errorInfo(got.failures?.[0]?.error), message: `${got.failures?.length} file(s) failed, first ${got.failures?.[0]?.path}: ${errorInfo(got.failures?.[0]?.error).message}` } : undefined,
+            fallbackReason: got.fallbackReason,
+            warnings: got.warnings,
+            filesTransferred: got.filesTransferred,
+            bytesTransferred: got.bytesTransferred,
+            filesDeleted: got.filesDeleted,
+            attempts: got.attempts,
+            startedAt: t0.toISOString(),
+            finishedAt: end.toISOString(),
+            durationMs: end.getTime() - t0.getTime(),
+          }
+        } catch (err) {
+          this.#dirty.add(f.source.name)
+          const end = new Date()
+          r = {
+            ...base,
+            method: f.plannedMethod,
+            outcome: isAbort(err, signal) ? 'aborted' : 'failed',
+            error: errorInfo(err),
+            warnings: [],
+            filesTransferred: 0,
+            bytesTransferred: 0,
+            filesDeleted: 0,
+            attempts: (err as { attempts?: number }).attempts ?? 1,
+            startedAt: t0.toISOString(),
+            finishedAt: end.toISOString(),
+            durationMs: end.getTime() - t0.getTime(),
+          }
+        }
+        st.method = r.method
+        st.fallbackReason = r.fallbackReason
+        st.lastSyncEnd = r.finishedAt
+        st.lastSyncDurationMs = r.durationMs
+        st.lastOutcome = r.outcome
+        st.lastError = r.error
+        st.filesTransferred = r.filesTransferred
+        st.bytesTransferred = r.bytesTransferred
+        st.totalFilesTransferred += r.filesTransferred
+        st.totalBytesTransferred += r.bytesTransferred
+        st.syncCount++
+        if (r.outcome === 'failed' || r.outcome === 'aborted') st.failureCount++
+        const level = r.outcome === 'ok' ? 'info' : r.outcome === 'warning' ? 'warn' : 'error'
+        this.#o.log[level]('source synced', { id, source: r.name, method: r.method, outcome: r.outcome, files: r.filesTransferred, bytes: r.bytesTransferred, durationMs: r.durationMs, attempts: r.attempts, ...(r.error ? { error: r.error } : {}), ...(r.fallbackReason ? { fallbackReason: r.fallbackReason } : {}) })
+        return r
+      }),
+    )
+    const end = new Date()
+    const result: SyncResult = {
+      id,
+      trigger,
+      outcome: sources.reduce<SyncOutcome>((w, s) => (RANK[s.outcome] > RANK[w] ? s.outcome : w), 'ok'),
+      startedAt: started.toISOString(),
+      finishedAt: end.toISOString(),
+      durationMs: end.getTime() - started.getTime(),
+      sources,
+      filesTransferred: sources.reduce((s, x) => s + x.filesTransferred, 0),
+      bytesTransferred: sources.reduce((s, x) => s + x.bytesTransferred, 0),
+      filesCategorized: categorized,
+    }
+    this.#last = result
+    this.#count++
+    this.#o.log.info('sync finished', { id, outcome: result.outcome, files: result.filesTransferred, bytes: result.bytesTransferred, categorized, durationMs: result.durationMs })
+    this.emit('sync', result)
+    return result
+  }
+}
