@@ -197,7 +197,7 @@ function envLayer(env: Record<string, string | undefined>, file: string | undefi
 function merge(into: Partial2, layer: Partial2): void {
   for (const [k, v] of Object.entries(layer)) {
     if (v === undefined) continue
-    if (k === 'limits') into.limits = { ...into.limits, ...(v as Partial<ServiceLimits>) }
+    if (k === 'limits') into.limits = { ...into.limits, ...Object.fromEntries(Object.entries(v as Partial<ServiceLimits>).filter(([, x]) => x !== undefined)) }
     else if (k === 'sshSource') into.sshSource = { ...into.sshSource, ...(v as Record<string, unknown>) }
     else (into as Record<string, unknown>)[k] = v
   }
