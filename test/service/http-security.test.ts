@@ -195,7 +195,7 @@ describe('auth', () => {
     expect((await rawRequest(a.url, 'GET', '/health')).status).toBe(200)
     const routes = ['/status', '/', '/services', '/services/stats', '/logs', `/logs/content?path=logs/${a.source}/x.log`, '/metrics', '/openapi.json', '/docs', '/docs/static/swagger-ui.css', '/no-such-route']
     for (const r of routes) {
-      for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${token}` }, { authorization: `Bearer ${token}x` }, { authorization: 'Bearer' }]) {
+      for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${token}` }, { authorization: `Bearer ${token}x` }, { authorization: 'Bearer' }]) {
         const res = await rawRequest(a.url, 'GET', r, headers)
         expect(res.status, `${r} ${JSON.stringify(headers)}`).toBe(401)
         expect(res.headers['www-authenticate']).toBe('Bearer')
