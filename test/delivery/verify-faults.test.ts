@@ -181,6 +181,21 @@ function countingParts(inner: ChunkedUploadStrategy, counted: { parts: number })
   }
 }
 
+/** Counts the sessions a strategy completes (assembles into the object). */
+function countingCompletes(inner: ChunkedUploadStrategy, completes: { n: number }): ChunkedUploadStrategy {
+  return {
+    ...inner,
+    begin: async (p, size, options) => {
+      const s = await inner.begin(p, size, options)
+      return {
+        uploadPart: (i, data, sums) => s.uploadPart(i, data, sums),
+        complete: (n, o) => (completes.n++, s.complete(n, o)),
+        abort: () => s.abort(),
+      }
+    },
+  }
+}
+
 describe('transferFiles: large files go up in parallel parts, verified the same way', () => {
   for (const name of ['s3', 'hdfs', 'gcs', 'azure'] as const) {
     const t = target(name)
@@ -250,8 +265,18 @@ describe('uploadFile with a store that flips one byte', () => {
         const real = open(t.make())
         const log: FlipLog = []
         const local = await randomFile(size)
-        const strategy = flippingStrategy(chunkedStrategyFor(real) as ChunkedUploadStrategy, log, { part: 1 })
-        await expect(uploadFile(real, local, 'logs/up.bin', { chunkSize: chunk, concurrency: 2, retries: 2, retryDelay: 50, strategy })).rejects.toMatchObject({ code: 'ERR_VERIFY_FAILED' })
+        const completes = { n: 0 }
+        const strategy = countingCompletes(flippingStrategy(chunkedStrategyFor(real) as ChunkedUploadStrategy, log, { part: 1 }), completes)
+        const err = await uploadFile(real, local, 'logs/up.bin', { chunkSize: chunk, concurrency: 2, retries: 2, retryDelay: 50, strategy }).then(
+          () => undefined,
+          (e: unknown) => e as Error & { code?: string },
+        )
+        expect(err).toMatchObject({ code: 'ERR_VERIFY_FAILED' })
+        // S3, GCS and Azure check each part (Content-MD5 and ETag, stored MD5, block MD5): the
+        // damage is caught at the part, before the object is assembled. Without those checks the
+        // whole-object check would still fail the upload, but only after complete(). WebHDFS
+        // states nothing per part: its check is the file checksum between CONCAT and RENAME.
+        expect(completes.n).toBe(t.name === 'hdfs' ? 1 : 0)
         expect(log).toEqual(['part 1 of logs/up.bin'])
         expect(await real.exists('logs/up.bin')).toBe(false)
         expect(await t.rawList(real)).toEqual([])
