@@ -36,6 +36,7 @@ if (!copyOnly && !(ifMissing && prebuiltAvailable())) {
 }
 if (!copyOnly && existsSync(join(root, 'tsconfig.json')) && existsSync(join(root, 'node_modules', 'typescript'))) {
   run('npx', ['tsc', '-p', 'tsconfig.json'])
+  if (existsSync(join(root, 'node_modules', 'esbuild'))) run(process.execPath, [join(root, 'scripts', 'bundle.mjs')])
 }
 mkdirSync(join(root, 'dist'), { recursive: true })
 for (const f of readdirSync(join(root, 'ts'))) {

@@ -1,10 +1,11 @@
 /** Reading a LogManager config: a YAML file, YAML text, or an object. */
 import { readFileSync } from 'node:fs'
-import { LineCounter, parseDocument, type Document } from 'yaml'
+import type { Document } from 'yaml'
 import { ConfigError } from '../config-error.js'
 import type { LogManagerConfig } from './config-types.js'
 import { validateConfig, type ResolvedConfig } from './validate-config.js'
 import { locateKey } from './yaml-locate.js'
+import { yaml } from './yaml.js'
 
 /** A parsed YAML config and a way to find where a key path is written in it. */
 export interface ParsedYaml {
@@ -15,6 +16,7 @@ export interface ParsedYaml {
 
 /** Parses YAML text; a syntax error becomes a ConfigError with the line and column. */
 export function parseYamlWithPositions(text: string, file?: string): ParsedYaml {
+  const { LineCounter, parseDocument } = yaml()
   const lines = new LineCounter()
   const doc: Document = parseDocument(text, { prettyErrors: true, lineCounter: lines })
   const err = doc.errors[0]

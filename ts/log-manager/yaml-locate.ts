@@ -1,8 +1,9 @@
 /** Finds where a config key path (`handlers.app.rotation`, `copy[0].interval`) sits in a YAML document. */
-import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml'
+import type { Document, LineCounter } from 'yaml'
+import { yaml } from './yaml.js'
 
 function keyText(k: unknown): string | undefined {
-  return isScalar(k) ? String(k.value) : undefined
+  return yaml().isScalar(k) ? String(k.value) : undefined
 }
 
 /**
@@ -10,6 +11,7 @@ function keyText(k: unknown): string | undefined {
  * else its nearest enclosing key (e.g. the handler of a missing `sink`).
  */
 export function locateKey(doc: Document, lines: LineCounter, key: string): { line: number; col: number } | undefined {
+  const { isMap, isSeq } = yaml()
   let node: unknown = doc.contents
   let rest = key
   let offset: number | undefined

@@ -1,17 +1,12 @@
 /** Azure Blob Storage: block blobs written as staged blocks plus one commit. */
-import {
-  AnonymousCredential,
-  BlobServiceClient,
-  type ContainerClient,
-  StorageSharedKeyCredential,
-  type StoragePipelineOptions,
-} from '@azure/storage-blob'
+import type { BlobServiceClient, ContainerClient, StoragePipelineOptions } from '@azure/storage-blob'
 import { randomBytes } from 'node:crypto'
 import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
 import { PartBuffer, type Sink } from './streams.js'
 import { isTransient } from './transient.js'
 import { azureBlocksStrategy } from './chunked-azure.js'
+import { azureSdk } from './sdk.js'
 import type { Checksum, FileSystemCapabilities } from './types.js'
 
 export interface AzureOptions {
@@ -66,6 +61,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     }
     const conn = options.connectionString ?? (options.accountName || options.endpoint ? undefined : process.env.AZURE_STORAGE_CONNECTION_STRING)
     let service = options.service
+    const { AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential } = azureSdk()
     if (!service && conn) service = BlobServiceClient.fromConnectionString(conn, pipeline)
     if (!service) {
       const account = options.accountName ?? process.env.AZURE_STORAGE_ACCOUNT

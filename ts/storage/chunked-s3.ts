@@ -3,16 +3,11 @@
  * bytes, and the part's ETag checked against it), Complete (its ETag, the MD5 of the part MD5s,
  * is returned for the whole-object check) or Abort.
  */
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3'
 import { createHash } from 'node:crypto'
 import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
 import { StorageError } from './errors.js'
 import type { S3FileSystem } from './s3.js'
+import { s3Sdk } from './sdk.js'
 
 const unquote = (etag: string | undefined): string => (etag ?? '').replace(/"/g, '')
 
@@ -22,6 +17,7 @@ export function s3MultipartStrategy(fs: S3FileSystem): ChunkedUploadStrategy {
     minPartSize: 5 << 20,
     maxParts: 10_000,
     async begin(remotePath: string, _size: number, options?: BeginOptions): Promise<ChunkedUploadSession> {
+      const { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = s3Sdk()
       const Key = fs.objectKey(remotePath)
       const Bucket = fs.bucket
       const guard = async <T>(f: () => Promise<T>): Promise<T> => {

@@ -7,8 +7,7 @@
  * (hdfsBlockMd5s): the caller checks it in `beforePublish`, between CONCAT and RENAME.
  */
 import { randomUUID } from 'node:crypto'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import type { IncomingMessage } from 'node:http'
 import type { ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
 import { StorageError, isStorageError } from './errors.js'
 import { HDFS_DEFAULT_BLOCK_SIZE } from './hdfs-checksum.js'
@@ -16,13 +15,14 @@ import { mapLimit } from './object-store.js'
 import { basenamePath, dirnamePath, joinPath, normalizePath } from './path.js'
 import { isTransient } from './transient.js'
 import type { WebHdfsFileSystem } from './webhdfs.js'
+import { nodeHttp, nodeHttps } from './sdk.js'
 
 /** PUTs `data` to a DataNode URL; resolves with the status and body of its answer. */
 function putToDataNode(location: string, data: Buffer): Promise<{ status: number; body: string }> {
   const target = new URL(location)
   return new Promise((resolve, reject) => {
     // node:http rather than fetch: DataNodes answer "100 Continue" unasked, which undici rejects.
-    const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+    const req = (target.protocol === 'https:' ? nodeHttps() : nodeHttp()).request(target, {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length) },
     })

@@ -1,5 +1,5 @@
 /** Google Cloud Storage with resumable uploads; honours STORAGE_EMULATOR_HOST / apiEndpoint. */
-import { Storage, type Bucket, type File } from '@google-cloud/storage'
+import type { Bucket, File, Storage } from '@google-cloud/storage'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { StorageError, isStorageError } from './errors.js'
@@ -7,6 +7,7 @@ import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem,
 import { PartBuffer, type Sink } from './streams.js'
 import { isTransient } from './transient.js'
 import { gcsComposeStrategy } from './chunked-gcs.js'
+import { gcsSdk } from './sdk.js'
 import type { Checksum, FileSystemCapabilities } from './types.js'
 
 /** Objects up to this size are uploaded in one request; longer ones by a resumable upload. */
@@ -66,7 +67,7 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
     const endpoint = options.apiEndpoint ?? process.env.STORAGE_EMULATOR_HOST
     this.storage =
       options.storage ??
-      new Storage({
+      new (gcsSdk().Storage)({
         projectId: options.projectId ?? process.env.GOOGLE_CLOUD_PROJECT ?? (endpoint ? 'emulator' : undefined),
         apiEndpoint: endpoint,
         keyFilename: options.keyFilename,

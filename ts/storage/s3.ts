@@ -1,14 +1,5 @@
 /** Amazon S3 and S3-compatible stores (custom endpoint, path-style), multipart via lib-storage. */
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { once } from 'node:events'
 import { PassThrough, type Readable } from 'node:stream'
 import { StorageError, isStorageError } from './errors.js'
@@ -16,6 +7,7 @@ import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem 
 import type { Sink, WrittenObject } from './streams.js'
 import { isTransient } from './transient.js'
 import { s3MultipartStrategy } from './chunked-s3.js'
+import { s3LibStorage, s3Sdk } from './sdk.js'
 import type { Checksum, FileSystemCapabilities } from './types.js'
 
 export interface S3Options {
@@ -53,6 +45,8 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   readonly capabilities: FileSystemCapabilities
   readonly bucket: string
   readonly client: S3Client
+  /** The SDK, loaded by the first S3 filesystem built (sdk.ts). */
+  private readonly sdk = s3Sdk()
   private readonly partSize: number
   private readonly queueSize: number
 
@@ -74,7 +68,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     const custom = options.endpoint !== undefined
     this.client =
       options.client ??
-      new S3Client({
+      new this.sdk.S3Client({
         region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
         endpoint: options.endpoint,
         forcePathStyle: options.forcePathStyle ?? custom,
@@ -110,7 +104,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   protected async headObject(key: string): Promise<ObjectMeta | undefined> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      const r = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }))
       const etag = r.ETag?.replace(/"/g, '')
       const meta: ObjectMeta = { key, size: r.ContentLength ?? 0, mtime: r.LastModified, etag, metadata: r.Metadata }
       // The ETag of an object encrypted with KMS or a customer key is opaque.
@@ -134,7 +128,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     let token: string | undefined
     do {
       const r = await this.client.send(
-        new ListObjectsV2Command({
+        new this.sdk.ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: prefix,
           Delimiter: recursive ? undefined : '/',
@@ -152,22 +146,22 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   }
 
   protected async putEmpty(key: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: Buffer.alloc(0), ContentLength: 0 }))
+    await this.client.send(new this.sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: Buffer.alloc(0), ContentLength: 0 }))
   }
 
   protected async deleteObject(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+    await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
   }
 
   protected async copyObject(fromKey: string, toKey: string): Promise<void> {
     const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`
-    await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source }))
+    await this.client.send(new this.sdk.CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source }))
   }
 
   protected async readObject(key: string, start?: number, end?: number): Promise<ByteSource> {
     const range = start !== undefined || end !== undefined ? `bytes=${start ?? 0}-${end ?? ''}` : undefined
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }))
+      const r = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }))
       return r.Body as Readable
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
@@ -178,7 +172,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   protected async openObjectSink(key: string, metadata?: Record<string, string>): Promise<Sink> {
     const body = new PassThrough({ highWaterMark: 1 << 20 })
-    const upload = new Upload({
+    const upload = new (s3LibStorage().Upload)({
       client: this.client,
       params: { Bucket: this.bucket, Key: key, Body: body, ...(metadata ? { Metadata: metadata } : {}) },
       partSize: this.partSize,

@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
-import { Client, type ConnectConfig, type SFTPWrapper, type Stats } from 'ssh2'
+import type { Client, ConnectConfig, SFTPWrapper, Stats } from 'ssh2'
 import { BaseFileSystem } from './base.js'
 import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
+import { ssh2 } from './sdk.js'
 import { isTransient } from './transient.js'
 import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
@@ -107,7 +108,7 @@ export class SftpFileSystem extends BaseFileSystem {
   private connect(): Promise<Session> {
     if (this.session) return this.session
     const s = new Promise<Session>((resolve, reject) => {
-      const client = new Client()
+      const client = new (ssh2().Client)()
       let session: Session | undefined
       const drop = (): void => {
         if (session) session.closed = true

@@ -4,8 +4,7 @@
  * renamed into place when complete. RemoteExceptions are mapped onto StorageError codes.
  */
 import { once } from 'node:events'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import type { IncomingMessage } from 'node:http'
 import { Readable, type Writable } from 'node:stream'
 import { BaseFileSystem } from './base.js'
 import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
@@ -14,6 +13,7 @@ import { webHdfsConcatStrategy } from './chunked-webhdfs.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import { isTransient, isTransientStatus } from './transient.js'
 import type { Checksum, FileInfo, FileSystemCapabilities, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import { nodeHttp, nodeHttps } from './sdk.js'
 
 export interface WebHdfsOptions {
   /** NameNode HTTP address, e.g. 'http://127.0.0.1:9870'. */
@@ -270,7 +270,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
         // Step 2: stream the bytes to the DataNode in one chunked request. node:http rather than
         // fetch here: DataNodes answer "100 Continue" unasked, which undici rejects.
         const target = new URL(location)
-        const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+        const req = (target.protocol === 'https:' ? nodeHttps() : nodeHttp()).request(target, {
           method: 'PUT',
           headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
         })

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Bundles the package's entry points (package.json "exports" and "bin") from ts/ into dist/,
+// with the code they share in dist/chunk-*.js (one copy of every class, whichever entry loaded
+// it). Why: Node's ESM loader costs ~0.4 ms per module file and the root reaches ~100 of them;
+// one bundle per entry keeps `import 'logferry'` near pino's cost (docs/engine.md "Import cost").
+// Dependencies stay external (the heavy ones are loaded lazily, ts/lazy-module.ts); tsc still
+// writes the .d.ts files and the per-module .js next to them.
+import { readFileSync, readdirSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const dist = join(root, 'dist')
+
+const outputs = [
+  ...Object.values(pkg.exports).map((e) => (typeof e === 'string' ? e : e.import)),
+  ...Object.values(pkg.bin),
+].filter((p) => p.endsWith('.js'))
+const entryPoints = outputs.map((p) => join(root, p.replace(/^(\.\/)?dist\//, 'ts/').replace(/\.js$/, '.ts')))
+
+for (const f of readdirSync(dist)) if (/^chunk-.*\.js(\.map)?$/.test(f)) rmSync(join(dist, f))
+await build({
+  entryPoints,
+  outdir: dist,
+  outbase: join(root, 'ts'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+})
