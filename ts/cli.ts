@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LogferryError } from './errors.js'
+import { collectCommand } from './cli/collect-command.js'
 import { copyCommand } from './cli/copy-command.js'
 import { serveCommand } from './cli/serve-command.js'
 import { transferCommand } from './cli/transfer-command.js'
@@ -24,6 +25,8 @@ const USAGE = `usage:
                               with retries and verification (logferry transfer --help)
   logferry copy --config FILE run the copy jobs of a YAML config in the foreground until
                               SIGINT/SIGTERM (logferry copy --help)
+  logferry collect COMMAND    collect compressed logs from servers over ssh/rsync, extract
+                              them validated, idempotent state (logferry collect --help)
   logferry bench [--lines N]  run the benchmark against pino and others
                               (writes benches/results/latest.md and latest.svg)`
 
@@ -78,6 +81,9 @@ switch (cmd) {
     break
   case 'serve':
     code = await serveCommand(rest)
+    break
+  case 'collect':
+    code = await collectCommand(rest)
     break
   case 'bench':
     code = bench(rest)

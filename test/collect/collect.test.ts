@@ -1,0 +1,345 @@
+// `logferry collect` end to end: three "servers" (three users' directories behind the test
+// OpenSSH sshd, each its own sources.conf entry), the real rsync over ssh, files made by the real
+// gzip/bzip2/xz/zstd, the SQLite state store. Full run byte-identical and idempotent, the settle
+// rule, a copy failure and a server down recovered, kill -9 during copy and during extraction.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCollector, type CollectEvent } from '../../ts/collect/collector.js'
+import { loadCollectConfig } from '../../ts/collect/config.js'
+import { startSftp, type StartedSftp } from '../servers/sftp.js'
+
+const CLI = resolve('dist/cli.js')
+const work = mkdtempSync(join(tmpdir(), 'lf-collect-'))
+let sshd: StartedSftp
+let remoteRoot: string
+const SERVERS = ['srv1', 'srv2', 'srv3']
+let restartedDir: string | undefined
+
+function chownRemote(): void {
+  execFileSync('chown', ['-R', sshd.username, remoteRoot])
+}
+
+function remoteFile(server: string, name: string, data: Buffer): string {
+  const p = join(remoteRoot, server, name)
+  mkdirSync(dirname(p), { recursive: true })
+  writeFileSync(p, data)
+  // Old enough to have settled (the settle rule is tested on its own).
+  const old = new Date(Date.now() - 3600_000)
+  utimesSync(p, old, old)
+  chownRemote()
+  return p
+}
+
+function text(n: number, tag: string): Buffer {
+  const lines: string[] = []
+  for (let i = 0; i < n; i++) lines.push(`2026-12-01T20:00:${String(i % 60).padStart(2, '0')}Z INFO ${tag} request ${i} took ${(i * 37) % 1000}ms\n`)
+  return Buffer.from(lines.join(''))
+}
+
+const tool = (bin: string, data: Buffer, args: string[] = []): Buffer => execFileSync(bin, ['-c', ...args], { input: data, maxBuffer: 1 << 30 })
+
+interface Setup {
+  conf: string
+  data: string
+  state: string
+  root: string
+}
+
+/** A conf dir and a data root for one scenario; `servers` each read `<remoteRoot>/<scenario>/<srv>/`. */
+function setup(scenario: string, o: { settle?: number; maxRetryCopy?: number; extraEnv?: string } = {}): Setup {
+  const root = mkdtempSync(join(work, `${scenario}-`))
+  const conf = join(root, 'conf')
+  const data = join(root, 'data')
+  mkdirSync(conf)
+  writeFileSync(join(conf, '.env'), [`DATA_ROOT=${data}`, `STATE_DIR=${join(root, 'state')}`, `MAX_RETRY_COPY=${o.maxRetryCopy ?? 1}`, 'MAX_RETRY_EXTRACT=1', 'RETRY_DELAY_BASE=0', o.extraEnv ?? '', ''].join('\n'))
+  writeFileSync(
+    join(conf, 'sources.conf'),
+    JSON.stringify({
+      servers: SERVERS.map((name) => ({
+        name,
+        host: sshd.host,
+        port: sshd.port,
+        user: sshd.username,
+        identity_file: sshd.privateKeyPath,
+        remote_path: join(remoteRoot, scenario, name, '*'),
+        enabled: true,
+      })),
+    }),
+  )
+  writeFileSync(join(conf, 'pipeline.conf'), JSON.stringify({ settle_seconds: o.settle ?? 0, parallel_servers: 3, parallel_files_per_server: 2 }))
+  return { conf, data, state: join(root, 'state'), root }
+}
+
+function filesIn(d: string): string[] {
+  return existsSync(d) ? readdirSync(d).filter((f) => !f.startsWith('.')).sort() : []
+}
+
+function runCli(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [CLI, 'collect', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    child.on('close', (code, signal) => res({ code, signal, stdout, stderr: signal ? `killed by ${signal}\n${stderr}` : stderr }))
+  })
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) execFileSync('npm', ['run', 'build:ts'], { stdio: 'ignore' })
+  sshd = await startSftp()
+  remoteRoot = join(sshd.dataDir, 'collect')
+  mkdirSync(remoteRoot)
+  chownRemote()
+})
+
+afterAll(async () => {
+  await sshd?.stop()
+  if (restartedDir) rmSync(restartedDir, { recursive: true, force: true })
+  rmSync(work, { recursive: true, force: true })
+})
+
+describe('logferry collect', () => {
+  it('full run: every file extracted byte-identical to the tools; the second run copies and extracts nothing', async () => {
+    const s = setup('full')
+    const want = new Map<string, Buffer>()
+    const put = (server: string, name: string, compressed: Buffer, bin: string, extracted: string): void => {
+      const p = remoteFile(`full/${server}`, name, compressed)
+      want.set(`${server}/${extracted}`, execFileSync(bin, ['-dc', p], { maxBuffer: 1 << 30 }))
+    }
+    put('srv1', 'app-1.log.gz', tool('gzip', text(3000, 'a')), 'gzip', 'app-1.log')
+    put('srv1', 'app-2.log.gz', Buffer.concat([tool('gzip', text(100, 'b1')), tool('gzip', Buffer.alloc(0)), tool('gzip', text(200, 'b2'))]), 'gzip', 'app-2.log')
+    put('srv1', 'app-3.log.gz', tool('pigz', text(5000, 'c')), 'gzip', 'app-3.log')
+    put('srv2', 'db.log.bz2', tool('bzip2', text(2000, 'd')), 'bzip2', 'db.log')
+    put('srv2', 'db2.log.xz', tool('xz', text(2000, 'e')), 'xz', 'db2.log')
+    put('srv3', 'web.log.zst', tool('zstd', text(4000, 'f')), 'zstd', 'web.log')
+    const r = await runCli(['run', '--config-dir', s.conf])
+    expect(r.code, r.stderr).toBe(0)
+    for (const [rel, content] of want) {
+      expect(readFileSync(join(s.data, 'extracted', rel)).equals(content), rel).toBe(true)
+    }
+    for (const srv of SERVERS) {
+      expect(filesIn(join(s.data, 'extracted', srv)).length, srv).toBe([...want.keys()].filter((k) => k.startsWith(`${srv}/`)).length)
+      expect(filesIn(join(s.data, 'incoming', srv)), srv).toEqual([])
+    }
+    expect(filesIn(join(s.data, 'processed', 'srv2'))).toEqual(['db.log.bz2', 'db2.log.xz'])
+    expect(filesIn(s.state)).toContain('collect.db')
+    expect(readdirSync(join(s.data, 'tmp'))).toEqual([])
+    // JSON log lines in the seed's shape.
+    const line = JSON.parse(r.stderr.split('\n').find((l) => l.includes('File collected successfully')) as string) as Record<string, unknown>
+    expect(line).toMatchObject({ level: 'INFO', logger: 'logferry.collect', operation: 'copy' })
+    expect(typeof line.timestamp).toBe('string')
+
+    const c = createCollector(loadCollectConfig(s.conf))
+    try {
+      const rows = c.rows()
+      expect(rows.length).toBe(6)
+      for (const row of rows) {
+        expect(row.status).toBe('processed')
+        expect(row.payload.sha256).toMatch(/^[0-9a-f]{64}$/)
+        expect(row.payload.size).toBe(readFileSync(join(s.data, 'processed', row.payload.server, row.payload.name)).length)
+      }
+      expect(c.status().map((x) => [x.server, x.counts.processed])).toEqual([
+        ['srv1', 3],
+        ['srv2', 2],
+        ['srv3', 1],
+      ])
+      const second = await c.run()
+      expect(second).toMatchObject({ listed: 6, skippedDone: 6, copied: 0, extracted: 0, processed: 0, failed: [] })
+      // The same content under a new name is not extracted twice.
+      remoteFile('full/srv1', 'app-1-renamed.log.gz', readFileSync(join(s.data, 'processed', 'srv1', 'app-1.log.gz')))
+      const third = await c.run()
+      expect(third).toMatchObject({ copied: 1, extracted: 0, duplicates: 1, processed: 1 })
+      expect(filesIn(join(s.data, 'extracted', 'srv1'))).toEqual(['app-1.log', 'app-2.log', 'app-3.log'])
+    } finally {
+      await c.close()
+    }
+    const st = await runCli(['status', '--config-dir', s.conf, '--json'])
+    expect(st.code).toBe(0)
+    expect(JSON.parse(st.stdout)).toEqual([
+      { server: 'srv1', counts: { pending: 0, copied: 0, extracted: 0, processed: 4, error: 0 } },
+      { server: 'srv2', counts: { pending: 0, copied: 0, extracted: 0, processed: 2, error: 0 } },
+      { server: 'srv3', counts: { pending: 0, copied: 0, extracted: 0, processed: 1, error: 0 } },
+    ])
+  })
+
+  it('damaged files land in error/quarantine with the reason and offset; exit status 1', async () => {
+    const s = setup('damaged')
+    const good = tool('gzip', text(1000, 'g'))
+    remoteFile('damaged/srv1', 'cut.log.gz', good.subarray(0, good.length - 5))
+    remoteFile('damaged/srv1', 'plain.log.gz', text(10, 'p'))
+    const isize = Buffer.from(good)
+    isize.writeUInt32LE(1, isize.length - 4)
+    remoteFile('damaged/srv2', 'isize.log.gz', isize)
+    remoteFile('damaged/srv3', 'ok.log.gz', good)
+    const r = await runCli(['run', '--config-dir', s.conf, '--sequential'])
+    expect(r.code, r.stderr).toBe(1)
+    expect(filesIn(join(s.data, 'error', 'quarantine', 'srv1'))).toEqual(['cut.log.gz', 'cut.log.gz.error.json', 'plain.log.gz', 'plain.log.gz.error.json'])
+    const cut = JSON.parse(readFileSync(join(s.data, 'error', 'quarantine', 'srv1', 'cut.log.gz.error.json'), 'utf8')) as Record<string, unknown>
+    expect(cut).toMatchObject({ errorType: 'quarantine', reason: 'truncated' })
+    const isz = JSON.parse(readFileSync(join(s.data, 'error', 'quarantine', 'srv2', 'isize.log.gz.error.json'), 'utf8')) as Record<string, unknown>
+    expect(isz).toMatchObject({ reason: 'length_mismatch', offset: isize.length - 4 })
+    expect(filesIn(join(s.data, 'extracted', 'srv1'))).toEqual([])
+    expect(filesIn(join(s.data, 'extracted', 'srv3'))).toEqual(['ok.log'])
+    // Quarantined files are not retried by the next run.
+    const again = await runCli(['run', '--config-dir', s.conf, '--json'])
+    expect(JSON.parse(again.stdout)).toMatchObject({ inError: 3, copied: 0, skippedDone: 1 })
+  })
+
+  it('a file still growing is skipped until it settles', async () => {
+    const s = setup('growing', { settle: 30 })
+    const p = join(remoteRoot, 'growing', 'srv1', 'live.log.gz')
+    mkdirSync(dirname(p), { recursive: true })
+    writeFileSync(p, tool('gzip', text(100, 'live')))
+    chownRemote()
+    const c = createCollector(loadCollectConfig(s.conf))
+    try {
+      const first = await c.run()
+      expect(first).toMatchObject({ listed: 1, settling: 1, copied: 0 })
+      expect(filesIn(join(s.data, 'incoming', 'srv1'))).toEqual([])
+      // Written again: still within the settle time.
+      writeFileSync(p, tool('gzip', text(200, 'live')))
+      expect(await c.run()).toMatchObject({ settling: 1, copied: 0 })
+      // No change for longer than the settle time.
+      const old = new Date(Date.now() - 31_000)
+      utimesSync(p, old, old)
+      expect(await c.run()).toMatchObject({ settling: 0, copied: 1, extracted: 1, processed: 1 })
+      expect(readFileSync(join(s.data, 'extracted', 'srv1', 'live.log')).equals(text(200, 'live'))).toBe(true)
+    } finally {
+      await c.close()
+    }
+  })
+
+  it('a copy that fails goes to error/copy after its retries; recover after the cause is gone succeeds', async () => {
+    const s = setup('copyfail', { maxRetryCopy: 2 })
+    const p = remoteFile('copyfail/srv2', 'locked.log.gz', tool('gzip', text(300, 'locked')))
+    chmodSync(p, 0o000)
+    const events: CollectEvent[] = []
+    const c = createCollector(loadCollectConfig(s.conf), { onEvent: (e) => events.push(e) })
+    try {
+      const r = await c.run({ servers: ['srv2'] })
+      expect(r.failed).toMatchObject([{ server: 'srv2', errorType: 'copy' }])
+      expect(filesIn(join(s.data, 'error', 'copy', 'srv2'))).toEqual(['locked.log.gz.error.json'])
+      expect(c.status().find((x) => x.server === 'srv2')?.counts.error).toBe(1)
+      chmodSync(p, 0o644)
+      const rec = await c.recover({ errorType: 'copy', server: 'srv2' })
+      expect(rec).toMatchObject({ recovered: 1, summary: { copied: 1, extracted: 1, processed: 1, failed: [] } })
+      expect(filesIn(join(s.data, 'error', 'copy', 'srv2'))).toEqual([])
+      expect(readFileSync(join(s.data, 'extracted', 'srv2', 'locked.log')).equals(text(300, 'locked'))).toBe(true)
+      const row = c.rows().find((x) => x.payload.name === 'locked.log.gz')
+      expect(row).toMatchObject({ status: 'processed', payload: { copyRetries: 0, extractRetries: 0 } })
+    } finally {
+      await c.close()
+    }
+  })
+
+  it('server down: the copy is retried, lands in error/copy, and recover succeeds once the server is back', async () => {
+    const s = setup('down', { maxRetryCopy: 2 })
+    const p = remoteFile('down/srv1', 'late.log.gz', tool('gzip', text(500, 'late')))
+    const port = sshd.port
+    const dir = dirname(sshd.dataDir)
+    await sshd.kill()
+    try {
+      const down = await runCli(['fetch', 'srv1', p, '--config-dir', s.conf])
+      expect(down.code, down.stderr).toBe(1)
+      expect(down.stderr.match(/copy failed, retry in/g)?.length).toBe(2)
+      expect(filesIn(join(s.data, 'error', 'copy', 'srv1'))).toEqual(['late.log.gz.error.json'])
+      const run = await runCli(['run', '--config-dir', s.conf])
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain('server unreachable')
+    } finally {
+      // The same host key, keys and port (the old process was killed, its directory kept).
+      sshd = await startSftp({ dir, port })
+      restartedDir = dir
+    }
+    const rec = await runCli(['recover', '--server', 'srv1', '--config-dir', s.conf])
+    expect(rec.code, rec.stderr).toBe(0)
+    expect(rec.stdout).toContain('recovered 1')
+    expect(readFileSync(join(s.data, 'extracted', 'srv1', 'late.log')).equals(text(500, 'late'))).toBe(true)
+  })
+
+  for (const phase of ['copy', 'extraction'] as const) {
+    it(`kill -9 during ${phase}, then a rerun: the exact set extracted, none twice, none partial`, async () => {
+      const s = setup(`kill-${phase}`)
+      const want = new Map<string, Buffer>()
+      for (const srv of SERVERS) {
+        for (let i = 0; i < 3; i++) {
+          const content = text(3000, `${srv}-${i}`)
+          // Large members make the extraction long enough to be caught; random-ish bytes make the copy long.
+          const big =
+            i !== 0 ? content : phase === 'extraction' ? Buffer.concat([content, Buffer.alloc(300 * 1024 * 1024, 0x61)]) : Buffer.concat([content, randomBytes(24 * 1024 * 1024)])
+          remoteFile(`kill-${phase}/${srv}`, `f${i}.log.gz`, tool('gzip', big, ['-1']))
+          want.set(`${srv}/f${i}.log`, big)
+        }
+      }
+      const child: ChildProcess = spawn(process.execPath, [CLI, 'collect', 'run', '--config-dir', s.conf, '--quiet'], { stdio: 'ignore' })
+      const tmp = join(s.data, 'tmp')
+      const caught = await new Promise<boolean>((res) => {
+        const t = setInterval(() => {
+          const hit =
+            phase === 'extraction'
+              ? existsSync(tmp) && readdirSync(tmp).some((f) => f.endsWith('.part'))
+              : SERVERS.some((srv) => existsSync(join(s.data, 'incoming', srv, '.rsync-partial')) || (existsSync(join(s.data, 'incoming', srv)) && readdirSync(join(s.data, 'incoming', srv)).some((f) => f.startsWith('.f'))))
+          if (hit) {
+            clearInterval(t)
+            child.kill('SIGKILL')
+            res(true)
+          }
+        }, 2)
+        child.on('exit', () => {
+          clearInterval(t)
+          res(false)
+        })
+      })
+      expect(caught, `the collector was killed during ${phase}`).toBe(true)
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.on('exit', r)))
+      // Nothing partial is visible in extracted/.
+      for (const srv of SERVERS) {
+        for (const f of filesIn(join(s.data, 'extracted', srv))) {
+          expect(readFileSync(join(s.data, 'extracted', srv, f)).equals(want.get(`${srv}/${f}`) as Buffer), `${srv}/${f} after the kill`).toBe(true)
+        }
+      }
+      const rerun = await runCli(['run', '--config-dir', s.conf])
+      expect(rerun.code, rerun.stderr).toBe(0)
+      for (const srv of SERVERS) {
+        expect(filesIn(join(s.data, 'extracted', srv)), srv).toEqual(['f0.log', 'f1.log', 'f2.log'])
+        for (const f of ['f0.log', 'f1.log', 'f2.log']) {
+          expect(readFileSync(join(s.data, 'extracted', srv, f)).equals(want.get(`${srv}/${f}`) as Buffer), `${srv}/${f}`).toBe(true)
+        }
+        expect(filesIn(join(s.data, 'incoming', srv))).toEqual([])
+      }
+      expect(readdirSync(tmp)).toEqual([])
+      const third = await runCli(['run', '--config-dir', s.conf, '--json'])
+      expect(JSON.parse(third.stdout)).toMatchObject({ skippedDone: 9, copied: 0, extracted: 0 })
+    })
+  }
+
+  it('bad config: exit status 2 and a message naming the file, key and problem', async () => {
+    const s = setup('badconf')
+    const sources = JSON.parse(readFileSync(join(s.conf, 'sources.conf'), 'utf8')) as { servers: Record<string, unknown>[] }
+    ;(sources.servers[1] as Record<string, unknown>).remote_pth = '/x/*.gz'
+    writeFileSync(join(s.conf, 'sources.conf'), JSON.stringify(sources))
+    const r = await runCli(['run', '--config-dir', s.conf])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(join(s.conf, 'sources.conf'))
+    expect(r.stderr).toContain("servers[1].remote_pth")
+    expect(r.stderr).toContain("did you mean 'servers[1].remote_path'")
+
+    const s2 = setup('badenv', { extraEnv: 'MAX_RETRY_COPY=many' })
+    const r2 = await runCli(['run', '--config-dir', s2.conf])
+    expect(r2.code).toBe(2)
+    expect(r2.stderr).toMatch(/\.env: MAX_RETRY_COPY: must be an integer/)
+    const s3 = setup('badpipe')
+    writeFileSync(join(s3.conf, 'pipeline.conf'), '{"settle_seconds": -1}')
+    const r3 = await runCli(['status', '--config-dir', s3.conf])
+    expect(r3.code).toBe(2)
+    expect(r3.stderr).toMatch(/pipeline\.conf: settle_seconds: must be an integer >= 0, got -1/)
+    const r4 = await runCli(['fetch', 'srv1'])
+    expect(r4.code).toBe(2)
+    expect(r4.stderr).toContain("'fetch' takes 2 argument(s), got 1")
+  })
+})

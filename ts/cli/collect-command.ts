@@ -1,0 +1,149 @@
+/**
+ * `logferry collect run|fetch|extract|recover|status` (docs/collect.md). Exit status: 0 every
+ * file went through, 1 some file or server failed (error folders), 2 bad usage or an invalid
+ * configuration. Events are written to stderr as JSON lines (LOG_FORMAT=text: one text line).
+ */
+import { parseArgs } from 'node:util'
+import type { Collector, CollectEvent, FileOutcome, PassSummary } from '../collect/collector.js'
+import type { ErrorType } from '../collect/state.js'
+
+export const COLLECT_USAGE = `usage: logferry collect COMMAND [options]
+  run [--no-incoming] [--sequential] [--interval SECONDS]
+                          one pass over every enabled server (a daemon with --interval)
+  fetch SERVER /remote/file.gz
+                          one remote file through the whole pipeline
+  extract FILE [SERVER]   a local compressed file through extraction (server default 'local')
+  recover [--error-type copy|extract|quarantine] [--server NAME]
+                          move files back from the error folders and run them again
+  status [--json]         files per server and state
+options:
+  --config-dir DIR        the directory of .env, sources.conf, pipeline.conf (default conf)
+  --quiet                 no event lines on stderr
+exit status: 0 all good, 1 some files failed, 2 bad usage or configuration`
+
+const OPTIONS = {
+  'config-dir': { type: 'string' },
+  'no-incoming': { type: 'boolean' },
+  sequential: { type: 'boolean' },
+  interval: { type: 'string' },
+  'error-type': { type: 'string' },
+  server: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+function usageError(msg: string): number {
+  process.stderr.write(`logferry collect: ${msg}\n${COLLECT_USAGE}\n`)
+  return 2
+}
+
+function summaryLine(s: PassSummary): string {
+  return `listed ${s.listed}, copied ${s.copied}, extracted ${s.extracted}, processed ${s.processed} (duplicates ${s.duplicates}); skipped: done ${s.skippedDone}, settling ${s.settling}, in error ${s.inError}; failed ${s.failed.length}`
+}
+
+function outcomeCode(o: FileOutcome): number {
+  return o.state === 'error' ? 1 : 0
+}
+
+export async function collectCommand(args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (err) {
+    return usageError((err as Error).message)
+  }
+  const v = parsed.values
+  const [sub, ...pos] = parsed.positionals
+  if (v.help || sub === undefined) {
+    process.stdout.write(`${COLLECT_USAGE}\n`)
+    return sub === undefined && !v.help ? 2 : 0
+  }
+  const errorType = v['error-type']
+  if (errorType !== undefined && !['copy', 'extract', 'quarantine'].includes(errorType)) return usageError(`--error-type must be copy, extract or quarantine, got '${errorType}'`)
+  let interval: number | undefined
+  if (v.interval !== undefined) {
+    interval = Number(v.interval)
+    if (!Number.isFinite(interval) || interval <= 0) return usageError(`--interval must be a positive number of seconds, got '${v.interval}'`)
+  }
+  const arity: Record<string, [number, number]> = { run: [0, 0], fetch: [2, 2], extract: [1, 2], recover: [0, 0], status: [0, 0] }
+  const a = arity[sub]
+  if (!a) return usageError(`unknown command '${sub}'`)
+  if (pos.length < a[0] || pos.length > a[1]) return usageError(`'${sub}' takes ${a[0] === a[1] ? a[0] : `${a[0]} to ${a[1]}`} argument(s), got ${pos.length}`)
+
+  const { loadCollectConfig } = await import('../collect/config.js')
+  const { createCollector } = await import('../collect/collector.js')
+  let collector: Collector
+  try {
+    const config = loadCollectConfig(v['config-dir'] ?? 'conf')
+    const text = config.logFormat === 'text'
+    const onEvent = v.quiet
+      ? undefined
+      : (e: CollectEvent): void => {
+          const rec = { timestamp: new Date().toISOString(), ...e, level: e.level.toUpperCase(), logger: 'logferry.collect' }
+          process.stderr.write(text ? `${rec.timestamp} ${rec.level} [${e.server ?? '-'}] ${e.operation} ${e.file ?? ''} ${e.message}\n` : `${JSON.stringify(rec)}\n`)
+        }
+    collector = createCollector(config, onEvent ? { onEvent } : {})
+  } catch (err) {
+    process.stderr.write(`logferry collect: ${(err as Error).message}\n`)
+    return (err as { code?: string }).code === 'ERR_INVALID_CONFIG' ? 2 : 1
+  }
+  try {
+    switch (sub) {
+      case 'run': {
+        const once = async (): Promise<number> => {
+          const s = await collector.run({ noIncoming: v['no-incoming'] === true, sequential: v.sequential === true })
+          process.stdout.write(v.json ? `${JSON.stringify(s)}\n` : `${summaryLine(s)}\n`)
+          return s.failed.length > 0 ? 1 : 0
+        }
+        if (interval === undefined) return await once()
+        let stop = false
+        const onSig = (): void => {
+          stop = true
+        }
+        process.once('SIGINT', onSig)
+        process.once('SIGTERM', onSig)
+        let code = 0
+        while (!stop) {
+          code = await once()
+          const until = Date.now() + interval * 1000
+          while (!stop && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now())))
+        }
+        return code
+      }
+      case 'fetch': {
+        const o = await collector.fetch(pos[0] as string, pos[1] as string)
+        process.stdout.write(`${JSON.stringify(o)}\n`)
+        return outcomeCode(o)
+      }
+      case 'extract': {
+        const o = await collector.extract(pos[0] as string, pos[1])
+        process.stdout.write(`${JSON.stringify(o)}\n`)
+        return outcomeCode(o)
+      }
+      case 'recover': {
+        const r = await collector.recover({ ...(errorType ? { errorType: errorType as ErrorType } : {}), ...(v.server ? { server: v.server } : {}) })
+        process.stdout.write(v.json ? `${JSON.stringify(r)}\n` : `recovered ${r.recovered}; ${summaryLine(r.summary)}\n`)
+        return r.summary.failed.length > 0 ? 1 : 0
+      }
+      default: {
+        const rows = collector.status()
+        if (v.json) {
+          process.stdout.write(`${JSON.stringify(rows)}\n`)
+        } else {
+          const states = ['pending', 'copied', 'extracted', 'processed', 'error'] as const
+          const w = Math.max(6, ...rows.map((r) => r.server.length))
+          process.stdout.write(`${'server'.padEnd(w)}  ${states.map((s) => s.padStart(9)).join(' ')}\n`)
+          for (const r of rows) process.stdout.write(`${r.server.padEnd(w)}  ${states.map((s) => String(r.counts[s]).padStart(9)).join(' ')}\n`)
+        }
+        return 0
+      }
+    }
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    process.stderr.write(`logferry collect: ${code ? `${code}: ` : ''}${(err as Error).message}\n`)
+    return code === 'ERR_INVALID_ARG' || code === 'ERR_INVALID_CONFIG' ? 2 : 1
+  } finally {
+    await collector.close()
+  }
+}
