@@ -91,7 +91,8 @@ export async function copyCommand(args: string[]): Promise<number> {
   runner.on('warning', (err) => process.stderr.write(`logferry copy: ${err.message}\n`))
   const signal = values.once ? undefined : waitForSignal()
   try {
-    for (const job of jobs) runner.start(values.once ? { ...job, runOnStart: false } : job)
+    // --once: no timers, so a run slower than the interval is not followed by a second one.
+    for (const job of jobs) runner.start(job, { timer: !values.once })
   } catch (err) {
     await runner.stopAll({ timeout })
     process.stderr.write(`logferry copy: ${(err as Error).message}\n`)

@@ -48,8 +48,11 @@ export class CopyJobRunner extends EventEmitter<Events> {
     this.#options = resolveRunnerOptions(options)
   }
 
-  /** Validates the options, starts the job and returns its first status. */
-  start(options: CopyJobOptions): CopyOperationInfo {
+  /**
+   * Validates the options, starts the job and returns its first status. With `timer: false` the
+   * job is registered but never runs by itself: only runNow runs it (`logferry copy --once`).
+   */
+  start(options: CopyJobOptions, { timer = true }: { timer?: boolean } = {}): CopyOperationInfo {
     const o = resolveCopyJob(options, this.#options.defaultStateDir)
     if (this.#jobs.has(o.name) || this.#stopping.has(o.name)) {
       if (o.ownsDestination) void o.destination.close().catch(() => undefined)
@@ -64,7 +67,7 @@ export class CopyJobRunner extends EventEmitter<Events> {
     this.#jobs.set(o.name, job)
     live.add(this)
     installExitHook()
-    job.start()
+    if (timer) job.start()
     return job.info()
   }
 
