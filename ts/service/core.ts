@@ -6,14 +6,19 @@ import type { Catalog } from './categorize/catalog.js'
 import type { SyncRunner } from './sync/sync-runner.js'
 import type { CategoryInfo, FileList, FileQuery, LogsServiceCore, ServiceLog, ServiceSettings, ServiceStatus, SyncResult, SyncStartEvent, TriggeredSync } from './types.js'
 
-/** The package's version (ts/service/ and dist/service/ are both two levels below package.json). */
+/** The package's version: the nearest package.json named logferry above this module (ts/, dist/ or a dist chunk). */
 export function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version?: string }
-    return pkg.version ?? '0.0.0'
-  } catch {
-    return '0.0.0'
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 4; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'logferry') return pkg.version ?? '0.0.0'
+    } catch {
+      // not here: one level up
+    }
+    dir = dirname(dir)
   }
+  return '0.0.0'
 }
 
 export class LogsCore implements LogsServiceCore {
