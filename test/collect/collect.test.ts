@@ -78,9 +78,9 @@ function filesIn(d: string): string[] {
   return existsSync(d) ? readdirSync(d).filter((f) => !f.startsWith('.')).sort() : []
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, 'collect', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, 'collect', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
@@ -317,6 +317,31 @@ describe('logferry collect', () => {
       expect(JSON.parse(third.stdout)).toMatchObject({ skippedDone: 9, copied: 0, extracted: 0 })
     })
   }
+
+  it('password auth through sshpass (SSH_PASSWORD from the environment, never in a log line); --sequential', async () => {
+    const s = setup('password')
+    const sources = JSON.parse(readFileSync(join(s.conf, 'sources.conf'), 'utf8')) as { servers: Record<string, unknown>[] }
+    for (const srv of sources.servers) delete srv.identity_file
+    writeFileSync(join(s.conf, 'sources.conf'), JSON.stringify(sources))
+    remoteFile('password/srv1', 'pw.log.gz', tool('gzip', text(100, 'pw')))
+    remoteFile('password/srv3', 'pw3.log.xz', tool('xz', text(100, 'pw3')))
+    const r = await runCli(['run', '--config-dir', s.conf, '--sequential'], { SSH_PASSWORD: sshd.password })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).not.toContain(sshd.password)
+    expect(r.stdout).not.toContain(sshd.password)
+    expect(readFileSync(join(s.data, 'extracted', 'srv1', 'pw.log')).equals(text(100, 'pw'))).toBe(true)
+    expect(readFileSync(join(s.data, 'extracted', 'srv3', 'pw3.log')).equals(text(100, 'pw3'))).toBe(true)
+    // Without the password (and without a key) the servers cannot be listed: exit 1.
+    const denied = await runCli(['run', '--config-dir', s.conf])
+    expect(denied.code).toBe(1)
+    expect(denied.stderr).toContain('server unreachable')
+    // Written in .env it is refused.
+    writeFileSync(join(s.conf, '.env'), `${readFileSync(join(s.conf, '.env'), 'utf8')}SSH_PASSWORD=secret\n`)
+    const inFile = await runCli(['status', '--config-dir', s.conf])
+    expect(inFile.code).toBe(2)
+    expect(inFile.stderr).toContain('SSH_PASSWORD: must not be written in a file')
+    expect(inFile.stderr).not.toContain('secret')
+  })
 
   it('bad config: exit status 2 and a message naming the file, key and problem', async () => {
     const s = setup('badconf')

@@ -5,9 +5,9 @@
 //! is an [`Invalid`] with the byte offset where it went wrong; reading or writing failures are
 //! [`Failure::Io`] (the caller may retry those, never the invalid ones).
 //!
-//! Trailing bytes after the last member are refused (`trailing_garbage`), zeros included:
-//! `gzip -dc` prints them anyway with a warning, which is how half-written or concatenated
-//! files slip through other collectors.
+//! Trailing bytes after the last member are refused (`trailing_garbage`), zeros included
+//! (`gzip -t` warns on garbage with exit 2 and accepts zero padding silently): that is how
+//! half-written or overwritten files slip through other collectors.
 
 use std::fmt;
 use std::io::{self, Read, Write};
