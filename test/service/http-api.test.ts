@@ -236,7 +236,10 @@ describe('GET /logs', () => {
 })
 
 describe('files change between syncs', () => {
-  it('a new file is listed after the next sync, with its content', async () => {
+  it('a new file is listed after the next sync, with its content (the same listing asked before and after)', async () => {
+    const before = await list(`?name=server-new.log`)
+    expect(before.total).toBe(0)
+    expect((await list(`?name=server-new.log`)).total).toBe(0)
     await h.put('server-new.log', 'new\n')
     await h.sync()
     const l = await list(`?name=server-new.log`)

@@ -1,5 +1,6 @@
 /** `GET /logs`: the files the core knows, filtered, newest first by default. */
 import { badParam } from '../errors.js'
+import { ListingCache } from '../listing-cache.js'
 import { checkNameGlob, parseTime } from '../params.js'
 import { fileListSchema, logsQuerySchema } from '../schemas.js'
 import { errorResponses, type RegisterRoutes } from '../context.js'
@@ -15,6 +16,8 @@ interface LogsQuery {
 }
 
 export const registerLogsRoutes: RegisterRoutes = (app, { core, settings }) => {
+  const cache = new ListingCache(core)
+  app.addHook('onClose', async () => cache.dispose())
   app.get<{ Querystring: LogsQuery }>(
     '/logs',
     {
@@ -25,7 +28,7 @@ export const registerLogsRoutes: RegisterRoutes = (app, { core, settings }) => {
         response: { 200: fileListSchema, ...errorResponses([400, 401]) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query
       if (q.service !== undefined && !core.categories().some((c) => c.name === q.service))
         throw badParam('service', `unknown service ${JSON.stringify(q.service)} (see GET /services)`)
@@ -33,8 +36,13 @@ export const registerLogsRoutes: RegisterRoutes = (app, { core, settings }) => {
       const until = q.until === undefined ? undefined : parseTime('until', q.until)
       if (since !== undefined && until !== undefined && until < since) throw badParam('until', 'is before since')
       const name = q.name === undefined ? undefined : checkNameGlob(q.name)
-      const list = core.files({ service: q.service, limit: q.limit, offset: q.offset, since, until, name, order: q.order })
-      return { total: list.total, offset: q.offset, limit: q.limit, files: list.files }
+      const query = { service: q.service, limit: q.limit, offset: q.offset, since, until, name, order: q.order }
+      const json = cache.get(JSON.stringify(query), () => {
+        const list = core.files(query)
+        return String(reply.serialize({ total: list.total, offset: q.offset, limit: q.limit, files: list.files }))
+      })
+      // A string is sent as it is: the answer was serialised with the route's schema above.
+      return reply.type('application/json; charset=utf-8').send(json)
     },
   )
 }

@@ -1,0 +1,43 @@
+/**
+ * The service under benchmark, in its own process (so its peak RSS is its own): the logs
+ * service over a local source, synced once, and beside it in the same process a bare Fastify
+ * hello-world app (the peer of /logs). Prints one JSON line `{ url, bareUrl, syncMs }`, stops on
+ * SIGTERM or when stdin closes.
+ *
+ *   tsx benches/serve/service.ts SRC_DIR DATA_DIR
+ */
+import { createLogsService } from '../../ts/service/logs-service.js'
+
+const [src, dataDir] = process.argv.slice(2) as [string, string]
+const svc = await createLogsService({
+  host: '127.0.0.1',
+  port: 0,
+  dataDir,
+  sources: [{ name: 'bench', kind: 'local', path: src }],
+  syncInterval: 0,
+  logLevel: 'warn',
+  cwd: dataDir,
+  env: {},
+  ignoreEnvFiles: true,
+})
+const t = Date.now()
+await svc.start()
+await svc.core.triggerSync().done
+const syncMs = Date.now() - t
+const { default: Fastify } = await import('fastify')
+const bare = Fastify({ logger: false })
+bare.get('/', async () => ({ hello: 'world' }))
+const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 })
+process.stdout.write(`${JSON.stringify({ url: svc.url, bareUrl, syncMs })}\n`)
+
+let stopping = false
+async function stop(): Promise<void> {
+  if (stopping) return
+  stopping = true
+  await bare.close()
+  await svc.stop()
+  process.exit(0)
+}
+process.on('SIGTERM', () => void stop())
+process.stdin.on('end', () => void stop())
+process.stdin.resume()
