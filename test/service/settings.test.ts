@@ -1,6 +1,6 @@
 // Settings of logferry serve: layers in rising precedence, every bad value refused naming its key.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError } from '../../ts/config-error.js'
@@ -90,6 +90,7 @@ describe('resolveSettings', () => {
     )
     const s = resolveSettings({ cwd, env: {}, config: 'conf/serve.yaml' })
     expect(s.dataDir).toBe(join(cwd, 'data'))
+    expect(resolveSettings({ cwd, env: { SSH_HOST: 'h', SSH_IDENTITY_FILE: '~/.ssh/id_x' } }).sources[0]).toMatchObject({ identityFile: join(homedir(), '.ssh', 'id_x') })
     expect(s.sources.map((x) => [x.name, x.kind])).toEqual([['cluster', 'rsync'], ['bucket', 'storage'], ['here', 'local']])
     expect(s.sources[0]).toMatchObject({ identityFile: join(cwd, 'conf', 'keys', 'id'), port: 2222 })
     expect(s.sources[2]).toMatchObject({ path: join(cwd, 'conf', 'incoming') })

@@ -6,8 +6,8 @@
  * `sources[1].port` in the file, `--port`).
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { userInfo } from 'node:os'
-import { basename, dirname, isAbsolute, resolve } from 'node:path'
+import { homedir, userInfo } from 'node:os'
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { ConfigError } from '../config-error.js'
 import { parseYamlWithPositions } from '../log-manager/load-config.js'
@@ -203,16 +203,25 @@ function merge(into: Partial2, layer: Partial2): void {
   }
 }
 
+/** A local path: `~/x` is in the home directory, a relative one relative to `base`. */
+function localPath(p: string, base: string): string {
+  if (p === '~' || p.startsWith('~/')) return join(homedir(), p.slice(1))
+  return isAbsolute(p) ? p : resolve(base, p)
+}
+
 /** Relative paths of a layer are relative to `base`. */
 function absolutize(layer: Partial2, base: string): void {
-  if (layer.dataDir !== undefined && !isAbsolute(layer.dataDir)) layer.dataDir = resolve(base, layer.dataDir)
+  if (layer.dataDir !== undefined) layer.dataDir = localPath(layer.dataDir, base)
   for (const s of layer.sources ?? []) {
-    if (s.kind === 'local' && !isAbsolute(s.path)) s.path = resolve(base, s.path)
+    if (s.kind === 'local') s.path = localPath(s.path, base)
     if (s.kind === 'rsync') {
-      if (s.identityFile !== undefined && !isAbsolute(s.identityFile)) s.identityFile = resolve(base, s.identityFile)
-      if (s.knownHostsFile !== undefined && !isAbsolute(s.knownHostsFile)) s.knownHostsFile = resolve(base, s.knownHostsFile)
+      if (s.identityFile !== undefined) s.identityFile = localPath(s.identityFile, base)
+      if (s.knownHostsFile !== undefined) s.knownHostsFile = localPath(s.knownHostsFile, base)
     }
   }
+  const ssh = layer.sshSource
+  if (ssh?.identityFile !== undefined) ssh.identityFile = localPath(String(ssh.identityFile), base)
+  if (ssh?.knownHostsFile !== undefined) ssh.knownHostsFile = localPath(String(ssh.knownHostsFile), base)
 }
 
 function loadFile(path: string): Partial2 {
@@ -262,10 +271,13 @@ export function resolveSettings(o: ServiceOptions = {}): ServiceSettings {
     for (const f of ['.env', '.env.local']) {
       const file = resolve(cwd, f)
       const layer = envLayer(readEnvFile(file), file)
+      absolutize(layer, cwd)
       merge(acc, layer)
     }
   }
-  merge(acc, envLayer(env, undefined))
+  const envVars = envLayer(env, undefined)
+  absolutize(envVars, cwd)
+  merge(acc, envVars)
   if (o.config !== undefined) {
     const file = resolve(cwd, o.config)
     const layer = loadFile(file)

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
-import { closeSshConnection, RsyncUnavailableError, runRsync, type SshTarget } from '../../delivery/rsync.js'
+import { closeSshConnection, RsyncUnavailableError, rsyncVersion, runRsync, type SshTarget } from '../../delivery/rsync.js'
 import type { RsyncSourceSettings, ServiceLog } from '../types.js'
 import type { FetchResult, Fetcher } from './fetcher.js'
 import { fetchWithStorage } from './storage-fetcher.js'
@@ -31,8 +31,19 @@ function knownFingerprint(file: string, host: string, port: number): string | un
   return /SHA256:[A-Za-z0-9+/=]+/.exec(r.stdout)?.[0]
 }
 
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number)
+  const pb = b.split('.').map(Number)
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0)
+  return 0
+}
+
 export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOptions): Fetcher {
   mkdirSync(o.controlDir, { recursive: true, mode: 0o700 })
+  const version = rsyncVersion(o.rsyncPath)
+  if (version !== undefined && compareVersions(version, '3.4.0') < 0) {
+    o.log.warn('rsync is older than 3.4.0, which fixed a series of CVEs: upgrade it', { source: src.name, version })
+  }
   const ssh: SshTarget = {
     host: src.host,
     port: src.port,
