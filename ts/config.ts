@@ -17,7 +17,7 @@ export interface LoggerOptions {
   numShards?: number
   /** Rotate when the file reaches this size (default 1 GiB). */
   maxFileSize?: number
-  /** fallocate(KEEP_SIZE) reservation for each new file (default 1 GiB). */
+  /** Most a file reserves with fallocate(KEEP_SIZE), in steps ahead of its data, capped by maxFileSize (default 1 GiB; docs/engine.md). */
   preallocateFileSize?: number
   /** Partially filled buffers are written at least this often, in ms (default 10000). */
   flushInterval?: number

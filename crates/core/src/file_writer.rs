@@ -35,7 +35,10 @@ pub(crate) struct FileWriter {
     carry_len: usize,
     seq: u64,
     max_file_size: u64,
-    prealloc: u64,
+    /// Most a file may have reserved: `min(preallocate_file_size, max_file_size)`.
+    prealloc_limit: u64,
+    /// End of the current file's reservation (`fallocate` KEEP_SIZE), 0 when none.
+    reserved: u64,
     on_sealed: Option<SealedCallback>,
     pub(crate) rotations: u64,
     /// Sealed files not yet announced (announced by the flusher outside the write path).
@@ -90,33 +93,48 @@ impl FileWriter {
             carry_len: 0,
             seq: 0,
             max_file_size: cfg.max_file_size,
-            prealloc: cfg.preallocate_file_size,
+            prealloc_limit: cfg.preallocate_file_size.min(cfg.max_file_size),
+            reserved: 0,
             on_sealed: cfg.on_sealed.clone(),
             rotations: 0,
             sealed: recovered,
             reopen_pending: false,
             tail_written: true,
         };
-        w.preallocate();
         Ok(w)
     }
 
-    fn preallocate(&self) {
+    /// Reserves disk ahead of the write position, in steps that follow the file's growth:
+    /// never past `prealloc_limit`, never more ahead than the file already holds, at most
+    /// `PREALLOC_STEP` ahead (docs/engine.md "Preallocation"). So a file with one line reserves
+    /// nothing and many idle loggers cannot fill a disk with reservations; a busy file gets
+    /// `PREALLOC_STEP` extents. Called after every write; a call that reserves is one
+    /// `fallocate` per half step written at most.
+    fn reserve_ahead(&mut self) {
+        let (start, end) = match reservation_step(self.pos, self.reserved, self.prealloc_limit) {
+            Some(r) => r,
+            None => return,
+        };
+        // Reserved or not, the step is not retried before the file grows again: a full disk
+        // refuses it, and failure only costs speed.
+        self.reserved = end;
         #[cfg(target_os = "linux")]
-        if self.prealloc > 0 {
+        {
             use std::os::fd::AsRawFd;
             // KEEP_SIZE: blocks are reserved but the file size only grows with real data,
-            // so a crash never leaves a zero-filled tail. Failure only costs speed.
+            // so a crash never leaves a zero-filled tail.
             // SAFETY: plain syscall on an open descriptor.
             unsafe {
                 libc::fallocate(
                     self.buffered.as_raw_fd(),
                     libc::FALLOC_FL_KEEP_SIZE,
-                    0,
-                    self.prealloc as libc::off_t,
+                    start as libc::off_t,
+                    (end - start) as libc::off_t,
                 );
             }
         }
+        #[cfg(not(target_os = "linux"))]
+        let _ = start;
     }
 
     /// Writes a batch. `on_error` is told of each failed attempt and says whether to retry
@@ -156,6 +174,7 @@ impl FileWriter {
             let end = plan.at + plan.body + plan.tail as u64;
             timing.bytes += end - self.pos;
             self.pos = end;
+            self.reserve_ahead();
             if self.pos >= self.max_file_size {
                 self.retry(on_error, |w| w.rotate())?;
             }
@@ -363,7 +382,7 @@ impl FileWriter {
         self.seq = 0;
         self.rotations += 1;
         self.reopen_pending = false;
-        self.preallocate();
+        self.reserved = 0;
         Ok(())
     }
 
@@ -390,6 +409,28 @@ impl FileWriter {
             }
         }
     }
+}
+
+/// Largest step a file's reservation grows by (and most it is ever ahead of the data).
+pub(crate) const PREALLOC_STEP: u64 = 64 << 20;
+/// Files smaller than this reserve nothing (a reservation saves nothing at that size).
+const PREALLOC_MIN_FILE: u64 = 1 << 20;
+
+/// The range to reserve next for a file of `pos` bytes with `reserved` bytes reserved, or None.
+/// The wanted end is `pos + min(pos, PREALLOC_STEP)`, capped by `limit`; a step is taken once
+/// less than half of that lead remains, so the reservation of a file is at most its size again
+/// and at most `PREALLOC_STEP` past it.
+fn reservation_step(pos: u64, reserved: u64, limit: u64) -> Option<(u64, u64)> {
+    if pos < PREALLOC_MIN_FILE || pos >= limit {
+        return None;
+    }
+    let lead = pos.min(PREALLOC_STEP);
+    if reserved >= (pos + lead / 2).min(limit) {
+        return None;
+    }
+    let start = reserved.max(pos);
+    let end = (pos + lead).min(limit);
+    (end > start).then_some((start, end))
 }
 
 fn open_files(path: &Path, want_direct: bool) -> io::Result<(File, Option<File>)> {
@@ -539,5 +580,64 @@ fn pwritev(f: &File, iov: &[libc::iovec], offset: u64) -> io::Result<usize> {
         if e.kind() != io::ErrorKind::Interrupted {
             return Err(e);
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{reservation_step, PREALLOC_MIN_FILE, PREALLOC_STEP};
+
+    const MIB: u64 = 1 << 20;
+    const GIB: u64 = 1 << 30;
+
+    /// Follows a file growing by `chunk` up to `size`; returns the largest reservation seen
+    /// past the data, the end reserved, and the number of steps taken.
+    fn grow(size: u64, chunk: u64, limit: u64) -> (u64, u64, u32) {
+        let (mut pos, mut reserved, mut ahead, mut steps) = (0, 0, 0u64, 0);
+        while pos < size {
+            pos = (pos + chunk).min(size);
+            if let Some((start, end)) = reservation_step(pos, reserved, limit) {
+                assert!(start >= pos && end > start);
+                reserved = end;
+                steps += 1;
+            }
+            ahead = ahead.max(reserved.saturating_sub(pos));
+        }
+        (ahead, reserved, steps)
+    }
+
+    #[test]
+    fn a_small_file_reserves_nothing() {
+        assert_eq!(reservation_step(100, 0, GIB), None);
+        assert_eq!(reservation_step(PREALLOC_MIN_FILE - 1, 0, GIB), None);
+    }
+
+    #[test]
+    fn the_reservation_follows_the_data_in_bounded_steps() {
+        let (ahead, reserved, steps) = grow(GIB - MIB, 4 * MIB, GIB);
+        assert!(ahead <= PREALLOC_STEP, "reserved {ahead} bytes ahead");
+        assert!(reserved <= GIB);
+        // Doubling to the step, then one step per half step written.
+        assert!(
+            steps <= 8 + (GIB / (PREALLOC_STEP / 2)) as u32,
+            "{steps} steps"
+        );
+        for pos in [MIB, 3 * MIB, 40 * MIB] {
+            let (_, end) = reservation_step(pos, 0, GIB).unwrap();
+            assert!(
+                end - pos <= pos,
+                "a file of {pos} bytes reserved {} ahead",
+                end - pos
+            );
+        }
+    }
+
+    #[test]
+    fn never_past_the_limit() {
+        let limit = 4 * MIB;
+        let (_, reserved, _) = grow(limit, 64 << 10, limit);
+        assert!(reserved <= limit);
+        assert_eq!(reservation_step(limit, 0, limit), None);
+        assert_eq!(reservation_step(3 * MIB, 0, limit), Some((3 * MIB, limit)));
     }
 }

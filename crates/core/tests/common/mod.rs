@@ -67,3 +67,47 @@ pub fn scratch() -> tempfile::TempDir {
     std::fs::create_dir_all(base).unwrap();
     tempfile::tempdir_in(base).unwrap()
 }
+
+/// A tmpfs of `size` (mount's syntax, e.g. "64m") mounted under `dir`, unmounted on drop.
+pub struct Tmpfs {
+    pub path: PathBuf,
+}
+
+impl Tmpfs {
+    /// Mounts one, or returns None where mounting is not allowed (not root). In CI (any
+    /// non-empty CI, as test/servers/ci.ts) that is a failure, never a skip.
+    pub fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        let path = dir.join(format!("tmpfs-{size}"));
+        std::fs::create_dir_all(&path).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !ok {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v.is_empty()),
+                "CI must be able to mount a tmpfs"
+            );
+            eprintln!("!!! tmpfs test NOT RUN: cannot mount tmpfs (not root?)");
+            return None;
+        }
+        Some(Tmpfs { path })
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .args(["-l"])
+            .arg(&self.path)
+            .status();
+    }
+}
+
+/// Bytes of disk a file holds (its blocks: data and reservations alike).
+pub fn allocated(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap().blocks() * 512
+}
