@@ -155,6 +155,13 @@ describe('logferry collect', () => {
       const third = await c.run()
       expect(third).toMatchObject({ copied: 1, extracted: 0, duplicates: 1, processed: 1 })
       expect(filesIn(join(s.data, 'extracted', 'srv1'))).toEqual(['app-1.log', 'app-2.log', 'app-3.log'])
+      // status works while this collector holds the store; a second run is refused.
+      const during = await runCli(['status', '--config-dir', s.conf])
+      expect(during.code, during.stderr).toBe(0)
+      expect(during.stdout).toMatch(/srv1 +0 +0 +0 +4 +0/)
+      const second2 = await runCli(['run', '--config-dir', s.conf])
+      expect(second2.code).toBe(1)
+      expect(second2.stderr).toContain('ERR_STATE_LOCKED')
     } finally {
       await c.close()
     }

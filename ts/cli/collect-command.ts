@@ -83,10 +83,12 @@ export async function collectCommand(args: string[]): Promise<number> {
           const rec = { timestamp: new Date().toISOString(), ...e, level: e.level.toUpperCase(), logger: 'logferry.collect' }
           process.stderr.write(text ? `${rec.timestamp} ${rec.level} [${e.server ?? '-'}] ${e.operation} ${e.file ?? ''} ${e.message}\n` : `${JSON.stringify(rec)}\n`)
         }
-    collector = createCollector(config, onEvent ? { onEvent } : {})
+    // status reads a view of the state, so it works while a run (or a daemon) holds the store.
+    collector = createCollector(config, { ...(onEvent ? { onEvent } : {}), readOnly: sub === 'status' })
   } catch (err) {
-    process.stderr.write(`logferry collect: ${(err as Error).message}\n`)
-    return (err as { code?: string }).code === 'ERR_INVALID_CONFIG' ? 2 : 1
+    const code = (err as { code?: string }).code
+    process.stderr.write(`logferry collect: ${code && code !== 'ERR_INVALID_CONFIG' ? `${code}: ` : ''}${(err as Error).message}\n`)
+    return code === 'ERR_INVALID_CONFIG' ? 2 : 1
   }
   try {
     switch (sub) {

@@ -8,6 +8,7 @@
  * next one without a duplicate.
  */
 import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { attempt, isRetryable } from '../delivery/retry.js'
 import { runRsync, type SshTarget } from '../delivery/rsync.js'
@@ -30,6 +31,11 @@ export interface CollectEvent {
 export interface CollectorOptions {
   /** Sees every event (the CLI writes them as JSON lines). */
   onEvent?: (e: CollectEvent) => void
+  /**
+   * A read-only view of the state (status and rows only), without the owner lock: works while
+   * another collector runs. run/fetch/extract/recover fail with ERR_STATE_IO.
+   */
+  readOnly?: boolean
 }
 
 export interface RunOptions {
@@ -140,7 +146,7 @@ function message(err: unknown): string {
 
 export function createCollector(config: CollectConfig, o: CollectorOptions = {}): Collector {
   const c = config
-  const state = CollectState.open(c.stateDir)
+  const state = CollectState.open(c.stateDir, o.readOnly === true && existsSync(join(c.stateDir, 'collect.db')))
   const sha = new LocalFileSystem()
   const emit = (e: CollectEvent): void => o.onEvent?.(e)
   const dir = (kind: string, server: string): string => join(c.dataRoot, kind, server)
