@@ -113,12 +113,12 @@ const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'service.ts
   cwd: join(here, '..', '..'),
   stdio: ['pipe', 'pipe', 'inherit'],
 })
-const started = await new Promise<{ url: string; bareUrl: string; syncMs: number }>((resolve, reject) => {
+const started = await new Promise<{ url: string; bareUrl: string; syncMs: number; peakAfterStart: number }>((resolve, reject) => {
   let buf = ''
   child.stdout.on('data', (d: Buffer) => {
     buf += d.toString()
     const nl = buf.indexOf('\n')
-    if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as { url: string; bareUrl: string; syncMs: number })
+    if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as { url: string; bareUrl: string; syncMs: number; peakAfterStart: number })
   })
   child.once('exit', (code) => reject(new Error(`service exited with ${code}`)))
 })
@@ -127,7 +127,8 @@ const bareUrl = started.bareUrl
 console.log(`service at ${url} (pid ${child.pid}), synced in ${(started.syncMs / 1000).toFixed(1)} s`)
 /** VmHWM: the child's peak resident set so far. */
 const childPeak = (): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
-phase('service start and sync', childPeak())
+phase('start (HTTP listening, before any sync)', started.peakAfterStart)
+phase('the first sync', childPeak())
 const rows: string[] = []
 const mirror = join(scratch, 'data', 'logs', 'bench')
 const tailFigures: Record<string, number> = {}

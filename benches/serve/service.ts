@@ -1,11 +1,12 @@
 /**
  * The service under benchmark, in its own process (so its peak RSS is its own): the logs
  * service over a local source, synced once, and beside it in the same process a bare Fastify
- * hello-world app (the peer of /logs). Prints one JSON line `{ url, bareUrl, syncMs }`, stops on
+ * hello-world app (the peer of /logs). Prints one JSON line `{ url, bareUrl, syncMs, peakAfterStart }`, stops on
  * SIGTERM or when stdin closes.
  *
  *   tsx benches/serve/service.ts SRC_DIR DATA_DIR
  */
+import { readFileSync } from 'node:fs'
 import { createLogsService } from '../../ts/service/logs-service.js'
 
 const [src, dataDir] = process.argv.slice(2) as [string, string]
@@ -19,16 +20,19 @@ const svc = await createLogsService({
   cwd: dataDir,
   env: {},
   ignoreEnvFiles: true,
+  syncOnStart: false,
 })
-const t = Date.now()
 await svc.start()
+/** VmHWM with the HTTP side loaded and listening, before the first sync. */
+const peakAfterStart = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024
+const t = Date.now()
 await svc.core.triggerSync().done
 const syncMs = Date.now() - t
 const { default: Fastify } = await import('fastify')
 const bare = Fastify({ logger: false })
 bare.get('/', async () => ({ hello: 'world' }))
 const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 })
-process.stdout.write(`${JSON.stringify({ url: svc.url, bareUrl, syncMs })}\n`)
+process.stdout.write(`${JSON.stringify({ url: svc.url, bareUrl, syncMs, peakAfterStart })}\n`)
 
 let stopping = false
 async function stop(): Promise<void> {

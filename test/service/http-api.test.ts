@@ -247,3 +247,33 @@ describe('files change between syncs', () => {
     expect((await h.get(`/logs/content?path=${encodeURIComponent(join('logs', h.source, 'server-new.log'))}&tail=1`)).body.toString()).toBe('new\n')
   })
 })
+
+describe('during a sync', () => {
+  it('a trigger joins the running sync (same id), and the API answers meanwhile', async () => {
+    // A file large enough that its copy outlasts a few requests on 127.0.0.1.
+    await h.put('big/inference-big.log', Buffer.alloc(192 * 1024 * 1024, 'x\n'))
+    const first = await rawRequest(h.url, 'POST', '/sync/trigger')
+    const second = await rawRequest(h.url, 'POST', '/sync/trigger')
+    expect(first.status).toBe(202)
+    expect(second.status).toBe(202)
+    const a = first.json() as { id: string; joined: boolean }
+    expect(a.joined).toBe(false)
+    expect(second.json()).toEqual({ id: a.id, joined: true, status: 'running' })
+    const status = (await h.get('/status')).json() as { syncing: string | null }
+    expect(status.syncing).toBe(a.id)
+    const during = await h.get('/logs?limit=50')
+    expect(during.status).toBe(200)
+    checkShape(shape('/logs', 'get', 200), during.json())
+    expect((await h.get('/services')).status).toBe(200)
+    const waited = await rawRequest(h.url, 'POST', '/sync/trigger?wait=true')
+    const w = waited.json() as { id: string; joined: boolean; result: { outcome: string } }
+    expect(w.joined).toBe(true)
+    expect(w.id).toBe(a.id)
+    expect(w.result.outcome).toBe('ok')
+    expect(((await h.get('/status')).json() as { syncing: string | null }).syncing).toBeNull()
+    const after = await list('?service=vllm&limit=50')
+    expect(after.files.map((f) => f.name).sort()).toEqual(['inference-big.log', 'vllm-0.log'])
+    const tail = await h.get(`/logs/content?path=${encodeURIComponent(`logs/${h.source}/big/inference-big.log`)}&tail=2`)
+    expect(tail.body.toString()).toBe('x\nx\n')
+  })
+})
