@@ -73,19 +73,41 @@ export class Catalog {
     return join(this.#o.categorizedDir, e.service, e.source, ...e.sourcePath.split('/'))
   }
 
-  /** Makes `dst` the same inode as `src` (replacing what is there), or a copy across filesystems. */
-  async #materialize(src: string, dst: string): Promise<void> {
-    await mkdir(dirname(dst), { recursive: true })
-    const tmp = join(dirname(dst), `.${basename(dst)}.lf-${process.pid}-${Date.now().toString(36)}`)
-    try {
-      await link(src, tmp)
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code
-      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw e
-      await copyFile(src, tmp)
+  /** Directories already made under categorized/ (one mkdir per directory, not per file). */
+  readonly #made = new Set<string>()
+
+  /**
+   * Makes `dst` the same inode as `src`: a new name is linked directly, an existing one is
+   * replaced atomically (link to a temp name, rename over). A copy where no hard link can be made.
+   */
+  async #materialize(src: string, dst: string, exists: boolean): Promise<void> {
+    const dir = dirname(dst)
+    if (!this.#made.has(dir)) {
+      await mkdir(dir, { recursive: true })
+      this.#made.add(dir)
     }
+    const place = async (to: string): Promise<void> => {
+      try {
+        await link(src, to)
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code
+        if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw e
+        await copyFile(src, to)
+      }
+    }
+    if (!exists) {
+      try {
+        return await place(dst)
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      }
+    }
+    const tmp = join(dir, `.${basename(dst)}.lf-${process.pid}-${(this.#tmpSeq++).toString(36)}`)
+    await place(tmp)
     await rename(tmp, dst)
   }
+
+  #tmpSeq = 0
 
   async #unlinkCategorized(e: Pick<Entry, 'service' | 'source' | 'sourcePath'>): Promise<void> {
     const p = this.#linkPath(e)
@@ -96,6 +118,7 @@ export class Catalog {
     while (dir.startsWith(stop) && dir !== stop) {
       try {
         await rmdir(dir)
+        this.#made.delete(dir)
       } catch {
         break
       }
@@ -130,16 +153,32 @@ export class Catalog {
     if (old && old.service !== service) await this.#unlinkCategorized(old)
     const dst = this.#linkPath(entry)
     let same = false
+    let exists = false
     try {
       const d = await lstat(dst)
+      exists = true
       same = d.ino === st.ino && d.dev === st.dev
     } catch {
       same = false
     }
-    if (!same) await this.#materialize(abs, dst)
+    if (!same) await this.#materialize(abs, dst, exists)
     this.#entries.set(key, entry)
     this.#changed()
     return !same
+  }
+
+  /** `update` for many files of one source, a few at a time; the number (re)linked. */
+  async updateMany(source: string, paths: readonly string[], concurrency = 16): Promise<number> {
+    let linked = 0
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < paths.length) {
+        const p = paths[next++] as string
+        if (await this.update(source, p)) linked++
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker))
+    return linked
   }
 
   /**
@@ -149,7 +188,9 @@ export class Catalog {
   async reconcile(sources: readonly string[]): Promise<number> {
     let linked = 0
     for (const source of sources) {
-      for await (const rel of walk(join(this.#o.logsDir, source))) if (await this.update(source, rel)) linked++
+      const rels: string[] = []
+      for await (const rel of walk(join(this.#o.logsDir, source))) rels.push(rel)
+      linked += await this.updateMany(source, rels)
     }
     for (const service of await readdir(this.#o.categorizedDir).catch(() => [] as string[])) {
       if (service.startsWith('.')) continue

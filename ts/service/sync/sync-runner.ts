@@ -116,7 +116,7 @@ export class SyncRunner extends EventEmitter<Events> {
           if (this.#dirty.has(f.source.name)) {
             categorized += await this.#o.catalog.reconcile([f.source.name])
             this.#dirty.delete(f.source.name)
-          } else for (const p of got.changed) if (await this.#o.catalog.update(f.source.name, p)) categorized++
+          } else categorized += await this.#o.catalog.updateMany(f.source.name, got.changed)
           const failed = got.failures !== undefined && got.failures.length > 0
           const end = new Date()
           r = {
