@@ -151,6 +151,16 @@ impl Shard {
         )
     }
 
+    /// Bytes accepted into this shard and not on disk yet: every slot not marked flushed, the
+    /// active one, one queued, one being written (a sealed slot keeps its offset until activated).
+    pub(crate) fn unwritten_bytes(&self) -> u64 {
+        self.slots
+            .iter()
+            .filter(|s| !s.flushed.load(Acquire))
+            .map(|s| (s.state.load(Acquire) >> OFF_SHIFT).saturating_sub(self.start))
+            .sum()
+    }
+
     pub(crate) fn is_sealed(&self, slot: usize) -> bool {
         self.slots[slot].state.load(Acquire) & SEALED != 0
     }

@@ -449,15 +449,10 @@ impl ShardSet {
         !self.q.lock().unwrap().ready.is_empty()
     }
 
-    /// Bytes queued but not yet written.
+    /// Bytes accepted and not yet written: queued, in the batch being written (retried) and in
+    /// the active buffers (the queue alone misses the last two, which ERR_UNFLUSHED must count).
     pub(crate) fn pending_bytes(&self) -> u64 {
-        self.q
-            .lock()
-            .unwrap()
-            .ready
-            .iter()
-            .map(|r| r.len as u64)
-            .sum()
+        self.shards.iter().map(|s| s.unwritten_bytes()).sum()
     }
 
     /// Writes every queued buffer through `sink` (one call for the whole batch). On error the
