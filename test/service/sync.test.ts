@@ -178,6 +178,22 @@ describe('other auth, fallback, several sources', () => {
     }
   })
 
+  it('a storage source (sftp:// URL through the storage layer): only new or changed files are copied', async () => {
+    put('storage-src/orchestrator-1.log', 'a\n')
+    const url = `sftp://${sshd.username}@${sshd.host}:${sshd.port}${remote}/storage-src?privateKeyPath=${encodeURIComponent(sshd.privateKeyPath)}`
+    const svc = await service({ sources: [{ name: 'viasftp', kind: 'storage', url }] as never })
+    const r = await firstSync(svc)
+    expect(r.sources[0]).toMatchObject({ method: 'storage', outcome: 'ok', filesTransferred: 1 })
+    expect(readFileSync(join(svc.core.categorizedDir, 'server', 'viasftp', 'orchestrator-1.log'), 'utf8')).toBe('a\n')
+    expect((await sync(svc)).filesTransferred).toBe(0)
+    put('storage-src/grafana.log', 'g\n')
+    const again = await sync(svc)
+    expect(again.filesTransferred).toBe(1)
+    expect(svc.core.files({ service: 'monitoring' }).files.map((f) => f.source)).toEqual(['viasftp'])
+    await svc.stop()
+    rmSync(join(remote, 'storage-src'), { recursive: true })
+  })
+
   it('several sources at once, each under logs/<name>/ and categorized/<category>/<name>/', async () => {
     const local = mkdtempSync(join(work, 'local-'))
     writeFileSync(join(local, 'grafana.log'), 'g\n')
