@@ -188,6 +188,9 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
   type Copier = (rec: FileRecord, incomingPath: string) => Promise<void>
 
   const rsyncCopier = (srv: CollectServer): Copier => async (rec, incomingPath) => {
+    // Already brought by the batch copy (rsync's own quick check: size and mtime).
+    const have = await stat(incomingPath).catch(() => undefined)
+    if (have && have.size === rec.size && Math.floor(have.mtimeMs) === rec.mtimeMs) return
     await runRsync({ ssh: target(srv), from: { remote: rec.remotePath }, to: incomingPath, flags: ['-t'], retries: c.maxRetryCopy, retryDelay: c.retryDelayBase, onRetry: (err, n, delay) => emit({ level: 'warn', message: `copy failed, retry in ${delay} ms`, server: rec.server, file: rec.name, operation: 'copy', attempt: n, error: message(err) }) })
   }
 
@@ -272,30 +275,54 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     return { server, remotePath: f.path, name: basename(f.path), size: f.size, mtimeMs: f.mtimeMs, copyRetries: 0, extractRetries: 0 }
   }
 
-  /** A listed file: skip it, or start/resume it. */
-  async function oneFile(srv: CollectServer, f: RemoteFile, s: PassSummary, settle: boolean): Promise<FileOutcome> {
+  type Plan = { skip: FileOutcome } | { row: { status: FileState; rec: FileRecord } }
+
+  /** A listed file: skip it (counted in `s`), or the row to start/resume it from. */
+  function plan(srv: CollectServer, f: RemoteFile, s: PassSummary, settle: boolean): Plan {
     if (state.isDone(srv.name, f.path, f.size, f.mtimeMs)) {
       s.skippedDone++
-      return { state: 'processed', skipped: 'done' }
+      return { skip: { state: 'processed', skipped: 'done' } }
     }
     if (settle && Date.now() - f.mtimeMs < c.settleMs) {
       s.settling++
       emit({ level: 'info', message: 'still being written: skipped this pass', server: srv.name, file: basename(f.path), operation: 'skip' })
-      return { state: 'pending' }
+      return { skip: { state: 'pending' } }
     }
     const row = state.get(srv.name, f.path)
     const same = row !== undefined && row.payload.size === f.size && row.payload.mtimeMs === f.mtimeMs
     if (row && same && row.status === 'error') {
       s.inError++
-      return { state: 'error', ...(row.payload.errorType ? { errorType: row.payload.errorType } : {}) }
+      return { skip: { state: 'error', ...(row.payload.errorType ? { errorType: row.payload.errorType } : {}) } }
     }
     // A new file, or a new version of a known one (changed since): from the start.
     if (!row || !same || row.status === 'processed') {
       const rec = newRecord(srv.name, f)
       state.set('pending', rec)
-      return advance({ status: 'pending', rec }, rsyncCopier(srv), s)
+      return { row: { status: 'pending', rec } }
     }
-    return advance({ status: row.status, rec: row.payload }, rsyncCopier(srv), s)
+    return { row: { status: row.status, rec: row.payload } }
+  }
+
+  async function oneFile(srv: CollectServer, f: RemoteFile, s: PassSummary, settle: boolean): Promise<FileOutcome> {
+    const p = plan(srv, f, s, settle)
+    return 'skip' in p ? p.skip : advance(p.row, rsyncCopier(srv), s)
+  }
+
+  /**
+   * One rsync run for many files of a server (one process and one file list instead of one per
+   * file). Best effort: whatever it did not bring is copied file by file, with its own retries
+   * and error, by the copier.
+   */
+  async function prefetch(srv: CollectServer, recs: FileRecord[]): Promise<void> {
+    const incoming = dir('incoming', srv.name)
+    for (let i = 0; i < recs.length; i += 200) {
+      const batch = recs.slice(i, i + 200)
+      try {
+        await runRsync({ ssh: target(srv), from: batch.map((r) => ({ remote: r.remotePath })), to: `${incoming}/`, flags: ['-t'], retries: 0 })
+      } catch (err) {
+        emit({ level: 'warn', message: `batch copy incomplete, copying file by file: ${message(err)}`, server: srv.name, operation: 'copy' })
+      }
+    }
   }
 
   async function resume(srv: CollectServer, s: PassSummary, noIncoming: boolean): Promise<Set<string>> {
@@ -327,8 +354,15 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     const files = listed.value.filter((f) => !handled.has(f.path))
     s.listed += listed.value.length
     emit({ level: 'info', message: `${listed.value.length} file(s) listed`, server: srv.name, operation: 'list' })
-    await pool(files, o.sequential ? 1 : c.parallelFiles, async (f) => {
-      await oneFile(srv, f, s, true)
+    const rows = files.flatMap((f) => {
+      const p = plan(srv, f, s, true)
+      return 'row' in p ? [p.row] : []
+    })
+    const toCopy = rows.filter((r) => r.status === 'pending').map((r) => r.rec)
+    if (toCopy.length > 1) await prefetch(srv, toCopy)
+    const copier = rsyncCopier(srv)
+    await pool(rows, o.sequential ? 1 : c.parallelFiles, async (row) => {
+      await advance(row, copier, s)
     })
   }
 
