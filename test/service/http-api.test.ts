@@ -277,3 +277,28 @@ describe('during a sync', () => {
     expect(tail.body.toString()).toBe('x\nx\n')
   })
 })
+
+describe('closing', () => {
+  it('close() lets a download in flight run for stopTimeout, then cuts it and resolves', async () => {
+    const { createHttpServer } = await import('../../ts/service/http/server.js')
+    const { request } = await import('node:http')
+    const core = h.svc.core
+    const server = createHttpServer(core, { ...core.settings, port: 0, stopTimeout: 300 })
+    const url = new URL(await server.listen())
+    // A client that reads the first bytes of a 192 MiB file and then stops reading.
+    const aborted = new Promise<string>((resolve) => {
+      const req = request({ host: url.hostname, port: url.port, path: `/logs/content?path=${encodeURIComponent(`logs/${h.source}/big/inference-big.log`)}` }, (res) => {
+        res.once('data', () => {
+          res.pause()
+          resolve(res.statusCode === 200 ? 'reading' : `status ${res.statusCode}`)
+        })
+        res.on('error', () => undefined)
+      })
+      req.on('error', () => undefined)
+      req.end()
+    })
+    expect(await aborted).toBe('reading')
+    const closed = await Promise.race([server.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 10 s'), 10_000))])
+    expect(closed).toBe('closed')
+  })
+})

@@ -200,6 +200,12 @@ describe('limits and bad requests', () => {
       expect(r.status, name).toBe(422)
       expect((r.json() as { error: { code: string } }).error.code).toBe('ERR_CORRUPT_FILE')
     }
+    // A file that fails at its first bytes is a 422 in the streamed modes too.
+    for (const q of ['', '&head=3', '&offset=2&length=5']) {
+      const r = await h.get(`/logs/content?path=${pathOf('garbage.log.gz')}${q}`)
+      expect(r.status, q).toBe(422)
+      expect((r.json() as { error: { code: string } }).error.code).toBe('ERR_CORRUPT_FILE')
+    }
     // A streamed mode cannot change its status once sent: the response is cut short (no final
     // chunk), which every HTTP client reports as an error rather than a complete body.
     const streamed = await h.get(`/logs/content?path=${pathOf('cut.log.gz')}`).then(

@@ -63,7 +63,7 @@ function chain(source: Readable, ...stages: Transform[]): Readable {
 /**
  * The content of `file` for `sel`. The handle is closed when the stream ends or is destroyed.
  * A compressed tail is decoded before this resolves (so a corrupt file is a 422, not a cut
- * response); the rest streams.
+ * response); the rest streams, once its first bytes decoded.
  */
 export async function openContent(file: OpenedFile, name: string, sel: Selection, opts: ContentOptions): Promise<Readable> {
   const c = compressionOf(name)
@@ -108,7 +108,37 @@ export async function openContent(file: OpenedFile, name: string, sel: Selection
   }
   const src = raw()
   src.once('close', () => void file.handle.close().catch(() => undefined))
-  if (sel.kind === 'all') return chain(src, decoder(c))
-  if (sel.kind === 'head') return chain(src, decoder(c), new HeadLines(sel.lines))
-  return chain(src, decoder(c), new ByteRange(sel.offset, sel.length))
+  const out =
+    sel.kind === 'all'
+      ? chain(src, decoder(c))
+      : sel.kind === 'head'
+        ? chain(src, decoder(c), new HeadLines(sel.lines))
+        : chain(src, decoder(c), new ByteRange(sel.offset, sel.length))
+  return primed(out)
+}
+
+/**
+ * Resolves once `s` has its first bytes (or ended), rejects if it fails before: a file that is
+ * not what its name says is a 422 before the answer's status goes out. Nothing is consumed.
+ */
+function primed(s: Readable): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      s.off('readable', ok)
+      s.off('end', ok)
+      s.off('error', fail)
+    }
+    const ok = (): void => {
+      cleanup()
+      resolve(s)
+    }
+    const fail = (err: Error): void => {
+      cleanup()
+      s.destroy()
+      reject(err)
+    }
+    s.once('readable', ok)
+    s.once('end', ok)
+    s.once('error', fail)
+  })
 }

@@ -100,7 +100,14 @@ export const createHttpServer: CreateHttpServer = (core, settings): HttpServer =
     async close() {
       const a = app
       app = undefined
-      if (a !== undefined) await a.close()
+      if (a === undefined) return
+      // Requests in flight may finish (a long download included) for stopTimeout, then are cut.
+      const cut = setTimeout(() => a.server.closeAllConnections(), settings.stopTimeout)
+      try {
+        await a.close()
+      } finally {
+        clearTimeout(cut)
+      }
     },
   }
 }
