@@ -80,6 +80,12 @@ export declare class ZstdDecompressor {
   finish(): void
 }
 
+/** Panics on a libuv worker thread; the promise rejects. */
+export declare function __testPanicAsync(): Promise<unknown>
+
+/** Panics on the calling (JS) thread. */
+export declare function __testPanicSync(): void
+
 /** The big-endian CRC32C of each `chunk_size` slice of `data` (the last may be shorter). */
 export declare function crc32cChunks(data: Uint8Array, chunkSize: number): Buffer
 

@@ -39,6 +39,12 @@ export function fromNative(e: unknown): Error {
       }
       return new LogferryError(code, m[2] ?? e.message, { cause: e })
     }
+    // napi-rs turns a panic caught at a synchronous entry point (`#[napi(catch_unwind)]`) into
+    // a GenericFailure carrying the panic's message; every error the binding makes itself has
+    // an ERR_ prefix (crates/node/src/error.rs), so this one is a panic.
+    if ((e as { code?: unknown }).code === 'GenericFailure') {
+      return new LogferryError('ERR_PANIC', `engine panicked: ${e.message}`, { cause: e })
+    }
     return e
   }
   return new Error(String(e))

@@ -276,7 +276,10 @@ fn run_flusher(inner: &Inner, w: &mut FileWriter) -> Result<()> {
                     .set
                     .seal_all(&mut sink)
                     .and_then(|_| drain(inner, &mut sink));
-                let r = r.and_then(|_| w.close().map(|_| ()));
+                // The final fsync, truncate and seal are retried like a write (each step is
+                // idempotent), until close has waited `flush_timeout`.
+                let r =
+                    r.and_then(|_| w.retry(&mut retry_policy(inner), |w| w.close().map(|_| ())));
                 w.announce();
                 return match r {
                     Ok(()) => Ok(()),

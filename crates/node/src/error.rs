@@ -17,3 +17,9 @@ pub(crate) fn panicked() -> napi::Error {
         "ERR_PANIC: engine panicked".to_string(),
     )
 }
+
+/// Runs `f`, turning a panic into `ERR_PANIC` (for work outside a `#[napi(catch_unwind)]`
+/// entry point: tasks on libuv worker threads).
+pub(crate) fn guard<T>(f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panicked()))
+}

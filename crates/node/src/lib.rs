@@ -19,4 +19,5 @@ mod sealed_events;
 pub mod sealed_name;
 pub mod stats;
 pub mod tasks;
+pub mod test_panic;
 pub mod zstd;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::Env;
 
-use crate::error::{err, panicked};
+use crate::error::{err, guard};
 use crate::registry::Handle;
 
 pub struct EngineTask {
@@ -20,17 +20,14 @@ impl Task for EngineTask {
     fn compute(&mut self) -> napi::Result<()> {
         let h = &self.handle;
         let close = self.close;
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        guard(|| {
             if close {
                 h.release()
             } else {
                 h.logger().and_then(|l| l.flush())
             }
-        }));
-        match r {
-            Ok(r) => r.map_err(err),
-            Err(_) => Err(panicked()),
-        }
+            .map_err(err)
+        })
     }
 
     fn resolve(&mut self, _env: Env, _out: ()) -> napi::Result<()> {
