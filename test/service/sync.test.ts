@@ -1,5 +1,5 @@
 // Sync of the logs service for real: rsync over the test OpenSSH sshd (127.0.0.1), categorised by hard links.
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -175,6 +175,24 @@ describe('other auth, fallback, several sources', () => {
       await svc.stop()
     } finally {
       await bare.stop()
+    }
+  })
+
+  it('one unreadable remote file (rsync exit 23): the source fails naming it, the files that came are categorised', async () => {
+    put('partial/server-ok.log', 'fine\n')
+    put('partial/client-secret.log', 'no\n')
+    chmodSync(join(remote, 'partial', 'client-secret.log'), 0o000)
+    try {
+      const svc = await service({ sources: [rsyncSource({ name: 'part', remotePath: `${remote}/partial/` })] as never })
+      const r = await firstSync(svc)
+      expect(r.sources[0]).toMatchObject({ method: 'rsync', outcome: 'failed', filesTransferred: 1, attempts: 1 })
+      expect(r.sources[0]?.error?.message).toMatch(/client-secret\.log.*Permission denied|Permission denied.*client-secret\.log/s)
+      expect(r.sources[0]?.error?.message).toMatch(/exit 23/)
+      expect(readFileSync(join(svc.core.categorizedDir, 'server', 'part', 'server-ok.log'), 'utf8')).toBe('fine\n')
+      expect(svc.core.status().sources[0]).toMatchObject({ lastOutcome: 'failed', failureCount: 1 })
+      await svc.stop()
+    } finally {
+      rmSync(join(remote, 'partial'), { recursive: true })
     }
   })
 

@@ -102,6 +102,12 @@ export interface RsyncResult {
   durationMs: number
 }
 
+/** What a failed run (CommandError, RsyncUnavailableError) carries: its attempts and the files that did come. */
+export function rsyncFailureItems(err: unknown): RsyncItem[] {
+  const items = (err as { items?: unknown } | null)?.items
+  return Array.isArray(items) ? (items as RsyncItem[]) : []
+}
+
 /** Exit codes (rsync's errcode.h) worth another attempt: socket I/O, stream, timeouts, ssh. */
 export const RSYNC_TRANSIENT_EXIT_CODES: ReadonlySet<number> = new Set([10, 12, 30, 35, 255])
 
@@ -288,9 +294,11 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
   const args = rsyncArgs(o)
   const env = o.ssh?.password !== undefined ? { SSHPASS: o.ssh.password } : undefined
   const started = Date.now()
+  // Every file any attempt completed (by path, the last word wins): a failed run still reports what came.
+  const seen = new Map<string, RsyncItem>()
   const r = await attempt(
     async () => {
-      const items: RsyncItem[] = []
+      const items = { push: (i: RsyncItem): void => void seen.set(i.path, i) }
       let pending = ''
       const onStdout = (b: Buffer): void => {
         pending += b.toString('utf8')
@@ -309,11 +317,11 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
       try {
         const res = await runCommand(bin, args, { env, signal: o.signal, timeoutMs: o.maxDurationMs, onStdout })
         flush()
-        return { items, exitCode: 0 as const, warnings: nonItemLines(res.stderr) }
+        return { exitCode: 0 as const, warnings: nonItemLines(res.stderr) }
       } catch (err) {
         flush()
         if (!(err instanceof CommandError)) throw err
-        if (err.exitCode === 24) return { items, exitCode: 24 as const, warnings: ['some source files vanished during the sync (rsync exit 24)', ...nonItemLines(err.stderr)] }
+        if (err.exitCode === 24) return { exitCode: 24 as const, warnings: ['some source files vanished during the sync (rsync exit 24)', ...nonItemLines(err.stderr)] }
         if (REMOTE_RSYNC_MISSING.test(err.stderr) || err.exitCode === 127) {
           throw new RsyncUnavailableError('ERR_RSYNC_MISSING_REMOTE', `rsync is not installed on ${o.ssh?.host ?? 'the remote side'}: ${err.stderr.split('\n').find((l) => REMOTE_RSYNC_MISSING.test(l))?.trim() ?? `exit ${err.exitCode}`}`, { cause: err })
         }
@@ -323,11 +331,12 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
     },
     { retries: o.retries ?? DEFAULT_RETRIES, retryDelay: o.retryDelay ?? DEFAULT_RETRY_DELAY_MS, signal: o.signal, onRetry: o.onRetry },
   )
+  const items = [...seen.values()]
   if (!r.ok) {
-    if (r.error instanceof Error) Object.assign(r.error, { attempts: r.attempts })
+    if (r.error instanceof Error) Object.assign(r.error, { attempts: r.attempts, items })
     throw r.error
   }
-  const { items, exitCode, warnings } = r.value
+  const { exitCode, warnings } = r.value
   const files = items.filter((i) => i.transferred)
   return {
     items,

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
-import { closeSshConnection, RsyncUnavailableError, rsyncVersion, runRsync, type SshTarget } from '../../delivery/rsync.js'
+import { closeSshConnection, rsyncFailureItems, RsyncUnavailableError, rsyncVersion, runRsync, type SshTarget } from '../../delivery/rsync.js'
 import type { RsyncSourceSettings, ServiceLog } from '../types.js'
 import type { FetchResult, Fetcher } from './fetcher.js'
 import { fetchWithStorage } from './storage-fetcher.js'
@@ -107,6 +107,20 @@ export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOpti
           attempts: r.attempts,
         }
       } catch (err) {
+        const came = rsyncFailureItems(err).filter((i) => i.type === 'file' && i.transferred)
+        if (!(err instanceof RsyncUnavailableError) && came.length > 0) {
+          // Failed (e.g. exit 23: one unreadable file), but these files came: categorise them.
+          return {
+            method: 'rsync',
+            changed: came.map((i) => i.path),
+            filesTransferred: came.length,
+            bytesTransferred: came.reduce((n, i) => n + i.size, 0),
+            filesDeleted: 0,
+            warnings: [],
+            attempts: (err as { attempts?: number }).attempts ?? 1,
+            failures: [{ path: remote, error: err }],
+          }
+        }
         if (!(err instanceof RsyncUnavailableError)) throw err
         o.log.warn('rsync unavailable, syncing over SFTP', { source: src.name, code: err.code, reason: err.message })
         return fallback(dest, signal, err.message)

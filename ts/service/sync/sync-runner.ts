@@ -18,6 +18,14 @@ function errorInfo(err: unknown): SyncErrorInfo {
   return { code, message: typeof e?.exitCode === 'number' ? `${message} (exit ${e.exitCode})` : message }
 }
 
+/** One error for a fetch that failed for some files while others came. */
+function failureInfo(failures: { path: string; error: unknown }[]): SyncErrorInfo {
+  const first = failures[0] as { path: string; error: unknown }
+  const e = errorInfo(first.error)
+  const head = failures.length === 1 ? `${first.path}` : `${failures.length} files failed, first ${first.path}`
+  return { code: e.code, message: `${head}: ${e.message}` }
+}
+
 function isAbort(err: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (err instanceof Error && (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR'))
 }
@@ -123,7 +131,7 @@ export class SyncRunner extends EventEmitter<Events> {
             ...base,
             method: got.method,
             outcome: failed ? 'failed' : got.warnings.some((w) => /vanished/.test(w)) ? 'warning' : 'ok',
-            error: failed ? { ...errorInfo(got.failures?.[0]?.error), message: `${got.failures?.length} file(s) failed, first ${got.failures?.[0]?.path}: ${errorInfo(got.failures?.[0]?.error).message}` } : undefined,
+            error: failed ? failureInfo(got.failures ?? []) : undefined,
             fallbackReason: got.fallbackReason,
             warnings: got.warnings,
             filesTransferred: got.filesTransferred,
@@ -152,6 +160,8 @@ export class SyncRunner extends EventEmitter<Events> {
             durationMs: end.getTime() - t0.getTime(),
           }
         }
+        // After a failure, files may have landed unreported: the next sync looks at all of them.
+        if (r.outcome === 'failed' || r.outcome === 'aborted') this.#dirty.add(f.source.name)
         st.method = r.method
         st.fallbackReason = r.fallbackReason
         st.lastSyncEnd = r.finishedAt
