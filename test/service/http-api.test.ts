@@ -163,6 +163,16 @@ describe('service endpoints', () => {
     expect(js.body.length).toBeGreaterThan(100_000)
   })
 
+  it('routes without parameters refuse any given (400 naming it); /health takes anything', async () => {
+    for (const p of ['/status', '/', '/services', '/services/stats', '/metrics']) {
+      const r = await h.get(`${p}?verbose=1`)
+      expect(r.status, p).toBe(400)
+      expect(r.json()).toEqual({ error: { code: 'ERR_UNKNOWN_PARAM', message: 'verbose: unknown parameter', param: 'verbose' } })
+    }
+    checkShape(shape('/status', 'get', 400), (await h.get('/status?verbose=1')).json())
+    expect((await h.get('/health?probe=1')).status).toBe(200)
+  })
+
   it('unknown routes are a 404 in the error shape', async () => {
     const r = await h.get('/nope')
     expect(r.status).toBe(404)

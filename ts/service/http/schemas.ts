@@ -115,6 +115,9 @@ export const triggerDoneSchema = obj({ id: str, joined: bool, status: { type: 's
 
 export const triggerQuerySchema = obj({ wait: bool }, [])
 
+/** The query of a route that takes no parameters: any given is an unknown one (400). */
+export const noQuerySchema = obj({}, [])
+
 export const servicesSchema = obj({
   services: { type: 'array', items: obj({ name: str, files: int }) },
 })

@@ -1,5 +1,5 @@
 /** `GET /health`, `GET /status`, `GET /`. */
-import { healthSchema, infoSchema, statusSchema } from '../schemas.js'
+import { healthSchema, infoSchema, noQuerySchema, statusSchema } from '../schemas.js'
 import { errorResponses, type RegisterRoutes } from '../context.js'
 
 export const ENDPOINTS: { method: string; path: string; description: string }[] = [
@@ -21,13 +21,13 @@ export const registerInfoRoutes: RegisterRoutes = (app, { core }) => {
 
   app.get(
     '/status',
-    { schema: { summary: 'Sync status', tags: ['service'], response: { 200: statusSchema, ...errorResponses([401]) } } },
+    { schema: { summary: 'Sync status', tags: ['service'], querystring: noQuerySchema, response: { 200: statusSchema, ...errorResponses([400, 401]) } } },
     async () => core.status(),
   )
 
   app.get(
     '/',
-    { schema: { summary: 'Service information', tags: ['service'], response: { 200: infoSchema, ...errorResponses([401]) } } },
+    { schema: { summary: 'Service information', tags: ['service'], querystring: noQuerySchema, response: { 200: infoSchema, ...errorResponses([400, 401]) } } },
     async () => ({ name: 'logferry' as const, version: core.version, docs: '/docs', openapi: '/openapi.json', endpoints: ENDPOINTS }),
   )
 }

@@ -1,4 +1,5 @@
 /** `GET /metrics`: Prometheus text format. */
+import { noQuerySchema } from '../schemas.js'
 import { errorResponses, type RegisterRoutes } from '../context.js'
 
 export const registerMetricsRoutes: RegisterRoutes = (app, { metrics }) => {
@@ -9,7 +10,8 @@ export const registerMetricsRoutes: RegisterRoutes = (app, { metrics }) => {
         summary: 'Prometheus metrics',
         tags: ['service'],
         produces: ['text/plain'],
-        response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses([401]) },
+        querystring: noQuerySchema,
+        response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses([400, 401]) },
       },
     },
     async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()),
