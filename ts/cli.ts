@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The logferry command line: `logferry cat`, `logferry transfer`, `logferry bench`.
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LogferryError } from './errors.js'
@@ -28,7 +28,8 @@ const USAGE = `usage:
   logferry collect COMMAND    collect compressed logs from servers over ssh/rsync, extract
                               them validated, idempotent state (logferry collect --help)
   logferry bench [--lines N]  run the benchmark against pino and others
-                              (writes benches/results/latest.md and latest.svg)`
+                              (writes benches/results/latest.md and latest.svg)
+  logferry --version          print the version`
 
 async function cat(files: string[]): Promise<number> {
   if (files.length === 0) {
@@ -40,7 +41,11 @@ async function cat(files: string[]): Promise<number> {
     try {
       let tornTail: number | undefined
       for await (const r of readLogFile(f, { onTornTail: (o) => (tornTail = o) })) {
-        if (!process.stdout.write(r) || !process.stdout.write('\n')) {
+        // Both writes always happen (a short-circuit skipped the newline whenever the record
+        // filled the pipe, gluing two records together); then wait for the pipe if it is full.
+        const a = process.stdout.write(r)
+        const b = process.stdout.write('\n')
+        if (!a || !b) {
           await new Promise((resolve) => process.stdout.once('drain', resolve))
         }
       }
@@ -67,6 +72,13 @@ function bench(args: string[]): number {
   return r.status ?? 1
 }
 
+/** `logferry --version`: the installed package's version. */
+function version(): number {
+  const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json')
+  process.stdout.write(`logferry ${(JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version}\n`)
+  return 0
+}
+
 const [cmd, ...rest] = process.argv.slice(2)
 let code: number
 switch (cmd) {
@@ -87,6 +99,10 @@ switch (cmd) {
     break
   case 'bench':
     code = bench(rest)
+    break
+  case '--version':
+  case '-V':
+    code = version()
     break
   default:
     process.stderr.write(`${USAGE}\n`)

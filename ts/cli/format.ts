@@ -9,7 +9,8 @@ export function formatBytes(n: number): string {
     v /= 1024
     u++
   }
-  return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${UNITS[u]}`
+  // Whole bytes: a rate under 1 KiB/s is '396 B/s', not '396.22641509433964 B/s'.
+  return u === 0 ? `${Math.round(v)} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${UNITS[u]}`
 }
 
 export function formatDuration(ms: number): string {

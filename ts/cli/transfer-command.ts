@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { TransferAbortError, transferFiles, type FileReport, type TransferOptions, type TransferProgress, type TransferReport } from '../transfer/index.js'
+import { filesystem, type FileSystem } from '../storage/index.js'
 import { formatBytes, formatDuration, formatRate, table } from './format.js'
 import { ProgressBar } from './progress-bar.js'
 import { isUrl, splitLocation } from './source-spec.js'
@@ -69,6 +70,29 @@ function groupSources(sources: readonly string[]): Map<string, string[]> {
     else groups.set(filesystem, [path])
   }
   return groups
+}
+
+/**
+ * What the first endpoint without credentials looked for, or undefined: asked of each storage
+ * URL before any copy (FileSystem.missingCredentials), so missing credentials are one error
+ * naming where they were looked for, not the same failure for every file.
+ */
+async function missingCredentials(locations: readonly string[]): Promise<string | undefined> {
+  for (const location of new Set(locations.filter(isUrl))) {
+    let fs: FileSystem
+    try {
+      fs = filesystem(location)
+    } catch {
+      continue // a bad URL is reported by the transfer itself, with its file
+    }
+    try {
+      const missing = await fs.missingCredentials?.()
+      if (missing) return missing
+    } finally {
+      await fs.close()
+    }
+  }
+  return undefined
 }
 
 function errorInfo(e: Error | undefined): { code: string; message: string } | undefined {
@@ -186,6 +210,12 @@ export async function transferCommand(args: string[]): Promise<number> {
     }
   } catch (e) {
     process.stderr.write(`logferry transfer: ${(e as Error).message}\n${TRANSFER_USAGE}\n`)
+    return 2
+  }
+
+  const missing = await missingCredentials([...groups.keys(), options.target as string])
+  if (missing) {
+    process.stderr.write(`logferry transfer: ERR_NO_CREDENTIALS: ${missing}\n`)
     return 2
   }
 

@@ -1,6 +1,8 @@
 /** Amazon S3 and S3-compatible stores (custom endpoint, path-style), multipart via lib-storage. */
 import type { S3Client } from '@aws-sdk/client-s3'
 import { once } from 'node:events'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
 import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
@@ -212,6 +214,23 @@ export class S3FileSystem extends ObjectStoreFileSystem {
         body.destroy()
         await upload.abort().catch(() => undefined)
       },
+    }
+  }
+
+  /** Asks the SDK's credential chain (static options, environment, profiles, web identity, container, instance metadata). */
+  async missingCredentials(): Promise<string | undefined> {
+    try {
+      await this.client.config.credentials()
+      return undefined
+    } catch {
+      const home = homedir()
+      const credentials = process.env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials')
+      const config = process.env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config')
+      return (
+        `no AWS credentials for s3://${this.bucket}: looked for accessKeyId/secretAccessKey (key/secret in the URL), ` +
+        `AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, profile '${process.env.AWS_PROFILE ?? 'default'}' (AWS_PROFILE) in ${credentials} and ${config}, ` +
+        'AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI and the EC2 instance metadata service'
+      )
     }
   }
 

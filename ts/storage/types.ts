@@ -182,6 +182,12 @@ export interface FileSystem {
   /** Paths (files and directories) matching a pattern with `*`, `?`, `**`, `[...]` and `{a,b}`. */
   glob(pattern: string): Promise<string[]>
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<Checksum>
+  /**
+   * Backends that need credentials: undefined when they have some to try, else a sentence
+   * naming every option, variable and file they looked in. Callers check before their first
+   * copy, so missing credentials are one clear error rather than a failure per file.
+   */
+  missingCredentials?(): Promise<string | undefined>
   /** Releases connections. The filesystem must not be used afterwards. */
   close(): Promise<void>
 }
