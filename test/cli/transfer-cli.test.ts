@@ -2,7 +2,7 @@
 // real S3 server (moto).
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,11 +14,12 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
 interface Run {
   code: number | null
+  signal?: NodeJS.Signals | null
   stdout: string
   stderr: string
 }
 
-function cli(args: string[], opts: { killAfterMs?: number } = {}): Promise<Run> {
+function cli(args: string[], opts: { killAfterMs?: number; interruptWhen?: () => boolean } = {}): Promise<Run> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [CLI, 'transfer', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
@@ -26,10 +27,21 @@ function cli(args: string[], opts: { killAfterMs?: number } = {}): Promise<Run> 
     child.stdout.on('data', (d: Buffer) => (stdout += d))
     child.stderr.on('data', (d: Buffer) => (stderr += d))
     const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGINT'), opts.killAfterMs)
+    // SIGINT once the condition holds (polled), e.g. when the transfer is known to be under way.
+    const poll =
+      opts.interruptWhen === undefined
+        ? undefined
+        : setInterval(() => {
+            if (opts.interruptWhen?.()) {
+              clearInterval(poll)
+              child.kill('SIGINT')
+            }
+          }, 10)
     child.on('error', fail)
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer)
-      done({ code, stdout, stderr })
+      clearInterval(poll)
+      done({ code, signal, stdout, stderr })
     })
   })
 }
@@ -88,6 +100,32 @@ describe('logferry transfer (local)', () => {
     expect(r.code).toBe(0)
     expect((JSON.parse(r.stdout) as { totals: { dryRun: number } }).totals.dryRun).toBe(2)
     expect(() => readFileSync(join(dest, 'a.log'))).toThrow(/ENOENT/)
+  })
+
+  it('SIGINT stops the transfer: exit status 130 and the partial report (what was copied, what was not)', async () => {
+    // 4 files of 1 MiB one at a time at 2 MiB/s: about 2 s in all; interrupted once the first is in place.
+    const slow = join(dir, 'slow')
+    mkdirSync(slow)
+    const data = new Map<string, Buffer>()
+    for (const name of ['s1.log', 's2.log', 's3.log', 's4.log']) {
+      data.set(name, randomBytes(1 << 20))
+      writeFileSync(join(slow, name), data.get(name) as Buffer)
+    }
+    const dest = join(dir, 'out-int')
+    const inPlace = (): string[] => (existsSync(dest) ? readdirSync(dest).filter((n) => n.endsWith('.log')) : [])
+    const r = await cli([`${slow}/*.log`, dest, '--concurrency', '1', '--bandwidth-limit', '2MiB/s', '--json'], { interruptWhen: () => inPlace().length > 0 })
+    expect(r.signal).toBeNull() // it handled the signal and exited on its own
+    expect(r.code).toBe(130)
+    expect(r.stderr).toContain('interrupted; the report lists what was done')
+    const report = JSON.parse(r.stdout) as { ok: boolean; aborted: boolean; totals: { copied: number; failed: number }; files: { outcome: string; target: string }[] }
+    expect(report).toMatchObject({ ok: false, aborted: true })
+    const copied = report.files.filter((f) => f.outcome === 'copied').map((f) => f.target.slice(dest.length + 1)).sort()
+    expect(copied.length).toBeGreaterThan(0)
+    expect(copied.length).toBeLessThan(4)
+    expect(report.totals.copied).toBe(copied.length)
+    // The report is the truth: exactly the files it calls copied are in place, intact.
+    expect(inPlace().sort()).toEqual(copied)
+    for (const name of copied) expect(sha(readFileSync(join(dest, name)))).toBe(sha(data.get(name) as Buffer))
   })
 
   it('rejects bad usage with status 2 and the usage text', async () => {
