@@ -155,9 +155,14 @@ fn write_and_publish(input: File, out: File, tmp: &Path, destination: &Path) -> 
     }
 }
 
-/// Runs `f`, turning a panic into `ERR_PANIC`.
-pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> napi::Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| panicked())
+/// Runs `f`; a panic comes back as `Err` (its message) instead of unwinding into Node.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default()
+    })
 }
 
 impl Task for ExtractTask {
@@ -165,7 +170,7 @@ impl Task for ExtractTask {
     type JsValue = ExtractOutcome;
 
     fn compute(&mut self) -> napi::Result<ExtractOutcome> {
-        guarded(|| extract(&self.source, &self.tmp_dir, &self.destination))
+        guarded(|| extract(&self.source, &self.tmp_dir, &self.destination)).map_err(|_| panicked())
     }
 
     fn resolve(&mut self, _env: Env, out: ExtractOutcome) -> napi::Result<ExtractOutcome> {
@@ -191,6 +196,13 @@ pub fn extract_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_is_caught() {
+        let r: std::result::Result<(), String> = guarded(|| panic!("decoder bug"));
+        assert_eq!(r.unwrap_err(), "decoder bug");
+        assert_eq!(guarded(|| 7), Ok(7));
+    }
 
     #[test]
     fn failures_leave_no_temp_file() {
