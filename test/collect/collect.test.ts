@@ -350,6 +350,26 @@ describe('logferry collect', () => {
     expect(inFile.stderr).not.toContain('secret')
   })
 
+  it('collect extract FILE [SERVER]: a local file through extraction and finish, once', async () => {
+    const s = setup('local')
+    const src = join(s.root, 'drop', 'manual.log.gz')
+    mkdirSync(dirname(src), { recursive: true })
+    writeFileSync(src, tool('gzip', text(700, 'manual')))
+    const r = await runCli(['extract', src, 'srv2', '--config-dir', s.conf])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({ state: 'processed' })
+    expect(readFileSync(join(s.data, 'extracted', 'srv2', 'manual.log')).equals(text(700, 'manual'))).toBe(true)
+    expect(filesIn(join(s.data, 'processed', 'srv2'))).toEqual(['manual.log.gz'])
+    expect(existsSync(src)).toBe(true)
+    const again = await runCli(['extract', src, 'srv2', '--config-dir', s.conf])
+    expect(JSON.parse(again.stdout)).toEqual({ state: 'processed', skipped: 'done' })
+    writeFileSync(join(s.root, 'drop', 'bad.gz'), 'not compressed\n')
+    const bad = await runCli(['extract', join(s.root, 'drop', 'bad.gz'), '--config-dir', s.conf])
+    expect(bad.code).toBe(1)
+    expect(JSON.parse(bad.stdout)).toMatchObject({ state: 'error', errorType: 'quarantine' })
+    expect(filesIn(join(s.data, 'error', 'quarantine', 'local'))).toEqual(['bad.gz', 'bad.gz.error.json'])
+  })
+
   it('bad config: exit status 2 and a message naming the file, key and problem', async () => {
     const s = setup('badconf')
     const sources = JSON.parse(readFileSync(join(s.conf, 'sources.conf'), 'utf8')) as { servers: Record<string, unknown>[] }
