@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable, Writable, finished } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
-import { StorageError, filesystem, type FileSystem } from '../../ts/storage/index.js'
+import { S3FileSystem, StorageError, filesystem, type FileSystem } from '../../ts/storage/index.js'
 import {
   TransferAbortError,
   transferFiles,
@@ -202,9 +202,13 @@ describe.skipIf(skipUnless('s3'))('transferFiles: local -> s3', () => {
       requests.push(`${o?.method ?? '?'} ${String(o?.path ?? '').includes('list-type') ? 'LIST' : 'OBJECT'}`)
       return original(...args)
     }
+    // An exact count needs every retry level off: the SDK's (maxAttempts 1, the S3FileSystem
+    // default) and transferFiles' own (retries: 0). A failed request then fails the copy instead
+    // of adding a request to the count.
+    expect(await (s3 as S3FileSystem).client.config.maxAttempts()).toBe(1)
     ;(http as { request: unknown }).request = spy
     try {
-      const r = await transferFiles({ source: `file://${root}`, files: 'logs/*', target: s3 })
+      const r = await transferFiles({ source: `file://${root}`, files: 'logs/*', target: s3, retries: 0 })
       expectAll(r, 'copied', 1)
     } finally {
       ;(http as { request: unknown }).request = original
