@@ -5,6 +5,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -368,6 +370,40 @@ describe('logferry collect', () => {
     expect(bad.code).toBe(1)
     expect(JSON.parse(bad.stdout)).toMatchObject({ state: 'error', errorType: 'quarantine' })
     expect(filesIn(join(s.data, 'error', 'quarantine', 'local'))).toEqual(['bad.gz', 'bad.gz.error.json'])
+  })
+
+  it('the webhook gets a JSON POST for a quarantined file, retried after a 500 (sent in the background, awaited at close)', async () => {
+    const bodies: Record<string, unknown>[] = []
+    let calls = 0
+    const server = createServer((req, res) => {
+      let b = ''
+      req.on('data', (c: Buffer) => (b += c.toString()))
+      req.on('end', () => {
+        calls++
+        if (calls === 1) {
+          res.statusCode = 500
+          return res.end('busy')
+        }
+        bodies.push(JSON.parse(b) as Record<string, unknown>)
+        res.end('ok')
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as AddressInfo).port
+    try {
+      const s = setup('webhook', { extraEnv: `WEBHOOK_URL=http://127.0.0.1:${port}/hook` })
+      const good = tool('gzip', text(100, 'w'))
+      remoteFile('webhook/srv1', 'bad.log.gz', Buffer.concat([good, Buffer.from('garbage')]))
+      remoteFile('webhook/srv1', 'good.log.gz', good)
+      const c = createCollector(loadCollectConfig(s.conf))
+      const r = await c.run()
+      expect(r).toMatchObject({ processed: 1, failed: [{ errorType: 'quarantine' }] })
+      await c.close()
+      expect(calls).toBe(2)
+      expect(bodies).toMatchObject([{ event: 'quarantine', server: 'srv1', file: 'bad.log.gz', reason: 'trailing_garbage', offset: good.length, source: 'logferry collect' }])
+    } finally {
+      server.close()
+    }
   })
 
   it('bad config: exit status 2 and a message naming the file, key and problem', async () => {

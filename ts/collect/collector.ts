@@ -16,6 +16,7 @@ import { LocalFileSystem } from '../storage/local.js'
 import { loadCollectConfig, type CollectConfig, type CollectServer } from './config.js'
 import { extractFile, type Extraction } from './extract.js'
 import { listRemote, sshTarget, statRemote, type RemoteFile } from './remote.js'
+import { Webhook } from './webhook.js'
 import { CollectState, type ErrorType, type FileRecord, type FileRow, type FileState } from './state.js'
 import { LogferryError } from '../errors.js'
 
@@ -149,6 +150,10 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
   const state = CollectState.open(c.stateDir, o.readOnly === true && existsSync(join(c.stateDir, 'collect.db')))
   const sha = new LocalFileSystem()
   const emit = (e: CollectEvent): void => o.onEvent?.(e)
+  const webhook =
+    c.webhookUrl === undefined || o.readOnly === true
+      ? undefined
+      : new Webhook(c.webhookUrl, { retryDelay: Math.min(c.retryDelayBase, 1000), onFailure: (err) => emit({ level: 'error', message: `webhook delivery failed: ${message(err)}`, operation: 'list' }) })
   const dir = (kind: string, server: string): string => join(c.dataRoot, kind, server)
   const errorDir = (t: ErrorType, server: string): string => join(c.dataRoot, 'error', t, server)
   const serverOf = (name: string): CollectServer => {
@@ -182,6 +187,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     state.set('error', next, msg)
     s.failed.push({ server: rec.server, path: rec.remotePath, errorType: t, message: msg })
     emit({ level: 'error', message: `file moved to error/${t}`, server: rec.server, file: rec.name, operation: t === 'copy' ? 'copy' : 'extract', reason: msg })
+    if (t === 'quarantine') webhook?.send({ event: 'quarantine', server: rec.server, file: rec.name, remotePath: rec.remotePath, message: msg, ...extra })
     return { state: 'error', errorType: t, message: msg }
   }
 
@@ -349,6 +355,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
       const msg = `server unreachable after ${listed.attempts} attempt(s): ${message(listed.error)}`
       s.failed.push({ server: srv.name, path: srv.remotePath, errorType: 'list', message: msg })
       emit({ level: 'error', message: msg, server: srv.name, operation: 'list' })
+      webhook?.send({ event: 'server_unreachable', server: srv.name, message: msg })
       return
     }
     const files = listed.value.filter((f) => !handled.has(f.path))
@@ -447,6 +454,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
       return state.all()
     },
     async close() {
+      await webhook?.drain()
       state.close()
     },
   }

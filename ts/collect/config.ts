@@ -49,6 +49,8 @@ export interface CollectConfig {
   /** known_hosts ssh uses (default `STATE_DIR/known_hosts`). */
   knownHostsFile: string
   strictHostKeyChecking: 'yes' | 'accept-new' | 'no'
+  /** WEBHOOK_URL: a JSON POST on critical errors (server unreachable, quarantined file). */
+  webhookUrl: string | undefined
 }
 
 /** Reports as ConfigError naming `file` and the key path. */
@@ -84,7 +86,7 @@ const envSchema = object({
   LOG_FORMAT: withDefault(oneOf(['json', 'text'] as const), 'json'),
   SSH_KNOWN_HOSTS: optional(string({ nonEmpty: true })),
   SSH_STRICT_HOST_KEY_CHECKING: withDefault(oneOf(['yes', 'accept-new', 'no'] as const), 'accept-new'),
-  WEBHOOK_URL: optional(string({ nonEmpty: true })),
+  WEBHOOK_URL: optional(string({ pattern: /^https?:\/\/[^\s]+$/, hint: 'an http:// or https:// URL' })),
 })
 
 const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
@@ -203,5 +205,6 @@ export function loadCollectConfig(configDir: string, o: LoadOptions = {}): Colle
     sshPassword: password === undefined || password === '' ? undefined : password,
     knownHostsFile: abs(e.SSH_KNOWN_HOSTS ?? join(stateDir, 'known_hosts')),
     strictHostKeyChecking: e.SSH_STRICT_HOST_KEY_CHECKING,
+    webhookUrl: e.WEBHOOK_URL,
   }
 }
