@@ -119,8 +119,13 @@ describe('logferry collect', () => {
     put('srv2', 'db.log.bz2', tool('bzip2', text(2000, 'd')), 'bzip2', 'db.log')
     put('srv2', 'db2.log.xz', tool('xz', text(2000, 'e')), 'xz', 'db2.log')
     put('srv3', 'web.log.zst', tool('zstd', text(4000, 'f')), 'zstd', 'web.log')
-    const r = await runCli(['run', '--config-dir', s.conf])
+    const metricsFile = join(s.root, 'collect.prom')
+    const r = await runCli(['run', '--config-dir', s.conf, '--metrics-file', metricsFile])
     expect(r.code, r.stderr).toBe(0)
+    const prom = readFileSync(metricsFile, 'utf8')
+    expect(prom).toContain('logferry_collect_files{server="srv1",state="processed"} 3')
+    expect(prom).toContain('logferry_collect_last_pass_files{outcome="extracted"} 6')
+    expect(prom).toContain(`logferry_collect_last_pass_bytes{stage="extracted"} ${[...want.values()].reduce((n, b) => n + b.length, 0)}`)
     for (const [rel, content] of want) {
       expect(readFileSync(join(s.data, 'extracted', rel)).equals(content), rel).toBe(true)
     }

@@ -19,6 +19,7 @@ export const COLLECT_USAGE = `usage: logferry collect COMMAND [options]
 options:
   --config-dir DIR        the directory of .env, sources.conf, pipeline.conf (default conf)
   --quiet                 no event lines on stderr
+  --metrics-file FILE     run/recover: write Prometheus metrics (text format) after each pass
 exit status: 0 all good, 1 some files failed, 2 bad usage or configuration`
 
 const OPTIONS = {
@@ -30,6 +31,7 @@ const OPTIONS = {
   server: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  'metrics-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -71,6 +73,12 @@ export async function collectCommand(args: string[]): Promise<number> {
   if (!a) return usageError(`unknown command '${sub}'`)
   if (pos.length < a[0] || pos.length > a[1]) return usageError(`'${sub}' takes ${a[0] === a[1] ? a[0] : `${a[0]} to ${a[1]}`} argument(s), got ${pos.length}`)
 
+  const metricsFile = v['metrics-file']
+  const metrics = async (c: Collector, s: PassSummary, started: number): Promise<void> => {
+    if (metricsFile === undefined) return
+    const { metricsText, writeMetricsFile } = await import('../collect/metrics.js')
+    await writeMetricsFile(metricsFile, await metricsText(c.status(), s, (Date.now() - started) / 1000))
+  }
   const { loadCollectConfig } = await import('../collect/config.js')
   const { createCollector } = await import('../collect/collector.js')
   let collector: Collector
@@ -94,7 +102,9 @@ export async function collectCommand(args: string[]): Promise<number> {
     switch (sub) {
       case 'run': {
         const once = async (): Promise<number> => {
+          const started = Date.now()
           const s = await collector.run({ noIncoming: v['no-incoming'] === true, sequential: v.sequential === true })
+          await metrics(collector, s, started)
           process.stdout.write(v.json ? `${JSON.stringify(s)}\n` : `${summaryLine(s)}\n`)
           return s.failed.length > 0 ? 1 : 0
         }
@@ -124,7 +134,9 @@ export async function collectCommand(args: string[]): Promise<number> {
         return outcomeCode(o)
       }
       case 'recover': {
+        const started = Date.now()
         const r = await collector.recover({ ...(errorType ? { errorType: errorType as ErrorType } : {}), ...(v.server ? { server: v.server } : {}) })
+        await metrics(collector, r.summary, started)
         process.stdout.write(v.json ? `${JSON.stringify(r)}\n` : `recovered ${r.recovered}; ${summaryLine(r.summary)}\n`)
         return r.summary.failed.length > 0 ? 1 : 0
       }

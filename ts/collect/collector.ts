@@ -68,6 +68,8 @@ export interface PassSummary {
   processed: number
   /** Same content as a file already processed: not extracted again. */
   duplicates: number
+  /** Bytes written to extracted/. */
+  bytesExtracted: number
   failed: FailedFile[]
 }
 
@@ -103,7 +105,7 @@ class ExtractIoError extends Error {
 }
 
 function emptySummary(): PassSummary {
-  return { listed: 0, skippedDone: 0, settling: 0, inError: 0, copied: 0, extracted: 0, processed: 0, duplicates: 0, failed: [] }
+  return { listed: 0, skippedDone: 0, settling: 0, inError: 0, copied: 0, extracted: 0, processed: 0, duplicates: 0, bytesExtracted: 0, failed: [] }
 }
 
 async function pool<T>(items: readonly T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -257,6 +259,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
         state.set('extracted', rec)
         st = 'extracted'
         s.extracted++
+        s.bytesExtracted += x.bytesOut
         emit({ level: 'info', message: 'File extracted successfully', server: rec.server, file: rec.name, operation: 'extract', format: x.format, bytes: x.bytesOut })
       }
     }
