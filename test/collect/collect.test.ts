@@ -411,6 +411,29 @@ describe('logferry collect', () => {
     }
   })
 
+  it('cleanup_days: old files of processed/ are removed after a pass; off by default', async () => {
+    const s = setup('cleanup')
+    remoteFile('cleanup/srv1', 'old.log.gz', tool('gzip', text(50, 'old')))
+    const conf = JSON.parse(readFileSync(join(s.conf, 'pipeline.conf'), 'utf8')) as Record<string, unknown>
+    const c0 = createCollector(loadCollectConfig(s.conf))
+    try {
+      expect(await c0.run()).toMatchObject({ processed: 1, cleanedUp: 0 })
+    } finally {
+      await c0.close()
+    }
+    expect(filesIn(join(s.data, 'processed', 'srv1'))).toEqual(['old.log.gz'])
+    writeFileSync(join(s.conf, 'pipeline.conf'), JSON.stringify({ ...conf, cleanup_days: 1 / 86_400 }))
+    await new Promise((r) => setTimeout(r, 1100))
+    const c = createCollector(loadCollectConfig(s.conf))
+    try {
+      expect(await c.run()).toMatchObject({ skippedDone: 1, cleanedUp: 1 })
+    } finally {
+      await c.close()
+    }
+    expect(filesIn(join(s.data, 'processed', 'srv1'))).toEqual([])
+    expect(filesIn(join(s.data, 'extracted', 'srv1'))).toEqual(['old.log'])
+  })
+
   it('bad config: exit status 2 and a message naming the file, key and problem', async () => {
     const s = setup('badconf')
     const sources = JSON.parse(readFileSync(join(s.conf, 'sources.conf'), 'utf8')) as { servers: Record<string, unknown>[] }

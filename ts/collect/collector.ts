@@ -70,6 +70,8 @@ export interface PassSummary {
   duplicates: number
   /** Bytes written to extracted/. */
   bytesExtracted: number
+  /** Old files removed from processed/ and error/ (pipeline.conf cleanup_days). */
+  cleanedUp: number
   failed: FailedFile[]
 }
 
@@ -105,7 +107,7 @@ class ExtractIoError extends Error {
 }
 
 function emptySummary(): PassSummary {
-  return { listed: 0, skippedDone: 0, settling: 0, inError: 0, copied: 0, extracted: 0, processed: 0, duplicates: 0, bytesExtracted: 0, failed: [] }
+  return { listed: 0, skippedDone: 0, settling: 0, inError: 0, copied: 0, extracted: 0, processed: 0, duplicates: 0, bytesExtracted: 0, cleanedUp: 0, failed: [] }
 }
 
 async function pool<T>(items: readonly T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -280,6 +282,28 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     return { state: st, ...(rec.errorType ? { errorType: rec.errorType } : {}) }
   }
 
+  /**
+   * Removes files moved into processed/ or error/ more than cleanupAfterMs ago (by ctime: the
+   * move; the mtime is the remote file's). Their rows stay (a processed file stays done).
+   */
+  async function cleanup(): Promise<number> {
+    const limit = Date.now() - c.cleanupAfterMs
+    let removed = 0
+    const dirs = c.servers.flatMap((srv) => [dir('processed', srv.name), ...(['copy', 'extract', 'quarantine'] as const).map((t) => errorDir(t, srv.name))])
+    for (const d of dirs) {
+      const names = await readdir(d).catch(() => [] as string[])
+      for (const n of names) {
+        const info = await stat(join(d, n)).catch(() => undefined)
+        if (info?.isFile() && info.ctimeMs < limit) {
+          await rm(join(d, n), { force: true })
+          removed++
+        }
+      }
+    }
+    if (removed > 0) emit({ level: 'info', message: `cleanup: ${removed} old file(s) removed from processed/ and error/`, operation: 'finish' })
+    return removed
+  }
+
   function newRecord(server: string, f: RemoteFile): FileRecord {
     return { server, remotePath: f.path, name: basename(f.path), size: f.size, mtimeMs: f.mtimeMs, copyRetries: 0, extractRetries: 0 }
   }
@@ -382,6 +406,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
       const s = emptySummary()
       const servers = c.servers.filter((x) => x.enabled && (o.servers === undefined || o.servers.includes(x.name)))
       await pool(servers, o.sequential ? 1 : c.parallelServers, (srv) => runServer(srv, s, o))
+      if (c.cleanupAfterMs > 0) s.cleanedUp = await cleanup()
       return s
     },
     async fetch(server, remotePath) {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { ConfigError } from '../config-error.js'
 import { describeIssue, validateOptions, type Reporter } from '../options/validate-options.js'
-import { boolean, integer, list, object, oneOf, optional, required, string, withDefault } from '../options/schema.js'
+import { boolean, integer, list, number, object, oneOf, optional, required, string, withDefault } from '../options/schema.js'
 import type { CompressionFormat } from './extract.js'
 
 export interface CollectServer {
@@ -44,6 +44,8 @@ export interface CollectConfig {
   /** ms: a file whose size or mtime changed within this time is still being written. */
   settleMs: number
   formats: CompressionFormat[]
+  /** ms; files in processed/ and error/ moved there longer ago are removed after a pass (0: off). */
+  cleanupAfterMs: number
   /** From SSH_PASSWORD (environment only): handed to ssh through sshpass -e, never logged. */
   sshPassword: string | undefined
   /** known_hosts ssh uses (default `STATE_DIR/known_hosts`). */
@@ -111,6 +113,7 @@ const pipelineSchema = object({
   parallel_files_per_server: withDefault(integer({ min: 1, max: 64 }), 2),
   settle_seconds: withDefault(integer({ min: 0 }), 60),
   formats: withDefault(list(oneOf(FORMATS), { nonEmpty: true }), [...FORMATS]),
+  cleanup_days: withDefault(number({ min: 0, noun: 'a number of days' }), 0),
 })
 
 /** `KEY=VALUE` lines; `#` comments, blank lines, optional `export ` and quotes. */
@@ -202,6 +205,7 @@ export function loadCollectConfig(configDir: string, o: LoadOptions = {}): Colle
     parallelFiles: p.parallel_files_per_server,
     settleMs: p.settle_seconds * 1000,
     formats: p.formats,
+    cleanupAfterMs: p.cleanup_days * 86_400_000,
     sshPassword: password === undefined || password === '' ? undefined : password,
     knownHostsFile: abs(e.SSH_KNOWN_HOSTS ?? join(stateDir, 'known_hosts')),
     strictHostKeyChecking: e.SSH_STRICT_HOST_KEY_CHECKING,
