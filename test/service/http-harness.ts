@@ -83,6 +83,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   await svc.start()
   const url = svc.url as string
   const auth: Record<string, string> = opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` }
+  // start() begins a first sync; a trigger made while it runs joins it, so a file put before it
+  // ends might not be in it. Wait for it here, so every h.sync() below is a sync of its own.
+  const first = await rawRequest(url, 'POST', '/sync/trigger?wait=true', auth)
+  if (first.status !== 200) throw new Error(`first sync: ${first.status} ${first.body.toString()}`)
   const h: Harness = {
     svc,
     url,
