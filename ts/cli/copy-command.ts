@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { CopyJobRunner } from '../copy/copy-job-runner.js'
 import type { CopyJobOptions, CopyRunResult } from '../copy/types.js'
 import { loadConfigFile } from '../log-manager/load-config.js'
+import { waitForStopSignal } from './stop-signal.js'
 
 export const COPY_USAGE = `usage: logferry copy --config FILE [options]
   Runs the copy jobs of the config's copy: section (see docs/copy-jobs.md) until SIGINT/SIGTERM.
@@ -32,21 +33,6 @@ function line(r: CopyRunResult): string {
 
 function json(r: CopyRunResult): string {
   return JSON.stringify({ ...r, startedAt: r.startedAt.toISOString(), error: r.error?.message })
-}
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on)
-      process.off('SIGTERM', on)
-      // A second signal while stopping ends the process at once.
-      process.once('SIGINT', () => process.exit(130))
-      process.once('SIGTERM', () => process.exit(143))
-      resolve(sig)
-    }
-    process.on('SIGINT', on)
-    process.on('SIGTERM', on)
-  })
 }
 
 export async function copyCommand(args: string[]): Promise<number> {
@@ -89,7 +75,7 @@ export async function copyCommand(args: string[]): Promise<number> {
     process.stdout.write(`${values.json ? json(r) : line(r)}\n`)
   })
   runner.on('warning', (err) => process.stderr.write(`logferry copy: ${err.message}\n`))
-  const signal = values.once ? undefined : waitForSignal()
+  const signal = values.once ? undefined : waitForStopSignal()
   try {
     // --once: no timers, so a run slower than the interval is not followed by a second one.
     for (const job of jobs) runner.start(job, { timer: !values.once })

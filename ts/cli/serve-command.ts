@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import { ConfigError } from '../config-error.js'
+import { waitForStopSignal } from './stop-signal.js'
 
 export const SERVE_USAGE = `usage: logferry serve [options]
   Syncs log files from remote hosts (rsync over ssh, any storage URL, a local directory),
@@ -34,21 +35,6 @@ const OPTIONS = {
 
 /** Setting key -> the flag that gave it, so a refusal names what the user typed. */
 const FLAG_OF: Record<string, string> = { host: '--host', port: '--port', dataDir: '--data-dir', syncInterval: '--sync-interval', logLevel: '--log-level' }
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on)
-      process.off('SIGTERM', on)
-      // A second signal while stopping ends the process at once.
-      process.once('SIGINT', () => process.exit(130))
-      process.once('SIGTERM', () => process.exit(143))
-      resolve(sig)
-    }
-    process.on('SIGINT', on)
-    process.on('SIGTERM', on)
-  })
-}
 
 export async function serveCommand(args: string[]): Promise<number> {
   let values: { config?: string; host?: string; port?: string; 'data-dir'?: string; source?: string[]; 'sync-interval'?: string; 'log-level'?: string; help?: boolean }
@@ -87,7 +73,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const s = svc.core.settings
   process.stderr.write(`logferry serve: listening on ${svc.url} (data ${s.dataDir}; sources ${s.sources.map((x) => `${x.name} (${x.kind})`).join(', ')}; Ctrl-C to stop)\n`)
-  const sig = await waitForSignal()
+  const sig = await waitForStopSignal()
   process.stderr.write(`logferry serve: ${sig}: stopping\n`)
   await svc.stop()
   return 0
