@@ -55,6 +55,16 @@ install_rsync() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends rsync sshpass >/dev/null
 }
 
+# --- chromium: the web UI's browser test (test/service/ui.test.ts) drives Debian's chromium
+# headless through puppeteer-core (its own browser download cannot be fetched)
+install_chromium() {
+  if command -v chromium >/dev/null; then return; fi
+  log "installing chromium (apt)"
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+}
+
 # --- S3: moto server from PyPI, in its own virtualenv ----------------------------------------
 install_moto() {
   local key="moto[server]==$MOTO_VERSION"
@@ -124,7 +134,7 @@ check_azurite() {
 # Independent steps run in parallel; any failure fails the script.
 pids=()
 # apt steps run one after the other (apt holds a lock).
-{ install_sshd && install_zstd_cli && install_rsync && install_compressors; } & pids+=($!)
+{ install_sshd && install_zstd_cli && install_rsync && install_compressors && install_chromium; } & pids+=($!)
 install_moto & pids+=($!)
 install_fake_gcs & pids+=($!)
 { install_hdfs && install_hadoop_cli; } & pids+=($!)
