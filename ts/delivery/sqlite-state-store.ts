@@ -13,10 +13,10 @@
  * database's meta table for the message a second owner gets.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
+import { lazyModule } from '../lazy-module.js'
 import { StateStoreError, type StateStoreErrorCode } from './state-errors.js'
 import type { DoneRecord, Fingerprint, Item, ItemInput, LegacyState, ListOptions, OpenStateStoreOptions, OwnerInfo, StateStore } from './state-store.js'
 
@@ -28,11 +28,7 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000
 type Db = BetterSqlite3.Database
 type DatabaseCtor = typeof BetterSqlite3
 
-let ctor: DatabaseCtor | undefined
-function sqlite(): DatabaseCtor {
-  ctor ??= createRequire(import.meta.url)('better-sqlite3') as DatabaseCtor
-  return ctor
-}
+const sqlite = lazyModule<DatabaseCtor>('better-sqlite3')
 
 const SCHEMA_V1 = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
