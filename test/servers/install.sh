@@ -65,6 +65,15 @@ install_chromium() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 }
 
+# --- ripgrep: logferry search's tests compare its matches with rg's, and its benchmark's peer
+install_ripgrep() {
+  if command -v rg >/dev/null; then return; fi
+  log "installing ripgrep (apt)"
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ripgrep >/dev/null
+}
+
 # --- S3: moto server from PyPI, in its own virtualenv ----------------------------------------
 install_moto() {
   local key="moto[server]==$MOTO_VERSION"
@@ -134,7 +143,7 @@ check_azurite() {
 # Independent steps run in parallel; any failure fails the script.
 pids=()
 # apt steps run one after the other (apt holds a lock).
-{ install_sshd && install_zstd_cli && install_rsync && install_compressors && install_chromium; } & pids+=($!)
+{ install_sshd && install_zstd_cli && install_rsync && install_compressors && install_chromium && install_ripgrep; } & pids+=($!)
 install_moto & pids+=($!)
 install_fake_gcs & pids+=($!)
 { install_hdfs && install_hadoop_cli; } & pids+=($!)
