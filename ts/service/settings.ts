@@ -15,7 +15,7 @@ import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
 import { custom, duration, integer, list, object, oneOf, optional, required, string, withDefault, type Schema } from '../options/schema.js'
 import { configErrorReporter, validateOptions } from '../options/validate-options.js'
 import { CATEGORY_NAME_RE, DEFAULT_RULES } from './categorize/rules.js'
-import type { CategoryRule, ServiceLimits, ServiceLogLevel, ServiceSettings, SourceSettings } from './types.js'
+import type { CategoryRule, ServiceLimits, ServiceLogLevel, ServiceSettings, SourceSettings, TailSettings } from './types.js'
 
 export const DEFAULT_PORT = 8004
 export const DEFAULT_HOST = '127.0.0.1'
@@ -23,6 +23,15 @@ export const DEFAULT_DATA_DIR = 'logferry-data'
 export const DEFAULT_LOCAL_SOURCE = 'logs'
 export const DEFAULT_SYNC_INTERVAL = 60
 export const DEFAULT_LIMITS: ServiceLimits = { maxTail: 100_000, maxLimit: 10_000, defaultLimit: 100 }
+export const DEFAULT_TAIL: TailSettings = {
+  maxClients: 100,
+  maxDuration: 3_600_000,
+  bufferLines: 10_000,
+  bufferBytes: 4 * 1024 * 1024,
+  pollInterval: 200,
+  stallTimeout: 30_000,
+  ticketTtl: 60_000,
+}
 
 /** What code (createLogsService) or the CLI gives; every key optional, highest precedence. */
 export interface ServiceOptions {
@@ -43,6 +52,7 @@ export interface ServiceOptions {
   retryDelay?: number
   rsyncTimeout?: number
   limits?: Partial<ServiceLimits>
+  tail?: Partial<TailSettings>
   /** Working directory for `.env`, `.env.local` and relative paths (default process.cwd()). */
   cwd?: string
   /** Environment (default process.env). */
@@ -51,7 +61,7 @@ export interface ServiceOptions {
   ignoreEnvFiles?: boolean
 }
 
-type Partial2 = Partial<Omit<ServiceSettings, 'limits'>> & { limits?: Partial<ServiceLimits>; sshSource?: Record<string, unknown> }
+type Partial2 = Partial<Omit<ServiceSettings, 'limits' | 'tail'>> & { limits?: Partial<ServiceLimits>; tail?: Partial<TailSettings>; sshSource?: Record<string, unknown> }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -110,6 +120,16 @@ const LIMITS = object({
   defaultLimit: optional(integer({ min: 1, max: 1_000_000 })),
 })
 
+const TAIL = object({
+  maxClients: optional(integer({ min: 1, max: 100_000 })),
+  maxDuration: optional(msDuration()),
+  bufferLines: optional(integer({ min: 1, max: 10_000_000 })),
+  bufferBytes: optional(integer({ min: 1024, max: 1024 * 1024 * 1024 })),
+  pollInterval: optional(integer({ min: 10, max: 60_000 })),
+  stallTimeout: optional(msDuration()),
+  ticketTtl: optional(msDuration()),
+})
+
 /** The config file's keys (and the code options'). */
 const FILE = object(
   {
@@ -126,6 +146,7 @@ const FILE = object(
     retryDelay: optional(integer({ min: 0, max: 3_600_000 })),
     rsyncTimeout: optional(integer({ min: 1, max: 86_400 })),
     limits: optional(LIMITS),
+    tail: optional(TAIL),
   },
   { nullIsAbsent: true },
 )
@@ -198,6 +219,7 @@ function merge(into: Partial2, layer: Partial2): void {
   for (const [k, v] of Object.entries(layer)) {
     if (v === undefined) continue
     if (k === 'limits') into.limits = { ...into.limits, ...Object.fromEntries(Object.entries(v as Partial<ServiceLimits>).filter(([, x]) => x !== undefined)) }
+    else if (k === 'tail') into.tail = { ...into.tail, ...Object.fromEntries(Object.entries(v as Partial<TailSettings>).filter(([, x]) => x !== undefined)) }
     else if (k === 'sshSource') into.sshSource = { ...into.sshSource, ...(v as Record<string, unknown>) }
     else (into as Record<string, unknown>)[k] = v
   }
@@ -338,6 +360,7 @@ export function resolveSettings(o: ServiceOptions = {}): ServiceSettings {
     retryDelay: acc.retryDelay ?? DEFAULT_RETRY_DELAY_MS,
     rsyncTimeout: acc.rsyncTimeout ?? 60,
     limits,
+    tail: { ...DEFAULT_TAIL, ...acc.tail },
   }
   if (!isLoopback(host) && settings.authToken === undefined) {
     throw new ConfigError(`binding ${host} (not a loopback address) needs an auth token (LOGFERRY_TOKEN or authToken): the logs would be open to the network`, { key: 'host' })

@@ -63,6 +63,23 @@ export interface ServiceLimits {
   defaultLimit: number
 }
 
+/** Live tail (`GET /logs/stream`, docs/tail.md). */
+export interface TailSettings {
+  /** Streams open at once, all files together; one more is a 503. */
+  maxClients: number
+  /** A stream is ended after this long (ms; an SSE client reconnects and resumes). */
+  maxDuration: number
+  /** Lines (and bytes) a client's buffer holds; what does not fit is dropped and counted. */
+  bufferLines: number
+  bufferBytes: number
+  /** Poll period when fs.watch cannot watch the file's directory (ms). */
+  pollInterval: number
+  /** A client that has not taken any data for this long is disconnected (ms). */
+  stallTimeout: number
+  /** How long a stream ticket (for browsers, which cannot send a header) opens streams (ms). */
+  ticketTtl: number
+}
+
 export type ServiceLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
 
 export interface ServiceSettings {
@@ -88,6 +105,7 @@ export interface ServiceSettings {
   /** rsync `--timeout` (seconds of I/O silence before rsync gives up). */
   rsyncTimeout: number
   limits: ServiceLimits
+  tail: TailSettings
 }
 
 export type SyncTrigger = 'start' | 'interval' | 'manual'
