@@ -1,6 +1,8 @@
 /** The LogManager configuration, as written in YAML or passed as an object. */
 import type { CopyJobOptions } from '../copy/types.js'
+import type { JsonFormatOptions } from './json-format.js'
 import type { ThresholdName } from './levels.js'
+import type { RedactConfig } from './redact.js'
 
 /** A size: "10 MB", "512 KiB", or a number of bytes. */
 export type SizeSpec = string | number
@@ -10,8 +12,13 @@ export type DurationSpec = string | number
 export interface HandlerConfig {
   /** The log file (relative paths resolve against the working directory). */
   sink: string
-  /** A name from `formats`, or an inline template (default "{time} | {level} | {name} | {message}{extra}"). */
+  /**
+   * 'json' (pino's line shape), a name from `formats`, or an inline template (default
+   * "{time} | {level} | {name} | {message}{extra}").
+   */
   format?: string
+  /** Options of `format: 'json'`: level labels, ISO time, message key, base fields. */
+  json?: JsonFormatOptions
   /** Lowest level this handler writes (default trace: every record its loggers pass). */
   level?: ThresholdName | Uppercase<ThresholdName> | 'warning' | 'WARNING' | 'critical' | 'CRITICAL'
   /** Rotate the file at this size (engine maxFileSize; at least 4096 bytes). Default: the engine's 1 GiB. */
@@ -34,6 +41,8 @@ export interface LoggerConfig {
   handlers: (string | HandlerBinding)[]
   /** Lowest level the logger passes on (default info). */
   level?: HandlerConfig['level']
+  /** Field paths written as "[Redacted]" (pino's redact): ['req.headers.authorization', 'users[*].password']. */
+  redact?: string[] | RedactConfig
 }
 
 /** A copy job in config: CopyJobOptions, with durations allowed as strings and Python-style snake_case keys. */

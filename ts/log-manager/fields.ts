@@ -1,28 +1,39 @@
 /** Rendering of child bindings and per-call fields as ` key=value` pairs. */
+import { errorValue } from './error-value.js'
+import { jsonValue } from './json-value.js'
 
-function value(v: unknown): string {
-  if (typeof v === 'string') return v !== '' && /^[^\s="\\]*$/.test(v) ? v : JSON.stringify(v)
-  if (typeof v === 'bigint') return v.toString()
-  if (v instanceof Error) return JSON.stringify(v.message)
-  try {
-    return JSON.stringify(v) ?? 'null'
-  } catch {
-    return '"[unserializable]"'
+const BARE = /^[^\s="\\]+$/
+
+function value(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return BARE.test(v) ? v : JSON.stringify(v)
+    case 'number':
+      return '' + v
+    case 'bigint':
+      return v.toString()
+    case 'boolean':
+      return v ? 'true' : 'false'
+    case 'undefined':
+      return undefined
   }
+  if (v instanceof Error) return JSON.stringify(errorValue(v).message)
+  return jsonValue(v) ?? 'null'
 }
 
 /** ' k=v k2="two words"' in insertion order, or '' when there is nothing; undefined values are left out. */
 export function renderFields(fields: Readonly<Record<string, unknown>> | undefined): string {
   if (!fields) return ''
   let out = ''
-  for (const [k, v] of Object.entries(fields)) {
-    if (v === undefined) continue
-    out += ` ${k}=${value(v)}`
+  for (const k in fields) {
+    if (!Object.prototype.hasOwnProperty.call(fields, k)) continue
+    const s = value(fields[k])
+    if (s !== undefined) out += ' ' + (BARE.test(k) ? k : JSON.stringify(k)) + '=' + s
   }
   return out
 }
 
 /** Newlines inside a message would split the record: they are written as \n and \r. */
 export function oneLine(s: string): string {
-  return /[\r\n]/.test(s) ? s.replace(/\r/g, '\\r').replace(/\n/g, '\\n') : s
+  return s.indexOf('\n') < 0 && s.indexOf('\r') < 0 ? s : s.replace(/\r/g, '\\r').replace(/\n/g, '\\n')
 }

@@ -1,5 +1,9 @@
 /** Line templates such as "{time} | {level} | {message}", compiled once per handler. */
 import { invalidConfig } from '../config-error.js'
+import { isoClock } from './clock.js'
+import { oneLine, renderFields } from './fields.js'
+import { LEVEL_LABELS, LEVELS, type LevelName } from './levels.js'
+import type { BoundFormat, ProcessContext, RecordFormat } from './record-format.js'
 
 export const PLACEHOLDERS = ['time', 'level', 'message', 'name', 'pid', 'hostname', 'bindings', 'extra'] as const
 export type Placeholder = (typeof PLACEHOLDERS)[number]
@@ -19,7 +23,11 @@ export interface RecordView {
   extra: string
 }
 
-export type Template = (r: RecordView) => string
+export interface Template {
+  (r: RecordView): string
+  /** Whether the literal text has a line break (then each line is checked for one). */
+  readonly multiline: boolean
+}
 
 /**
  * Compiles `text`. `{{` and `}}` are literal braces; any other `{...}` must be a known
@@ -54,9 +62,40 @@ export function compileTemplate(key: string, text: unknown): Template {
   }
   parts.push(lit)
   isField.push(false)
-  return (r) => {
+  const render = (r: RecordView): string => {
     let out = ''
     for (let i = 0; i < parts.length; i++) out += isField[i] ? r[parts[i] as Placeholder] : (parts[i] as string)
     return out
+  }
+  return Object.assign(render, { multiline: /[\r\n]/.test(text) })
+}
+
+/** A template as a handler's format: fields as ` k=v` pairs, the time cached per millisecond. */
+export function templateFormat(template: Template, ctx: ProcessContext): RecordFormat {
+  const labels: string[] = []
+  for (const [name, n] of Object.entries(LEVELS) as [LevelName, number][]) labels[n] = LEVEL_LABELS[name]
+  const clock = isoClock('', '')
+  const pid = String(ctx.pid)
+  return {
+    fields: 'text',
+    bind(name, bindings): BoundFormat {
+      const bound = renderFields(bindings)
+      const shownName = oneLine(name)
+      return {
+        line(level, fields, message) {
+          const line = template({
+            time: clock(),
+            level: labels[level] as string,
+            message: message === undefined ? '' : oneLine(message),
+            name: shownName,
+            pid,
+            hostname: ctx.hostname,
+            bindings: bound,
+            extra: fields === '' ? bound : bound + fields,
+          })
+          return template.multiline ? oneLine(line) : line
+        },
+      }
+    },
   }
 }

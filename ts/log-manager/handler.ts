@@ -1,24 +1,26 @@
-/** A LogManager handler: one native text-format Logger, its template, level and retention. */
+/** A LogManager handler: one native text-format Logger, its format (JSON or a template), level and retention. */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Logger } from '../logger.js'
-import type { Template } from './format-template.js'
+import { templateFormat } from './format-template.js'
+import { jsonFormat } from './json-format.js'
+import type { ProcessContext, RecordFormat } from './record-format.js'
 import { applyRetention } from './retention.js'
 import type { ResolvedHandler } from './validate-config.js'
 
 export class Handler {
   readonly name: string
   readonly sink: string
-  readonly template: Template
+  readonly format: RecordFormat
   readonly #config: ResolvedHandler
   readonly #logger: Logger
   readonly #onWarning: (err: Error) => void
   #retention: Promise<string[]> = Promise.resolve([])
 
-  constructor(h: ResolvedHandler, onWarning: (err: Error) => void) {
+  constructor(h: ResolvedHandler, ctx: ProcessContext, onWarning: (err: Error) => void) {
     this.name = h.name
     this.sink = h.sink
-    this.template = h.template
+    this.format = h.format.kind === 'json' ? jsonFormat(h.format.options, ctx) : templateFormat(h.format.template, ctx)
     this.#config = h
     this.#onWarning = onWarning
     mkdirSync(dirname(h.sink), { recursive: true })

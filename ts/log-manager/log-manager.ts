@@ -6,7 +6,8 @@ import { LogferryError } from '../errors.js'
 import type { LogManagerConfig } from './config-types.js'
 import { Handler } from './handler.js'
 import { loadConfig, loadConfigText } from './load-config.js'
-import { ManagedLogger, type ProcessContext } from './managed-logger.js'
+import { ManagedLogger } from './managed-logger.js'
+import type { ProcessContext } from './record-format.js'
 import { validateManagerOptions, type ResolvedConfig } from './validate-config.js'
 
 export interface LogManagerOptions {
@@ -24,7 +25,7 @@ export class LogManager extends CopyJobHost {
   readonly #config: ResolvedConfig
   readonly #handlers = new Map<string, Handler>()
   readonly #loggers = new Map<string, ManagedLogger>()
-  readonly #ctx: ProcessContext = { pid: String(process.pid), hostname: hostname() }
+  readonly #ctx: ProcessContext = { pid: process.pid, hostname: hostname() }
   readonly #onWarning: (err: Error) => void
   #closed = false
 
@@ -55,7 +56,7 @@ export class LogManager extends CopyJobHost {
 
   #open(options: LogManagerOptions): void {
     try {
-      for (const h of this.#config.handlers.values()) this.#handlers.set(h.name, new Handler(h, this.#onWarning))
+      for (const h of this.#config.handlers.values()) this.#handlers.set(h.name, new Handler(h, this.#ctx, this.#onWarning))
     } catch (err) {
       for (const h of this.#handlers.values()) void h.close().catch(() => undefined)
       throw err
@@ -83,8 +84,9 @@ export class LogManager extends CopyJobHost {
     }
     l = new ManagedLogger(
       name,
-      conf.targets.map((t) => ({ handler: this.#handlers.get(t.handler) as Handler, threshold: t.threshold })),
-      this.#ctx,
+      conf.targets.map((t) => ({ handler: this.#handlers.get(t.handler) as Handler, floor: t.floor })),
+      conf.level,
+      conf.redact,
     )
     this.#loggers.set(name, l)
     return l

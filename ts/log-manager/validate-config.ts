@@ -2,13 +2,15 @@
 import { resolve } from 'node:path'
 import { invalidConfig } from '../config-error.js'
 import type { CopyJobOptions } from '../copy/types.js'
-import { boolean, custom, duration, func, list, object, optional, record, required, show, size, withDefault, type Field, type Parsed } from '../options/schema.js'
+import { boolean, custom, duration, func, list, object, oneOf, optional, record, required, show, size, withDefault, type Field, type Parsed } from '../options/schema.js'
 import { configErrorReporter, validateOptions } from '../options/validate-options.js'
 import type { HandlerBinding, HandlerConfig, LoggerConfig, LogManagerConfig } from './config-types.js'
 import type { LogManagerOptions } from './log-manager.js'
 import { parseCopySection } from './copy-section.js'
 import { compileTemplate, type Template } from './format-template.js'
+import type { JsonFormatOptions } from './json-format.js'
 import { LEVELS, parseLevel } from './levels.js'
+import { compileRedact, type Redactor } from './redact.js'
 
 export const DEFAULT_FORMAT = '{time} | {level} | {name} | {message}{extra}'
 
@@ -17,7 +19,8 @@ export type Retention = { kind: 'count'; count: number } | { kind: 'age'; maxAge
 export interface ResolvedHandler {
   name: string
   sink: string
-  template: Template
+  /** A template, or `format: 'json'` with its options. */
+  format: { kind: 'template'; template: Template } | { kind: 'json'; options: JsonFormatOptions }
   level: number
   rotation: number | undefined
   retention: Retention | undefined
@@ -27,13 +30,16 @@ export interface ResolvedHandler {
 
 export interface ResolvedTarget {
   handler: string
-  /** The stricter of the logger's, the binding's and the handler's levels. */
-  threshold: number
+  /** The stricter of the binding's and the handler's levels (the logger's own level applies on top). */
+  floor: number
 }
 
 export interface ResolvedLogger {
   name: string
+  /** The logger's own level. */
+  level: number
   targets: ResolvedTarget[]
+  redact: Redactor | undefined
 }
 
 export interface ResolvedConfig {
@@ -69,9 +75,22 @@ const HANDLER = object(
     retention: optional(retention),
     bufferSize: withDefault(size({ min: 4096 }), 4 * 2 ** 20),
     flushInterval: withDefault(duration({ min: 1 }), 1000),
+    json: optional(
+      object(
+        {
+          levels: optional(oneOf(['number', 'label'] as const)),
+          time: optional(custom<'epoch' | 'iso' | false>('"epoch", "iso" or false', (v) => v === 'epoch' || v === 'iso' || v === false)),
+          messageKey: optional(custom<string>('a key name', (v) => typeof v === 'string' && v !== '')),
+          base: optional(custom<Record<string, unknown> | null>('a mapping of fields, or null', (v) => v === null || (typeof v === 'object' && !Array.isArray(v)))),
+        } satisfies Record<keyof JsonFormatOptions, Field<unknown>>,
+        { noun: 'a mapping' },
+      ),
+    ),
   } satisfies Record<keyof HandlerConfig, Field<unknown>>,
   { noun: 'a mapping', nullIsAbsent: true },
 )
+
+const anything = custom<unknown>('anything', () => true)
 
 const BINDING = object({ handler: required(custom<unknown>('a handler name', () => true)), level: optional(level) } satisfies Record<keyof HandlerBinding, Field<unknown>>, {
   noun: 'a mapping',
@@ -81,11 +100,10 @@ const LOGGER = object(
   {
     handlers: required(list(custom<unknown>('a handler name or { handler, level }', () => true)), 'must be a list of handler names or { handler, level } entries'),
     level: optional(level),
+    redact: optional(anything),
   } satisfies Record<keyof LoggerConfig, Field<unknown>>,
   { noun: 'a mapping' },
 )
-
-const anything = custom<unknown>('anything', () => true)
 
 const TOP = object(
   {
@@ -100,30 +118,33 @@ const TOP = object(
 
 function handler(name: string, h: Parsed<typeof HANDLER>, formats: Map<string, Template>): ResolvedHandler {
   const key = `handlers.${name}`
+  if (h.json !== undefined && h.format !== 'json') throw invalidConfig(`${key}.json`, "applies to format: 'json' only")
+  const common = { name, sink: resolve(h.sink), level: h.level, rotation: h.rotation, retention: h.retention, bufferSize: h.bufferSize, flushInterval: h.flushInterval }
+  if (h.format === 'json') return { ...common, format: { kind: 'json', options: h.json ?? {} } }
   let template: Template
   if (h.format === undefined) template = compileTemplate(`${key}.format`, DEFAULT_FORMAT)
   else if (typeof h.format === 'string' && formats.has(h.format)) template = formats.get(h.format) as Template
   else if (typeof h.format === 'string' && h.format.includes('{')) template = compileTemplate(`${key}.format`, h.format)
   else {
     const known = [...formats.keys()]
-    throw invalidConfig(`${key}.format`, `${JSON.stringify(h.format)} is neither a name in formats (${known.length ? known.join(', ') : 'none defined'}) nor a template with {placeholders}`)
+    throw invalidConfig(`${key}.format`, `${JSON.stringify(h.format)} is neither a name in formats (${known.length ? known.join(', ') : 'none defined'}), 'json', nor a template with {placeholders}`)
   }
-  return { name, sink: resolve(h.sink), template, level: h.level, rotation: h.rotation, retention: h.retention, bufferSize: h.bufferSize, flushInterval: h.flushInterval }
+  return { ...common, format: { kind: 'template', template } }
 }
 
-function binding(key: string, v: unknown, handlers: Map<string, ResolvedHandler>, floor: number, dflt: number): ResolvedTarget {
+function binding(key: string, v: unknown, handlers: Map<string, ResolvedHandler>, dflt: number): ResolvedTarget {
   let name: unknown = v
-  let threshold = Math.max(floor, dflt)
+  let threshold = dflt
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
     const b = validateOptions(BINDING, v, report, key)
     name = b.handler
-    if (b.level !== undefined) threshold = Math.max(floor, b.level)
+    if (b.level !== undefined) threshold = b.level
     key = `${key}.handler`
   }
   if (typeof name !== 'string') throw invalidConfig(key, `must name a handler, got ${JSON.stringify(name)}`)
   const h = handlers.get(name)
   if (!h) throw invalidConfig(key, `'${name}' is not a handler (defined: ${[...handlers.keys()].join(', ') || 'none'})`)
-  return { handler: name, threshold: Math.max(threshold, h.level) }
+  return { handler: name, floor: Math.max(threshold, h.level) }
 }
 
 function logger(name: string, v: unknown, handlers: Map<string, ResolvedHandler>): ResolvedLogger {
@@ -131,20 +152,24 @@ function logger(name: string, v: unknown, handlers: Map<string, ResolvedHandler>
   // Python style: a list of { handler, level }; each binding's level (default info) applies.
   const python = Array.isArray(v)
   let list: unknown[]
-  let floor: number = LEVELS.trace
+  let own: number | undefined
+  let redactSpec: unknown
   if (python) list = v
   else {
     const l = validateOptions(LOGGER, v, report, key)
-    floor = l.level ?? LEVELS.info
+    own = l.level ?? LEVELS.info
     list = l.handlers
+    redactSpec = l.redact
   }
   const base = python ? key : `${key}.handlers`
   if (list.length === 0) throw invalidConfig(base, 'must list at least one handler')
-  const targets = list.map((b, i) => binding(`${base}[${i}]`, b, handlers, floor, python ? LEVELS.info : floor))
+  // Python style: each binding's level (default info) is the handler's; the logger's own level is the lowest of them.
+  const targets = list.map((b, i) => binding(`${base}[${i}]`, b, handlers, python ? LEVELS.info : LEVELS.trace))
   targets.forEach((t, i) => {
     if (targets.findIndex((o) => o.handler === t.handler) !== i) throw invalidConfig(`${base}[${i}]`, `lists handler '${t.handler}' a second time`)
   })
-  return { name, targets }
+  const redact = compileRedact(`${key}.redact`, redactSpec as Parameters<typeof compileRedact>[1])
+  return { name, level: own ?? Math.min(...targets.map((t) => t.floor)), targets, redact }
 }
 
 const MANAGER_OPTIONS = object({
