@@ -5,7 +5,7 @@
 // one bundle per entry keeps `import 'logferry'` near pino's cost (docs/engine.md "Import cost").
 // Dependencies stay external (the heavy ones are loaded lazily, ts/lazy-module.ts); tsc still
 // writes the .d.ts files and the per-module .js next to them.
-import { readFileSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -34,3 +34,9 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 })
+
+// The web UI's browser files are served as they are (ts/service/http/routes/ui.ts finds them
+// under service/ui/ in ts/ or in dist/).
+const ui = join(dist, 'service', 'ui')
+rmSync(ui, { recursive: true, force: true })
+cpSync(join(root, 'ts', 'service', 'ui'), ui, { recursive: true, filter: (src) => !src.endsWith('tsconfig.json') })

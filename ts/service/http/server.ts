@@ -19,10 +19,11 @@ import { registerLogsRoutes } from './routes/logs.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerServiceRoutes } from './routes/services.js'
 import { registerSyncRoutes } from './routes/sync.js'
+import { registerUiRoutes, UI_ROUTES } from './routes/ui.js'
 import { errorSchema } from './schemas.js'
 
 /** Routes reachable without a token. */
-const OPEN_ROUTES = new Set(['/health'])
+const OPEN_ROUTES = new Set<string>(['/health', ...UI_ROUTES])
 
 async function build(core: LogsServiceCore, settings: ServiceSettings): Promise<{ app: FastifyInstance; ctx: RouteContext }> {
   const { default: Fastify } = await import('fastify')
@@ -72,6 +73,7 @@ async function build(core: LogsServiceCore, settings: ServiceSettings): Promise<
   registerLogsRoutes(app, ctx)
   registerContentRoutes(app, ctx)
   registerMetricsRoutes(app, ctx)
+  registerUiRoutes(app, ctx)
   app.addHook('onClose', async () => metrics.dispose())
   // A malformed request line or header is answered in the API's error shape.
   app.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
