@@ -14,6 +14,7 @@ export const ENDPOINTS: { method: string; path: string; description: string }[] 
   { method: 'GET', path: '/metrics', description: 'Prometheus metrics' },
   { method: 'GET', path: '/openapi.json', description: 'OpenAPI 3 document' },
   { method: 'GET', path: '/docs', description: 'browsable API documentation' },
+  { method: 'GET', path: '/ui/', description: 'web UI (its files need no token; the page asks for it)' },
 ]
 
 export const registerInfoRoutes: RegisterRoutes = (app, { core }) => {
