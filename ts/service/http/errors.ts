@@ -19,6 +19,8 @@ export type ApiErrorCode =
   | 'ERR_FORBIDDEN'
   | 'ERR_CORRUPT_FILE'
   | 'ERR_TOO_LARGE'
+  | 'ERR_TOO_MANY_STREAMS'
+  | 'ERR_NOT_ACCEPTABLE'
   | 'ERR_BAD_REQUEST'
   | 'ERR_INTERNAL'
 
