@@ -34,6 +34,26 @@ describe('createLogsService (package root)', () => {
     await svc.stop() // a second stop is harmless
   })
 
+  it('a partial limits object still gives GET /logs its default and its maximum (no 500)', async () => {
+    const src = mkdtempSync(join(work, 'src-'))
+    for (let i = 0; i < 5; i++) writeFileSync(join(src, `server-${i}.log`), `${i}\n`)
+    const svc = await createLogsService({ cwd: work, env: {}, ignoreEnvFiles: true, port: 0, syncInterval: 0, logLevel: 'silent', dataDir: join(work, 'data-limits'), source: src, limits: { maxLimit: 3 }, syncOnStart: false })
+    await svc.start()
+    try {
+      await svc.core.triggerSync().done
+      const r = await fetch(`${svc.url}/logs`)
+      expect(r.status).toBe(200)
+      const body = (await r.json()) as { total: number; limit: number; files: unknown[] }
+      expect(body).toMatchObject({ total: 5, limit: 3 })
+      expect(body.files).toHaveLength(3)
+      const over = await fetch(`${svc.url}/logs?limit=4`)
+      expect(over.status).toBe(400)
+      expect(((await over.json()) as { error: { param?: string } }).error.param).toBe('limit')
+    } finally {
+      await svc.stop()
+    }
+  })
+
   it('refuses invalid options before creating anything', async () => {
     const dataDir = join(work, 'never')
     const err = await createLogsService({ cwd: work, env: {}, ignoreEnvFiles: true, dataDir, syncInterval: 'sometimes' }).catch((e: unknown) => e)

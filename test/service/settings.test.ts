@@ -98,6 +98,18 @@ describe('resolveSettings', () => {
     expect(s.limits).toEqual({ maxTail: 5000, maxLimit: 10_000, defaultLimit: 100 })
   })
 
+  it('a partial limits object: each key defaulted on its own, a defaultLimit nobody wrote follows maxLimit down', () => {
+    const cwd = dir({ 'l.yaml': 'limits:\n  maxLimit: 50\n', 'd.yaml': 'limits: { defaultLimit: 7 }\n', 'bad.yaml': 'limits: { maxLimit: 10, defaultLimit: 11 }\n' })
+    expect(resolveSettings({ cwd, env: {}, config: 'l.yaml' }).limits).toEqual({ maxTail: 100_000, maxLimit: 50, defaultLimit: 50 })
+    expect(resolveSettings({ cwd, env: {}, config: 'd.yaml' }).limits).toEqual({ maxTail: 100_000, maxLimit: 10_000, defaultLimit: 7 })
+    expect(resolveSettings({ cwd, env: {}, limits: { maxTail: 9, maxLimit: undefined } }).limits).toEqual({ maxTail: 9, maxLimit: 10_000, defaultLimit: 100 })
+    // The file sets maxLimit, code sets defaultLimit: merged per key, then checked together.
+    expect(resolveSettings({ cwd, env: {}, config: 'l.yaml', limits: { defaultLimit: 20 } }).limits).toEqual({ maxTail: 100_000, maxLimit: 50, defaultLimit: 20 })
+    expect(refused(() => resolveSettings({ cwd, env: {}, config: 'bad.yaml' })).key).toBe('limits.defaultLimit')
+    expect(refused(() => resolveSettings({ cwd, env: {}, limits: { maxLimit: 0 } })).key).toBe('limits.maxLimit')
+    expect(refused(() => resolveSettings({ cwd, env: {}, limits: { maxTail: 'many' as never } })).key).toBe('limits.maxTail')
+  })
+
   it('--source specs: directory, URL, user@host:path, name=SPEC', () => {
     const cwd = dir()
     const s = resolveSettings({ cwd, env: {}, source: ['./a', 'web=sftp://u@h:22/logs', 'me@cluster:/var/log/'] })

@@ -343,8 +343,7 @@ export function resolveSettings(o: ServiceOptions = {}): ServiceSettings {
       }
     }
   })
-  const limits = { ...DEFAULT_LIMITS, ...acc.limits }
-  if (limits.defaultLimit > limits.maxLimit) throw new ConfigError(`defaultLimit ${limits.defaultLimit} is above maxLimit ${limits.maxLimit}`, { key: 'limits.defaultLimit' })
+  const limits = resolveLimits(acc.limits)
   const host = acc.host ?? DEFAULT_HOST
   const settings: ServiceSettings = {
     host,
@@ -366,6 +365,23 @@ export function resolveSettings(o: ServiceOptions = {}): ServiceSettings {
     throw new ConfigError(`binding ${host} (not a loopback address) needs an auth token (LOGFERRY_TOKEN or authToken): the logs would be open to the network`, { key: 'host' })
   }
   return settings
+}
+
+/**
+ * The limits, each key given or defaulted on its own (a partial `limits` object is the usual
+ * case). A defaultLimit nobody wrote follows a smaller maxLimit down; one written above the
+ * maxLimit is refused.
+ */
+export function resolveLimits(given: Partial<ServiceLimits> = {}): ServiceLimits {
+  const pick = (k: keyof ServiceLimits): number | undefined => (typeof given[k] === 'number' && Number.isInteger(given[k]) && (given[k] as number) >= 1 ? given[k] : undefined)
+  for (const k of Object.keys(given) as (keyof ServiceLimits)[]) {
+    if (given[k] !== undefined && pick(k) === undefined) throw new ConfigError(`must be an integer of at least 1, got ${JSON.stringify(given[k])}`, { key: `limits.${k}` })
+  }
+  const maxTail = pick('maxTail') ?? DEFAULT_LIMITS.maxTail
+  const maxLimit = pick('maxLimit') ?? DEFAULT_LIMITS.maxLimit
+  const written = pick('defaultLimit')
+  if (written !== undefined && written > maxLimit) throw new ConfigError(`defaultLimit ${written} is above maxLimit ${maxLimit}`, { key: 'limits.defaultLimit' })
+  return { maxTail, maxLimit, defaultLimit: written ?? Math.min(DEFAULT_LIMITS.defaultLimit, maxLimit) }
 }
 
 export function isLoopback(host: string): boolean {
