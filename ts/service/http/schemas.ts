@@ -182,3 +182,19 @@ export const textResponse = {
   description: 'the (decoded) file content, streamed',
   content: { 'text/plain': { schema: { type: 'string' } } },
 }
+
+/** `GET /logs/stream` query (docs/tail.md). */
+export function streamQuerySchema(limits: ServiceLimits): Schema {
+  return obj(
+    {
+      path: { type: 'string', minLength: 1, maxLength: 4096, description: 'relative to the data root, as for /logs/content' },
+      tail: { type: 'integer', minimum: 0, maximum: limits.maxTail, default: 10, description: 'last N lines sent first' },
+      lastEventId: { type: 'string', maxLength: 64, description: 'resume after this event id (as the Last-Event-ID header)' },
+      ticket: { type: 'string', maxLength: 128, description: 'stream ticket (POST /logs/stream/ticket), for clients that cannot send Authorization' },
+    },
+    ['path'],
+  )
+}
+
+export const ticketQuerySchema = obj({ path: { type: 'string', minLength: 1, maxLength: 4096 } })
+export const ticketSchema = obj({ ticket: str, expiresAt: time })
