@@ -42,8 +42,8 @@ export function renderLive(view, params) {
   )
 
   let paused = false
-  /** Lines received and not yet in the page (a frame's worth, or everything while paused). */
-  /** @type {string[]} */
+  /** Lines (and notices) received and not yet in the page: a frame's worth, or all while paused. */
+  /** @type {(string | { notice: string })[]} */
   let pending = []
   let received = 0
   let droppedByService = 0
@@ -66,7 +66,7 @@ export function renderLive(view, params) {
     if (paused || pending.length === 0) return showCounts()
     const follow = box.scrollHeight - box.scrollTop - box.clientHeight < 40
     const frag = document.createDocumentFragment()
-    for (const l of pending) frag.append(lineElement(l, null))
+    for (const l of pending) frag.append(typeof l === 'string' ? lineElement(l, null) : h('div', { class: 'marker notice' }, `— ${l.notice} —`))
     pending = []
     box.append(frag)
     const extra = box.childElementCount - MAX_LIVE_LINES
@@ -100,21 +100,36 @@ export function renderLive(view, params) {
     showCounts()
   })
 
+  /** @param {string} text */
+  function marker(text) {
+    pending.push({ notice: text })
+    if (frame === 0) frame = requestAnimationFrame(flush)
+  }
+
   /**
-   * One event of the stream.
+   * One event of the stream (docs/tail.md): `lines` { id, lines }, `dropped` { count },
+   * `rotated`, `truncated` { size }, `gap` (the resume point left the file), `end` { reason }.
    * @param {import('./sse.js').SseEvent} ev
+   * @returns {boolean} false when the service ended the stream for good
    */
   function handle(ev) {
     if (ev.id !== null) lastId = ev.id
-    if (ev.type === 'line' || ev.type === 'message') add([ev.data])
-    else if (ev.type === 'lines') add(JSON.parse(ev.data))
+    const d = JSON.parse(ev.data)
+    if (ev.type === 'lines') add(d.lines)
     else if (ev.type === 'dropped') {
-      const d = JSON.parse(ev.data)
-      droppedByService += Number(typeof d === 'number' ? d : d.count ?? d.dropped ?? 0)
-      showCounts()
-    } else if (ev.type === 'rotated' || ev.type === 'truncated') {
-      box.append(h('div', { class: 'marker' }, `— file ${ev.type} —`))
+      droppedByService += Number(d.count)
+      marker(`${Number(d.count).toLocaleString()} lines dropped by the service (this page read too slowly); they are in the file`)
+    } else if (ev.type === 'rotated') marker('file rotated: following the new file')
+    else if (ev.type === 'truncated') marker(`file truncated (was ${Number(d.size).toLocaleString()} bytes): reading from its start`)
+    else if (ev.type === 'gap') marker('resumed after the file changed: lines in between may be missing')
+    else if (ev.type === 'end') {
+      if (d.reason === 'compressed' || d.reason === 'failed') {
+        conn.textContent = `stream ended: ${d.message ?? d.reason}`
+        conn.dataset.state = 'failed'
+        return false
+      }
     }
+    return true
   }
 
   async function run() {
@@ -127,7 +142,7 @@ export function renderLive(view, params) {
         conn.textContent = 'live'
         conn.dataset.state = 'live'
         attempt = 0
-        for await (const ev of sseEvents(res.body)) handle(ev)
+        for await (const ev of sseEvents(res.body)) if (!handle(ev)) return
         if (abort.signal.aborted) return
         conn.textContent = 'stream ended; reconnecting…'
       } catch (err) {
