@@ -1,5 +1,5 @@
 // Sync of the logs service for real: rsync over the test OpenSSH sshd (127.0.0.1), categorised by hard links.
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -210,6 +210,38 @@ describe('other auth, fallback, several sources', () => {
     expect(svc.core.files({ service: 'monitoring' }).files.map((f) => f.source)).toEqual(['viasftp'])
     await svc.stop()
     rmSync(join(remote, 'storage-src'), { recursive: true })
+  })
+
+  it('every source kind keeps the source mtime in the mirror (as rsync -a does); an unchanged file is not copied again', async () => {
+    const when = new Date('2021-03-04T05:06:07.250Z')
+    put('mtimes/server-old.log', 'old\n')
+    utimesSync(join(remote, 'mtimes', 'server-old.log'), when, when)
+    const local = mkdtempSync(join(work, 'local-mtime-'))
+    writeFileSync(join(local, 'server-old.log'), 'old\n')
+    utimesSync(join(local, 'server-old.log'), when, when)
+    const url = `sftp://${sshd.username}@${sshd.host}:${sshd.port}${remote}/mtimes?privateKeyPath=${encodeURIComponent(sshd.privateKeyPath)}`
+    const svc = await service({ sources: [rsyncSource({ name: 'rs', remotePath: `${remote}/mtimes/` }), { name: 'st', kind: 'storage', url }, { name: 'lo', kind: 'local', path: local }] as never })
+    const r = await firstSync(svc)
+    expect(r.sources.map((s) => [s.name, s.outcome, s.filesTransferred])).toEqual([
+      ['rs', 'ok', 1],
+      ['st', 'ok', 1],
+      ['lo', 'ok', 1],
+    ])
+    for (const [name, resolution] of [['rs', 1], ['st', 1000], ['lo', 1]] as const) {
+      // SFTP carries whole seconds; rsync and the local filesystem keep the milliseconds.
+      const m = statSync(join(svc.core.logsDir, name, 'server-old.log')).mtimeMs
+      expect(Math.floor(m / resolution), name).toBe(Math.floor(when.getTime() / resolution))
+      const listed = svc.core.files({ service: 'server' }).files.find((f) => f.source === name)
+      expect(listed?.mtimeMs, name).toBe(m)
+    }
+    const again = await sync(svc)
+    expect(again.sources.map((s) => [s.name, s.filesTransferred])).toEqual([
+      ['rs', 0],
+      ['st', 0],
+      ['lo', 0],
+    ])
+    await svc.stop()
+    rmSync(join(remote, 'mtimes'), { recursive: true })
   })
 
   it('several sources at once, each under logs/<name>/ and categorized/<category>/<name>/', async () => {
