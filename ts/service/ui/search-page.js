@@ -58,7 +58,14 @@ export async function renderSearch(view, params) {
   const qInput = h('input', { type: 'search', name: 'q', value: q, placeholder: regex ? 'regular expression' : 'text', id: 'search-q', required: true })
   const reInput = h('input', { type: 'checkbox', name: 'regex', checked: regex, id: 'search-regex' })
   const icInput = h('input', { type: 'checkbox', name: 'ignoreCase', checked: ignoreCase, id: 'search-ic' })
-  const svcInput = h('input', { type: 'text', name: 'service', value: service, placeholder: 'all services', id: 'search-service' })
+  const svcInput = h('select', { name: 'service', id: 'search-service' }, h('option', { value: '' }, 'all services'))
+  // The categories to choose from; the one asked for stays chosen even before they arrive.
+  if (service !== '') svcInput.append(h('option', { value: service, selected: true }, service))
+  void apiJson('/services')
+    .then((/** @type {{ services: { name: string }[] }} */ r) => {
+      for (const s of r.services) if (s.name !== service) svcInput.append(h('option', { value: s.name }, s.name))
+    })
+    .catch(() => undefined)
   const form = h(
     'form',
     { class: 'filters', id: 'search-form' },

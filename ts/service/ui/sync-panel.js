@@ -30,7 +30,7 @@ export function startSyncPanel() {
     if (last !== undefined) {
       const failed = last.sources.filter((x) => x.error !== undefined).map((x) => `${x.name}: ${x.error?.code}`)
       parts.push(
-        `last sync ${last.outcome} ${formatAgo(Date.now() - Date.parse(last.finishedAt))} ago, ${last.filesTransferred} files` + (failed.length > 0 ? ` (${failed.join(', ')})` : ''),
+        `last sync ${last.outcome} ${formatAgo(Date.now() - Date.parse(last.finishedAt))} ago, ${last.filesTransferred} file${last.filesTransferred === 1 ? '' : 's'}` + (failed.length > 0 ? ` (${failed.join(', ')})` : ''),
       )
     } else if (s.syncing === null) parts.push('no sync yet')
     if (s.nextSyncAt !== undefined && s.syncing === null) parts.push(`next in ${formatAgo(Date.parse(s.nextSyncAt) - Date.now())}`)
