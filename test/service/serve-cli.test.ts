@@ -129,6 +129,23 @@ describe('npx logferry serve (the README main job)', () => {
     expect(p.out()).toMatch(/"msg":"logs service stopped"/)
   })
 
+  it('--token-file and --stop-timeout (the token stays off the command line, out of ps)', async () => {
+    const cwd = newcomerDir()
+    writeFileSync(join(cwd, 'token'), 'tok-from-file\n', { mode: 0o600 })
+    const p = run(['serve', '--port', '0', '--token-file', 'token', '--stop-timeout', '1s'], cwd, cleanEnv(), 'bin')
+    const url = await waitForUrl(p.err, 60_000)
+    expect((await fetch(`${url}/status`)).status).toBe(401)
+    expect((await fetch(`${url}/status`, { headers: { authorization: 'Bearer tok-from-file' } })).status).toBe(200)
+    p.child.kill('SIGTERM')
+    expect(await p.exit).toBe(0)
+    const bad = run(['serve', '--stop-timeout', 'soon'], cwd, cleanEnv())
+    expect(await bad.exit).toBe(2)
+    expect(bad.err()).toMatch(/ERR_INVALID_CONFIG: --stop-timeout: /)
+    const missing = run(['serve', '--token-file', 'nope'], cwd, cleanEnv())
+    expect(await missing.exit).toBe(2)
+    expect(missing.err()).toMatch(/--token-file: cannot read the token file/)
+  })
+
   it('refuses an invalid flag or variable at start, naming it (exit 2)', async () => {
     const cwd = newcomerDir()
     const flag = run(['serve', '--port', 'eighty'], cwd, cleanEnv())

@@ -110,6 +110,19 @@ describe('resolveSettings', () => {
     expect(refused(() => resolveSettings({ cwd, env: {}, limits: { maxTail: 'many' as never } })).key).toBe('limits.maxTail')
   })
 
+  it('the token from a file (authTokenFile, LOGFERRY_TOKEN_FILE): first line, trimmed; the higher layer wins whichever form it has', () => {
+    const cwd = dir({ tok: '  s3cret  \nignored\n', empty: '\n', 'c.yaml': 'authTokenFile: tok\n', 'both.yaml': 'authToken: a\nauthTokenFile: tok\n' })
+    expect(resolveSettings({ cwd, env: {}, authTokenFile: 'tok' }).authToken).toBe('s3cret')
+    expect(resolveSettings({ cwd, env: { LOGFERRY_TOKEN_FILE: join(cwd, 'tok') } }).authToken).toBe('s3cret')
+    // The config file's token file is relative to the file and beats LOGFERRY_TOKEN; code beats both.
+    expect(resolveSettings({ cwd, env: { LOGFERRY_TOKEN: 'fromenv' }, config: 'c.yaml' }).authToken).toBe('s3cret')
+    expect(resolveSettings({ cwd, env: {}, config: 'c.yaml', authToken: 'code' }).authToken).toBe('code')
+    expect(refused(() => resolveSettings({ cwd, env: {}, config: 'both.yaml' })).key).toBe('authTokenFile')
+    expect(refused(() => resolveSettings({ cwd, env: {}, authTokenFile: 'empty' })).message).toMatch(/is empty/)
+    expect(refused(() => resolveSettings({ cwd, env: {}, authTokenFile: 'missing' })).message).toMatch(/cannot read the token file/)
+    expect(resolveSettings({ cwd, env: {}, stopTimeout: '2s' }).stopTimeout).toBe(2000)
+  })
+
   it('--source specs: directory, URL, user@host:path, name=SPEC', () => {
     const cwd = dir()
     const s = resolveSettings({ cwd, env: {}, source: ['./a', 'web=sftp://u@h:22/logs', 'me@cluster:/var/log/'] })

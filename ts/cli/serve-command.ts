@@ -18,9 +18,12 @@ export const SERVE_USAGE = `usage: logferry serve [options]
                         name=SPEC; repeat for several (replaces the configured sources)
   --sync-interval S     seconds between syncs (default 60; 0 = only when triggered)
   --log-level L         trace, debug, info, warn, error, silent (default info)
+  --stop-timeout D      how long a stop waits for the running sync and requests (default 30s)
+  --token-file F        bearer token every route but /health asks for, read from F (there
+                        is no --token: a command line is visible to every user in ps)
   Environment: SSH_HOST SSH_PORT SSH_USER SSH_PASSWORD SSH_IDENTITY_FILE REMOTE_BASE_PATH
-  SYNC_INTERVAL LOG_LEVEL LOGFERRY_TOKEN LOGFERRY_HOST LOGFERRY_PORT LOGFERRY_DATA_DIR,
-  also read from .env and .env.local in the working directory.`
+  SYNC_INTERVAL LOG_LEVEL LOGFERRY_TOKEN LOGFERRY_TOKEN_FILE LOGFERRY_HOST LOGFERRY_PORT
+  LOGFERRY_DATA_DIR, also read from .env and .env.local in the working directory.`
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -30,14 +33,16 @@ const OPTIONS = {
   source: { type: 'string', multiple: true },
   'sync-interval': { type: 'string' },
   'log-level': { type: 'string' },
+  'stop-timeout': { type: 'string' },
+  'token-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 /** Setting key -> the flag that gave it, so a refusal names what the user typed. */
-const FLAG_OF: Record<string, string> = { host: '--host', port: '--port', dataDir: '--data-dir', syncInterval: '--sync-interval', logLevel: '--log-level' }
+const FLAG_OF: Record<string, string> = { host: '--host', port: '--port', dataDir: '--data-dir', syncInterval: '--sync-interval', logLevel: '--log-level', stopTimeout: '--stop-timeout', authTokenFile: '--token-file' }
 
 export async function serveCommand(args: string[]): Promise<number> {
-  let values: { config?: string; host?: string; port?: string; 'data-dir'?: string; source?: string[]; 'sync-interval'?: string; 'log-level'?: string; help?: boolean }
+  let values: { config?: string; host?: string; port?: string; 'data-dir'?: string; source?: string[]; 'sync-interval'?: string; 'log-level'?: string; 'stop-timeout'?: string; 'token-file'?: string; help?: boolean }
   try {
     values = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }).values
   } catch (err) {
@@ -48,7 +53,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.stdout.write(`${SERVE_USAGE}\n`)
     return 0
   }
-  const flags = { host: values.host, port: values.port, dataDir: values['data-dir'], syncInterval: values['sync-interval'], logLevel: values['log-level'] }
+  const flags = { host: values.host, port: values.port, dataDir: values['data-dir'], syncInterval: values['sync-interval'], logLevel: values['log-level'], stopTimeout: values['stop-timeout'], authTokenFile: values['token-file'] }
   // The service (and its server framework) is loaded only by this command.
   const { createLogsService } = await import('../service/logs-service.js')
   let svc

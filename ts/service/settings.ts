@@ -46,6 +46,8 @@ export interface ServiceOptions {
   rules?: CategoryRule[]
   syncInterval?: number | string
   authToken?: string
+  /** A file holding the token (first line): keeps it off command lines (`ps`) and out of config files. */
+  authTokenFile?: string
   logLevel?: string
   stopTimeout?: number | string
   retries?: number
@@ -61,7 +63,7 @@ export interface ServiceOptions {
   ignoreEnvFiles?: boolean
 }
 
-type Partial2 = Partial<Omit<ServiceSettings, 'limits' | 'tail'>> & { limits?: Partial<ServiceLimits>; tail?: Partial<TailSettings>; sshSource?: Record<string, unknown> }
+type Partial2 = Partial<Omit<ServiceSettings, 'limits' | 'tail'>> & { limits?: Partial<ServiceLimits>; tail?: Partial<TailSettings>; sshSource?: Record<string, unknown>; authTokenFile?: string }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -140,6 +142,7 @@ const FILE = object(
     rules: optional(list(RULE)),
     syncInterval: optional(seconds()),
     authToken: optional(text()),
+    authTokenFile: optional(text()),
     logLevel: optional(logLevel()),
     stopTimeout: optional(msDuration()),
     retries: optional(integer({ min: 0, max: 100 })),
@@ -164,6 +167,7 @@ const ENV = object({
   SYNC_INTERVAL: optional(seconds()),
   LOG_LEVEL: optional(logLevel()),
   LOGFERRY_TOKEN: optional(text()),
+  LOGFERRY_TOKEN_FILE: optional(text()),
   LOGFERRY_HOST: optional(text()),
   LOGFERRY_PORT: optional(port()),
   LOGFERRY_DATA_DIR: optional(text()),
@@ -201,6 +205,7 @@ function envLayer(env: Record<string, string | undefined>, file: string | undefi
   if (e.SYNC_INTERVAL !== undefined) out.syncInterval = e.SYNC_INTERVAL
   if (e.LOG_LEVEL !== undefined) out.logLevel = e.LOG_LEVEL
   if (e.LOGFERRY_TOKEN !== undefined) out.authToken = e.LOGFERRY_TOKEN
+  if (e.LOGFERRY_TOKEN_FILE !== undefined) out.authTokenFile = e.LOGFERRY_TOKEN_FILE
   const ssh: Record<string, unknown> = {}
   if (e.SSH_HOST !== undefined) ssh.host = e.SSH_HOST
   if (e.SSH_PORT !== undefined) ssh.port = e.SSH_PORT
@@ -215,9 +220,14 @@ function envLayer(env: Record<string, string | undefined>, file: string | undefi
   return out
 }
 
-function merge(into: Partial2, layer: Partial2): void {
+function merge(into: Partial2, layer: Partial2, where: string): void {
+  if (layer.authToken !== undefined && layer.authTokenFile !== undefined)
+    throw new ConfigError(`${where} gives both a token and a token file: give one`, { key: 'authTokenFile' })
   for (const [k, v] of Object.entries(layer)) {
     if (v === undefined) continue
+    // The token and the token file are one setting: the higher layer's wins whichever form it has.
+    if (k === 'authToken') delete into.authTokenFile
+    if (k === 'authTokenFile') delete into.authToken
     if (k === 'limits') into.limits = { ...into.limits, ...Object.fromEntries(Object.entries(v as Partial<ServiceLimits>).filter(([, x]) => x !== undefined)) }
     else if (k === 'tail') into.tail = { ...into.tail, ...Object.fromEntries(Object.entries(v as Partial<TailSettings>).filter(([, x]) => x !== undefined)) }
     else if (k === 'sshSource') into.sshSource = { ...into.sshSource, ...(v as Record<string, unknown>) }
@@ -234,6 +244,7 @@ function localPath(p: string, base: string): string {
 /** Relative paths of a layer are relative to `base`. */
 function absolutize(layer: Partial2, base: string): void {
   if (layer.dataDir !== undefined) layer.dataDir = localPath(layer.dataDir, base)
+  if (layer.authTokenFile !== undefined) layer.authTokenFile = localPath(layer.authTokenFile, base)
   for (const s of layer.sources ?? []) {
     if (s.kind === 'local') s.path = localPath(s.path, base)
     if (s.kind === 'rsync') {
@@ -294,23 +305,23 @@ export function resolveSettings(o: ServiceOptions = {}): ServiceSettings {
       const file = resolve(cwd, f)
       const layer = envLayer(readEnvFile(file), file)
       absolutize(layer, cwd)
-      merge(acc, layer)
+      merge(acc, layer, file)
     }
   }
   const envVars = envLayer(env, undefined)
   absolutize(envVars, cwd)
-  merge(acc, envVars)
+  merge(acc, envVars, 'the environment')
   if (o.config !== undefined) {
     const file = resolve(cwd, o.config)
     const layer = loadFile(file)
     absolutize(layer, dirname(file))
-    merge(acc, layer)
+    merge(acc, layer, file)
   }
   const { config: _c, cwd: _w, env: _e, ignoreEnvFiles: _i, source, ...code } = o
   const codeReport = configErrorReporter(() => 'is not a logferry serve option')
   const codeLayer = validateOptions(FILE, Object.fromEntries(Object.entries(code).filter(([, v]) => v !== undefined)), codeReport) as Partial2
   absolutize(codeLayer, cwd)
-  merge(acc, codeLayer)
+  merge(acc, codeLayer, 'the options')
   if (source !== undefined) {
     const specs = Array.isArray(source) ? source : [source]
     acc.sources = specs.map((s, i) => parseSourceSpec(s, cwd, i))
@@ -352,7 +363,7 @@ export function resolveSettings(o: ServiceOptions = {}): ServiceSettings {
     sources,
     rules,
     syncInterval: acc.syncInterval ?? DEFAULT_SYNC_INTERVAL,
-    authToken: acc.authToken,
+    authToken: acc.authTokenFile !== undefined ? readTokenFile(acc.authTokenFile) : acc.authToken,
     logLevel: acc.logLevel ?? 'info',
     stopTimeout: acc.stopTimeout ?? 30_000,
     retries: acc.retries ?? DEFAULT_RETRIES,
@@ -365,6 +376,19 @@ export function resolveSettings(o: ServiceOptions = {}): ServiceSettings {
     throw new ConfigError(`binding ${host} (not a loopback address) needs an auth token (LOGFERRY_TOKEN or authToken): the logs would be open to the network`, { key: 'host' })
   }
   return settings
+}
+
+/** The token in a file: its first line, surrounding blanks trimmed (`echo secret > file` works). */
+function readTokenFile(path: string): string {
+  let content: string
+  try {
+    content = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`cannot read the token file ${path}: ${(err as Error).message}`, { key: 'authTokenFile', cause: err })
+  }
+  const token = (content.split(/\r?\n/)[0] ?? '').trim()
+  if (token === '') throw new ConfigError(`the token file ${path} is empty`, { key: 'authTokenFile' })
+  return token
 }
 
 /**
