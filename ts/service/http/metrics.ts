@@ -11,6 +11,8 @@ export interface ServiceMetrics {
   readonly contentType: string
   observeRequest(method: string, route: string, status: number, seconds: number): void
   render(): Promise<string>
+  /** A figure read at scrape time (a gauge; a counter when `kind` says so: value is its total). */
+  addCollected(kind: 'gauge' | 'counter', name: string, help: string, value: () => number): void
   /** Stops listening to the core. */
   dispose(): void
 }
@@ -79,6 +81,12 @@ export async function createMetrics(core: LogsServiceCore): Promise<ServiceMetri
     contentType: registry.contentType,
     observeRequest: (method, route, status, seconds) => http.observe({ method, route, status: String(status) }, seconds),
     render: () => registry.metrics(),
+    addCollected: (kind, name, help, value) => {
+      if (kind === 'gauge')
+        new prom.Gauge({ name, help, registers: [registry], collect() { this.set(value()) } })
+      else
+        new prom.Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(value()) } })
+    },
     dispose: () => core.off('sync', onSync),
   }
 }

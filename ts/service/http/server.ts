@@ -18,6 +18,7 @@ import { registerInfoRoutes } from './routes/info.js'
 import { registerLogsRoutes } from './routes/logs.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerServiceRoutes } from './routes/services.js'
+import { registerStreamRoutes } from './routes/stream.js'
 import { registerSyncRoutes } from './routes/sync.js'
 import { registerUiRoutes, UI_ROUTES } from './routes/ui.js'
 import { errorSchema } from './schemas.js'
@@ -53,6 +54,8 @@ async function build(core: LogsServiceCore, settings: ServiceSettings): Promise<
     const check = bearerChecker(token)
     app.addHook('onRequest', async (req) => {
       if (OPEN_ROUTES.has(req.routeOptions.url ?? '')) return
+      // A route that checks for itself (the live tail also takes a stream ticket).
+      if ((req.routeOptions.config as { ownAuth?: boolean } | undefined)?.ownAuth === true) return
       check(req.headers.authorization)
     })
   }
@@ -72,6 +75,7 @@ async function build(core: LogsServiceCore, settings: ServiceSettings): Promise<
   registerServiceRoutes(app, ctx)
   registerLogsRoutes(app, ctx)
   registerContentRoutes(app, ctx)
+  await registerStreamRoutes(app, ctx)
   registerMetricsRoutes(app, ctx)
   registerUiRoutes(app, ctx)
   app.addHook('onClose', async () => metrics.dispose())
