@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { createLogsService } from '../../ts/service/logs-service.js'
-import type { LogsService } from '../../ts/service/types.js'
+import type { LogsService, TailSettings } from '../../ts/service/types.js'
 
 export interface Harness {
   svc: LogsService
@@ -56,6 +56,7 @@ export function rawRequest(base: string, method: string, pathAndQuery: string, h
 export interface HarnessOptions {
   token?: string
   limits?: { maxTail?: number; maxLimit?: number; defaultLimit?: number }
+  tail?: Partial<TailSettings>
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -76,6 +77,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     env: {},
     ignoreEnvFiles: true,
     ...(opts.token === undefined ? {} : { authToken: opts.token }),
+    ...(opts.tail === undefined ? {} : { tail: opts.tail }),
     // All three limits given: a partial object is merged with the defaults by the settings, which
     // its own tests cover.
     ...(opts.limits === undefined ? {} : { limits: { maxTail: 10_000, maxLimit: 1000, defaultLimit: 100, ...opts.limits } }),
