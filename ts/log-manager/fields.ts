@@ -21,6 +21,17 @@ function value(v: unknown): string | undefined {
   return jsonValue(v) ?? 'null'
 }
 
+/** ' k=' for a key; most programs use few distinct keys, so they are kept (up to a bound). */
+const keys = new Map<string, string>()
+function keyText(k: string): string {
+  let t = keys.get(k)
+  if (t === undefined) {
+    t = ' ' + (BARE.test(k) ? k : JSON.stringify(k)) + '='
+    if (keys.size < 4096) keys.set(k, t)
+  }
+  return t
+}
+
 /** ' k=v k2="two words"' in insertion order, or '' when there is nothing; undefined values are left out. */
 export function renderFields(fields: Readonly<Record<string, unknown>> | undefined): string {
   if (!fields) return ''
@@ -28,7 +39,7 @@ export function renderFields(fields: Readonly<Record<string, unknown>> | undefin
   for (const k in fields) {
     if (!Object.prototype.hasOwnProperty.call(fields, k)) continue
     const s = value(fields[k])
-    if (s !== undefined) out += ' ' + (BARE.test(k) ? k : JSON.stringify(k)) + '=' + s
+    if (s !== undefined) out += keyText(k) + s
   }
   return out
 }

@@ -62,11 +62,10 @@ export function compileTemplate(key: string, text: unknown): Template {
   }
   parts.push(lit)
   isField.push(false)
-  const render = (r: RecordView): string => {
-    let out = ''
-    for (let i = 0; i < parts.length; i++) out += isField[i] ? r[parts[i] as Placeholder] : (parts[i] as string)
-    return out
-  }
+  // One concatenation expression per template, compiled once: literals as JSON string literals,
+  // placeholders (from the fixed list above) as property reads.
+  const expr = parts.map((p, i) => (isField[i] ? `r.${p}` : JSON.stringify(p))).filter((e) => e !== '""').join(' + ') || '""'
+  const render = new Function('r', `return ${expr}`) as (r: RecordView) => string
   return Object.assign(render, { multiline: /[\r\n]/.test(text) })
 }
 

@@ -28,15 +28,26 @@ export function jsonFormat(options: JsonFormatOptions, ctx: ProcessContext): Rec
   const clock: TimeText = time === 'epoch' ? epochClock(',"time":') : time === 'iso' ? isoClock(',"time":"', '"') : () => ''
   const msgKey = ',' + quote(options.messageKey ?? 'msg') + ':'
   const base = options.base === null ? '' : jsonFields(options.base ?? { pid: ctx.pid, hostname: ctx.hostname })
+  // Most calls repeat the message of a recent call: its JSON literal is kept for the next one.
+  let lastMessage = ''
+  let lastQuoted = '""'
+  const message = (m: string): string => {
+    if (m !== lastMessage) {
+      lastMessage = m
+      lastQuoted = msgKey + quote(m)
+    }
+    return lastQuoted
+  }
+  lastQuoted = msgKey + lastQuoted
   return {
     fields: 'json',
     bind(name, bindings): BoundFormat {
       const prefix = base + ',"name":' + quote(name) + jsonFields(bindings)
       return {
-        line: (level, fields, message) =>
-          message === undefined
+        line: (level, fields, m) =>
+          m === undefined
             ? (levelFrags[level] as string) + clock() + prefix + fields + '}'
-            : (levelFrags[level] as string) + clock() + prefix + fields + msgKey + quote(message) + '}',
+            : (levelFrags[level] as string) + clock() + prefix + fields + message(m) + '}',
       }
     },
   }

@@ -1,10 +1,11 @@
 /**
  * Any value as JSON text, without throwing: JSON.stringify first (native, fast), and for what
  * it refuses (BigInt, circular references, a throwing toJSON or getter) a careful walk that
- * writes BigInt as digits, a cycle as "[Circular]", Error objects as pino's err serializer does,
- * and anything unreadable as "[unserializable]".
+ * writes BigInt as digits, a cycle as "[Circular]" and anything unreadable as "[unserializable]".
+ * An Error given as the value itself gets pino's err shape; nested ones are written as
+ * JSON.stringify writes them (their enumerable properties), as pino does.
  */
-import { errorValue, isErrorLike } from './error-value.js'
+import { errorValue } from './error-value.js'
 
 const CIRCULAR = '"[Circular]"'
 const UNSERIALIZABLE = '"[unserializable]"'
@@ -57,7 +58,6 @@ function safe(v: unknown, stack: unknown[]): string | undefined {
   }
   if (v === null) return 'null'
   if (stack.includes(v)) return CIRCULAR
-  if (isErrorLike(v) && v instanceof Error) v = errorValue(v)
   stack.push(v)
   try {
     if (Array.isArray(v)) {

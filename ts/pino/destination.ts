@@ -25,6 +25,11 @@ export class PinoDestination extends EventEmitter<Events> {
     process.nextTick(() => this.emit('ready'))
   }
 
+  /** pino takes an object as its stream when this is true. */
+  get writable(): boolean {
+    return !this.#ending
+  }
+
   /** One line from pino (its trailing newline is the record separator). */
   write(line: string): boolean {
     this.logger.log(line)
