@@ -33,7 +33,7 @@ export function startSyncPanel() {
         `last sync ${last.outcome} ${formatAgo(Date.now() - Date.parse(last.finishedAt))} ago, ${last.filesTransferred} file${last.filesTransferred === 1 ? '' : 's'}` + (failed.length > 0 ? ` (${failed.join(', ')})` : ''),
       )
     } else if (s.syncing === null) parts.push('no sync yet')
-    if (s.nextSyncAt !== undefined && s.syncing === null) parts.push(`next in ${formatAgo(Date.parse(s.nextSyncAt) - Date.now())}`)
+    if (s.nextSyncAt !== undefined && s.syncing === null) parts.push(`next in ${formatAgo(Math.max(0, Date.parse(s.nextSyncAt) - Date.now()))}`)
     if (awaited !== null && s.syncing !== awaited && last?.id === awaited) {
       parts.unshift(`sync ${awaited} done: ${last.outcome}`)
       state.dataset.done = awaited
