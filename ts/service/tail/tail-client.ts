@@ -1,7 +1,8 @@
 /**
  * One client of a live tail: sends its backlog (read from the file at the client's pace), then
  * the live events its follower delivers. A client never makes the server hold more than its
- * bounded buffer (bufferLines / bufferBytes) plus what its transport has accepted: lines that
+ * bounded buffer (bufferLines / bufferBytes, or one event of one read block when that is more)
+ * plus what its transport has accepted: lines that
  * do not fit are dropped, counted, and the count is sent as a `dropped` event before the next
  * lines the client gets (Loki's dropped_entries). A client that takes nothing for stallTimeout
  * is disconnected; a stream ends after maxDuration.
@@ -80,7 +81,8 @@ export class TailClient implements TailSubscriber {
     }
     const n = e.type === 'lines' ? e.lines.length : 1
     const bytes = e.type === 'lines' ? e.bytes : 0
-    if (this.queuedLines + n > this.limits.bufferLines || this.queuedBytes + bytes > this.limits.bufferBytes) {
+    // An empty queue takes any one event (a read block's lines may be more than the bound).
+    if (this.queue.length > 0 && (this.queuedLines + n > this.limits.bufferLines || this.queuedBytes + bytes > this.limits.bufferBytes)) {
       if (e.type === 'lines') {
         this.droppedLines += n
         this.totalDropped += n
