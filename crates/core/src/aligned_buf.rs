@@ -24,6 +24,13 @@ impl AlignedBuf {
         self.ptr
     }
 
+    /// Gives the pages of `[from, from + len)` (page aligned) back to the kernel; they read as
+    /// zeros afterwards. The caller guarantees nobody uses them meanwhile.
+    pub(crate) fn release(&self, from: usize, len: usize) {
+        debug_assert!(from % ALIGN == 0 && len % ALIGN == 0 && from + len <= self.len);
+        release(self.ptr, from, len);
+    }
+
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
@@ -62,6 +69,19 @@ fn free(ptr: *mut u8, len: usize) {
         libc::munmap(ptr as *mut libc::c_void, len);
     }
 }
+
+#[cfg(all(unix, not(loom)))]
+fn release(ptr: *mut u8, from: usize, len: usize) {
+    // SAFETY: the range lies inside the private anonymous mapping made by `alloc`; after
+    // MADV_DONTNEED its pages are zero-fill-on-demand again.
+    unsafe {
+        libc::madvise(ptr.add(from) as *mut libc::c_void, len, libc::MADV_DONTNEED);
+    }
+}
+
+/// Elsewhere the memory stays committed (a lowered limit still bounds what is filled anew).
+#[cfg(any(not(unix), loom))]
+fn release(_ptr: *mut u8, _from: usize, _len: usize) {}
 
 #[cfg(any(not(unix), loom))]
 fn alloc(len: usize) -> std::io::Result<*mut u8> {

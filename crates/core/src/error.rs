@@ -23,6 +23,13 @@ pub enum Error {
     },
     /// Data could not be written before close gave up; the bytes are counted.
     Unflushed { bytes: u64, source: io::Error },
+    /// A manager's `max_buffer_bytes` cannot give one more event logger the smallest buffers.
+    BufferBudget {
+        events: usize,
+        max_buffer_bytes: u64,
+        max_events: usize,
+        event_bytes: u64,
+    },
     /// A log file is corrupt at `offset`.
     Corrupt {
         path: PathBuf,
@@ -42,6 +49,7 @@ impl Error {
             Error::Io { .. } => "ERR_IO",
             Error::Unflushed { .. } => "ERR_UNFLUSHED",
             Error::Corrupt { .. } => "ERR_CORRUPT",
+            Error::BufferBudget { .. } => "ERR_BUFFER_BUDGET",
         }
     }
 
@@ -70,6 +78,10 @@ impl fmt::Display for Error {
             Error::Unflushed { bytes, source } => {
                 write!(f, "{bytes} bytes could not be written before close: {source}")
             }
+            Error::BufferBudget { events, max_buffer_bytes, max_events, event_bytes } => write!(
+                f,
+                "{events} open events do not fit in maxBufferBytes {max_buffer_bytes}: it holds at most {max_events} at the smallest buffers ({event_bytes} bytes each); raise maxBufferBytes or close idle events (closeEventLogger)"
+            ),
             Error::Corrupt { path, offset, reason } => {
                 write!(f, "{} is corrupt at byte offset {offset}: {reason}", path.display())
             }

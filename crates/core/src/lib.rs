@@ -8,6 +8,7 @@
 //! rotates files by size under unique sealed names.
 
 mod aligned_buf;
+pub mod buffer_budget;
 pub mod config;
 pub mod error;
 pub mod event_name;

@@ -74,7 +74,7 @@ impl Logger {
                 }));
                 let r = r.unwrap_or_else(|_| {
                     Err(Error::Unflushed {
-                        bytes: i2.set.pending_bytes(),
+                        bytes: i2.set.pending_bytes() + i2.counters.unwritten.load(Relaxed),
                         source: io::Error::other("flusher panicked"),
                     })
                 });
@@ -100,6 +100,19 @@ impl Logger {
 
     pub fn config(&self) -> &Config {
         &self.inner.cfg
+    }
+
+    /// Seals each shard buffer once it holds `bytes` (rounded down to 4096, at least 4096, at
+    /// most the configured shard buffer size) instead of when it is full, and gives the memory
+    /// above that back as buffers are written. The largest record accepted does not change: a
+    /// longer record still goes alone into an empty buffer. Used by `LoggerManager`'s budget.
+    pub fn set_shard_buffer_limit(&self, bytes: usize) {
+        self.inner.set.set_shard_limit(bytes);
+    }
+
+    /// Bytes a shard buffer holds before it is sealed (see `set_shard_buffer_limit`).
+    pub fn shard_buffer_limit(&self) -> usize {
+        self.inner.set.shard_limit()
     }
 
     /// Largest record payload accepted.
@@ -165,7 +178,7 @@ impl Logger {
             let now = Instant::now();
             if now >= deadline {
                 return Err(Error::Unflushed {
-                    bytes: inner.set.pending_bytes(),
+                    bytes: inner.set.pending_bytes() + inner.counters.unwritten.load(Relaxed),
                     source: io::Error::new(
                         io::ErrorKind::TimedOut,
                         d.failed.clone().unwrap_or_else(|| "flush did not finish within flushTimeout; data stays queued and is retried".into()),
@@ -280,11 +293,12 @@ fn run_flusher(inner: &Inner, w: &mut FileWriter) -> Result<()> {
                 // idempotent), until close has waited `flush_timeout`.
                 let r =
                     r.and_then(|_| w.retry(&mut retry_policy(inner), |w| w.close().map(|_| ())));
+                publish(inner, w);
                 w.announce();
                 return match r {
                     Ok(()) => Ok(()),
                     Err(e) => Err(Error::Unflushed {
-                        bytes: inner.set.pending_bytes(),
+                        bytes: abandon_file(inner, w),
                         source: e,
                     }),
                 };
@@ -302,9 +316,7 @@ fn run_flusher(inner: &Inner, w: &mut FileWriter) -> Result<()> {
         }
         if let Some(e) = gave_up.take() {
             inner.set.request_close();
-            let bytes = inner.set.pending_bytes();
-            let _ = w.close();
-            w.announce();
+            let bytes = abandon_file(inner, w);
             return Err(Error::Unflushed { bytes, source: e });
         }
     }
@@ -312,7 +324,30 @@ fn run_flusher(inner: &Inner, w: &mut FileWriter) -> Result<()> {
 
 /// Puts the partial last block on disk, retrying like a batch.
 fn write_tail(inner: &Inner, w: &mut FileWriter) -> io::Result<()> {
-    w.retry(&mut retry_policy(inner), |w| w.write_tail())
+    let r = w.retry(&mut retry_policy(inner), |w| w.write_tail());
+    publish(inner, w);
+    r
+}
+
+/// Makes the writer's byte counts visible to `stats()` and `flush()`: `bytes_written` is what
+/// is in the files, `unwritten` what the writer holds that is not (yet).
+fn publish(inner: &Inner, w: &FileWriter) {
+    inner
+        .counters
+        .bytes_written
+        .store(w.bytes_written(), Relaxed);
+    inner.counters.unwritten.store(w.unwritten(), Relaxed);
+}
+
+/// Close gave up on a failing disk: the file is cut to its last complete record (a write cut
+/// short is rolled back) and one attempt is made to seal it. Returns the accepted bytes that
+/// are not in the file.
+fn abandon_file(inner: &Inner, w: &mut FileWriter) -> u64 {
+    let lost = w.give_up();
+    let _ = w.close();
+    publish(inner, w);
+    w.announce();
+    inner.set.pending_bytes() + lost
 }
 
 /// How the flusher treats a failed write: count it, remember it for `flush()` callers, and
@@ -349,7 +384,9 @@ fn write_chunks(inner: &Inner, w: &mut FileWriter, chunks: &[Chunk]) -> io::Resu
     let t0 = Instant::now();
     let mut on_error = retry_policy(inner);
     let rot0 = w.rotations;
-    let timing = w.write_batch(chunks, &mut on_error)?;
+    let res = w.write_batch(chunks, &mut on_error);
+    publish(inner, w);
+    let timing = res?;
     inner
         .counters
         .rotations
@@ -357,6 +394,6 @@ fn write_chunks(inner: &Inner, w: &mut FileWriter, chunks: &[Chunk]) -> io::Resu
     inner.done.lock().unwrap().failed = None;
     inner
         .counters
-        .record(t0.elapsed(), timing.write, timing.pwritev, timing.bytes);
+        .record(t0.elapsed(), timing.write, timing.pwritev);
     Ok(())
 }

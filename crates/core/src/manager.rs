@@ -1,10 +1,12 @@
-//! One logger per event, each writing `{dir of log_file_path}/{event}.log`, created lazily.
+//! One logger per event, each writing `{dir of log_file_path}/{event}.log`, created lazily,
+//! sharing one buffer memory budget (buffer_budget.rs).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release};
 use std::sync::{Arc, RwLock};
 
+use crate::buffer_budget::{self, DEFAULT_MAX_BUFFER_BYTES};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event_name::sanitize_event_name;
@@ -14,6 +16,8 @@ use crate::stats::{FlushMetrics, RawFlush, Stats};
 
 pub struct LoggerManager {
     base: Config,
+    /// Bytes all event loggers' buffers may fill together.
+    max_buffer_bytes: u64,
     dir: PathBuf,
     loggers: RwLock<HashMap<String, Arc<Logger>>>,
     closed: AtomicBool,
@@ -22,8 +26,15 @@ pub struct LoggerManager {
 }
 
 impl LoggerManager {
+    /// A manager with the default budget (`DEFAULT_MAX_BUFFER_BYTES`).
     pub fn new(base: Config) -> Result<Self> {
+        Self::with_budget(base, DEFAULT_MAX_BUFFER_BYTES)
+    }
+
+    /// A manager whose event loggers' buffers fill at most `max_buffer_bytes` together.
+    pub fn with_budget(base: Config, max_buffer_bytes: u64) -> Result<Self> {
         base.validate()?;
+        buffer_budget::validate(max_buffer_bytes, &base)?;
         let dir = base
             .log_file_path
             .parent()
@@ -31,6 +42,7 @@ impl LoggerManager {
             .unwrap_or_else(|| PathBuf::from("."));
         Ok(LoggerManager {
             base,
+            max_buffer_bytes,
             dir,
             loggers: RwLock::new(HashMap::new()),
             closed: AtomicBool::new(false),
@@ -61,11 +73,29 @@ impl LoggerManager {
         if let Some(l) = map.get(name.as_ref()) {
             return Ok(l.clone());
         }
+        let limit =
+            buffer_budget::shard_buffer_limit(self.max_buffer_bytes, map.len() + 1, &self.base)?;
         let mut cfg = self.base.clone();
         cfg.log_file_path = self.dir.join(format!("{name}.log"));
         let l = Arc::new(Logger::new(cfg)?);
         map.insert(name.into_owned(), l.clone());
+        for l in map.values() {
+            l.set_shard_buffer_limit(limit);
+        }
         Ok(l)
+    }
+
+    /// Bytes all event loggers' buffers may fill together.
+    pub fn max_buffer_bytes(&self) -> u64 {
+        self.max_buffer_bytes
+    }
+
+    /// Bytes each open event logger's shard buffers hold before they are written (the
+    /// budget's share; the configured shard buffer size while the budget allows it).
+    pub fn shard_buffer_limit(&self) -> usize {
+        let n = self.loggers.read().unwrap().len();
+        buffer_budget::shard_buffer_limit(self.max_buffer_bytes, n, &self.base)
+            .unwrap_or(buffer_budget::MIN_SHARD_BUFFER.min(self.base.shard_buffer_size()))
     }
 
     pub fn initialize_event_logger(&self, event: &str) -> Result<()> {
@@ -97,7 +127,19 @@ impl LoggerManager {
     /// Flushes and closes one event's logger; returns false if it had none.
     pub fn close_event_logger(&self, event: &str) -> Result<bool> {
         let name = sanitize_event_name(event)?;
-        let l = self.loggers.write().unwrap().remove(name.as_ref());
+        let l = {
+            let mut map = self.loggers.write().unwrap();
+            let l = map.remove(name.as_ref());
+            // The others get the freed share.
+            if let Ok(limit) =
+                buffer_budget::shard_buffer_limit(self.max_buffer_bytes, map.len(), &self.base)
+            {
+                for o in map.values() {
+                    o.set_shard_buffer_limit(limit);
+                }
+            }
+            l
+        };
         match l {
             Some(l) => {
                 let r = l.close();

@@ -25,6 +25,9 @@ pub(crate) struct Slot {
     state: AtomicU64,
     /// True once the slot's contents are on disk and it may become active again.
     flushed: AtomicBool,
+    /// End (from the memory's base, page aligned) of the bytes this slot has touched; only the
+    /// flusher reads and writes it, to give pages above the limit back to the kernel.
+    touched: std::sync::atomic::AtomicUsize,
 }
 
 pub(crate) enum Reserve {
@@ -41,6 +44,11 @@ pub(crate) struct Shard {
     slots: [Slot; 2],
     active: AtomicUsize,
     cap: usize,
+    /// Fill level at which a slot is sealed (a memory budget lowers it below `cap`; see
+    /// buffer_budget.rs). A record longer than the room left still goes into an empty slot, so
+    /// the largest record stays `cap - start`. A plain (unmodelled) atomic: any value from
+    /// `start + 1` to `cap` is safe, it only decides when a slot counts as full.
+    limit: std::sync::atomic::AtomicUsize,
     start: u64,
     pub(crate) accepted: AtomicU64,
     pub(crate) dropped: AtomicU64,
@@ -58,12 +66,14 @@ impl Shard {
                     ((start as u64) << OFF_SHIFT) | if sealed { SEALED } else { 0 },
                 ),
                 flushed: AtomicBool::new(sealed),
+                touched: std::sync::atomic::AtomicUsize::new(0),
             })
         };
         Ok(Shard {
             slots: [slot(false)?, slot(true)?],
             active: AtomicUsize::new(0),
             cap,
+            limit: std::sync::atomic::AtomicUsize::new(cap),
             start: start as u64,
             accepted: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
@@ -93,7 +103,9 @@ impl Shard {
                 return Reserve::Sealed(idx);
             }
             let off = (s >> OFF_SHIFT) as usize;
-            if off + len > self.cap {
+            if off + len > self.cap
+                || (off + len > self.limit.load(Relaxed) && off > self.start as usize)
+            {
                 return Reserve::Full(idx);
             }
             let next = s + ((len as u64) << OFF_SHIFT) + 1;
@@ -200,6 +212,34 @@ impl Shard {
     /// Base of a slot's memory (headroom included) for the file writer.
     pub(crate) fn slot_base(&self, slot: usize) -> *mut u8 {
         self.slots[slot].mem.as_ptr()
+    }
+
+    /// Bytes a slot holds before it counts as full (`cap` unless a budget lowered it).
+    pub(crate) fn limit(&self) -> usize {
+        self.limit.load(Relaxed)
+    }
+
+    /// Sets the fill level at which slots are sealed: `bytes` rounded down to the page size,
+    /// at least one page, at most `cap`. Pages above it are given back as slots are flushed.
+    pub(crate) fn set_limit(&self, bytes: usize) {
+        let l = (bytes / ALIGN * ALIGN).clamp(ALIGN.min(self.cap), self.cap);
+        self.limit.store(l, Relaxed);
+    }
+
+    /// The flusher, after writing `len` bytes of `slot` and before marking it flushed (no
+    /// writer can touch it): notes the pages the slot used and returns those above the limit
+    /// to the kernel, so a lowered limit lowers the resident memory too.
+    pub(crate) fn trim(&self, slot: usize, len: usize) {
+        let s = &self.slots[slot];
+        let used = (HEADROOM + len).div_ceil(ALIGN) * ALIGN;
+        let touched = s.touched.load(Relaxed).max(used);
+        let keep = HEADROOM + self.limit();
+        if touched > keep {
+            s.mem.release(keep, touched - keep);
+            s.touched.store(keep, Relaxed);
+        } else {
+            s.touched.store(touched, Relaxed);
+        }
     }
 
     /// Called by the flusher once a sealed slot is on disk.

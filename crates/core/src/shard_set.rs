@@ -164,6 +164,18 @@ impl ShardSet {
         &self.shards
     }
 
+    /// Seals each shard's buffers once they hold `bytes` (see `Shard::set_limit`).
+    pub(crate) fn set_shard_limit(&self, bytes: usize) {
+        for s in self.shards.iter() {
+            s.set_limit(bytes);
+        }
+    }
+
+    /// Fill level at which shard buffers are sealed.
+    pub(crate) fn shard_limit(&self) -> usize {
+        self.shards[0].limit()
+    }
+
     /// Largest payload a single record may have.
     pub(crate) fn max_payload(&self) -> usize {
         let m = self.shards[0].max_record();
@@ -480,7 +492,9 @@ impl ShardSet {
         match sink(&chunks) {
             Ok(()) => {
                 for r in &batch {
-                    self.shards[r.shard].mark_flushed(r.slot);
+                    let shard = &self.shards[r.shard];
+                    shard.trim(r.slot, r.len);
+                    shard.mark_flushed(r.slot);
                 }
                 Ok(batch.len())
             }
