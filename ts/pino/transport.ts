@@ -7,8 +7,15 @@ import { Writable } from 'node:stream'
 import type { DestinationOptions } from './destination.js'
 import { Logger } from '../logger.js'
 
-export default function transport(options: DestinationOptions): Writable {
-  const logger = new Logger({ ...options, format: 'text' })
+/** What pino adds to a transport's options, beside the user's. */
+interface PinoAdded {
+  $context?: unknown
+  pinoWillSendConfig?: unknown
+}
+
+export default function transport(options: DestinationOptions & PinoAdded): Writable {
+  const { $context: _context, pinoWillSendConfig: _config, ...engine } = options
+  const logger = new Logger({ ...engine, format: 'text' })
   let carry = ''
   return new Writable({
     decodeStrings: false,
