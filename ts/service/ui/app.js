@@ -7,8 +7,10 @@
  *   #/file?path=[&at=&line=]    file viewer (at its end, or at a byte offset)
  *   #/live?path=                live tail
  *   #/search?q=&regex=&ignoreCase=&service=
+ *   #/errors?service=           error events
  */
 import { h } from './dom.js'
+import { renderErrors } from './errors-page.js'
 import { renderFiles } from './files-page.js'
 import { renderLive } from './live-page.js'
 import { renderSearch } from './search-page.js'
@@ -36,6 +38,7 @@ function route() {
   if (path === '/file') return void renderViewer(view, params)
   if (path === '/live') return void (leave = renderLive(view, params))
   if (path === '/search') return void renderSearch(view, params)
+  if (path === '/errors') return void renderErrors(view, params)
   view.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Services')))
 }
 

@@ -32,7 +32,7 @@ export async function renderServices(view) {
         h('td', { class: 'num' }, formatBytes(s.bytes)),
         h('td', {}, formatTime(s.newestMtime)),
         h('td', {}, formatTime(s.oldestMtime)),
-        h('td', { class: s.errors ? 'num errors' : 'num' }, count(s.errors)),
+        h('td', { class: s.errors ? 'num errors' : 'num' }, s.errors ? h('a', { href: `#/errors${query({ service: s.name })}` }, count(s.errors)) : count(s.errors)),
         h('td', { class: s.warnings ? 'num warnings' : 'num' }, count(s.warnings)),
         h('td', {}, h('a', { href: `#/search${query({ service: s.name })}` }, 'search')),
       ),
