@@ -19,7 +19,6 @@ use crate::shard_set::Chunk;
 pub(crate) struct BatchTiming {
     pub write: Duration,
     pub pwritev: Duration,
-    pub bytes: u64,
 }
 
 pub(crate) struct FileWriter {
@@ -28,8 +27,13 @@ pub(crate) struct FileWriter {
     want_direct: bool,
     direct: Option<File>,
     buffered: File,
-    /// Logical size of the current file.
+    /// Logical size of the current file: every byte handed to the writer and laid out.
     pos: u64,
+    /// Bytes at the start of the current file known to be on disk, `<= pos`. Only the partial
+    /// last block held in `carry` (text + O_DIRECT) makes it smaller, until `write_tail`.
+    disk_len: u64,
+    /// Bytes of the files this writer sealed by rotation (their final sizes).
+    sealed_bytes: u64,
     /// Bytes of the last, partial block (text + O_DIRECT): also written buffered at `pos - carry_len`.
     carry: AlignedBuf,
     carry_len: usize,
@@ -45,18 +49,26 @@ pub(crate) struct FileWriter {
     sealed: Vec<PathBuf>,
     /// The old file is sealed but the new one is not open yet (a rotation being retried).
     reopen_pending: bool,
-    /// Whether the bytes in `carry` are on disk too.
-    tail_written: bool,
 }
 
 // The raw pointers in a plan are only used by the flusher thread that owns the writer.
 unsafe impl Send for FileWriter {}
 
+/// One prepared write. Preparing changes no state of the writer (only the chunks' memory):
+/// the new carry and sequence number are taken over by `commit` once the write succeeded, so
+/// a write that is given up leaves the writer describing exactly what is on disk.
 struct Plan {
     iov: Vec<libc::iovec>,
+    /// File offset of the first iovec.
     at: u64,
+    /// Bytes in `iov` (whole blocks with O_DIRECT).
     body: u64,
+    /// The new partial last block (text + O_DIRECT): `tail` bytes at `tail_ptr`, which points
+    /// into the last chunk's memory or at `carry` itself; it belongs at `at + body`.
     tail: usize,
+    tail_ptr: *const u8,
+    /// Framed: the sequence number of the next block after this write.
+    next_seq: u64,
 }
 
 impl FileWriter {
@@ -89,6 +101,8 @@ impl FileWriter {
             direct,
             buffered,
             pos: 0,
+            disk_len: 0,
+            sealed_bytes: 0,
             carry: AlignedBuf::new(ALIGN)?,
             carry_len: 0,
             seq: 0,
@@ -99,7 +113,6 @@ impl FileWriter {
             rotations: 0,
             sealed: recovered,
             reopen_pending: false,
-            tail_written: true,
         };
         Ok(w)
     }
@@ -166,14 +179,16 @@ impl FileWriter {
                 continue;
             }
             let plan = self.prepare(&chunks[i..j]);
-            if plan.tail > 0 {
-                self.tail_written = false;
+            match self.retry(on_error, |w| w.execute(&plan)) {
+                Ok(d) => timing.pwritev += d,
+                Err(e) => {
+                    // Given up: a write cut short may have left part of the batch in the
+                    // file; cut it off so the file ends where the writer's state says.
+                    let _ = self.buffered.set_len(self.disk_len);
+                    return Err(e);
+                }
             }
-            let d = self.retry(on_error, |w| w.execute(&plan))?;
-            timing.pwritev += d;
-            let end = plan.at + plan.body + plan.tail as u64;
-            timing.bytes += end - self.pos;
-            self.pos = end;
+            self.commit(&plan);
             self.reserve_ahead();
             if self.pos >= self.max_file_size {
                 self.retry(on_error, |w| w.rotate())?;
@@ -212,11 +227,20 @@ impl FileWriter {
 
     /// Lays the chunks out for one vectored write. Text + O_DIRECT: the partial block left by
     /// the previous batch is placed in front of the first chunk (moving its data inside the
-    /// buffer, which has headroom for that) so every iovec is block aligned; the new partial
-    /// block is kept in `carry`. Framed: fills each block header and zero padding.
-    fn prepare(&mut self, chunks: &[Chunk]) -> Plan {
+    /// buffer, which has headroom for that), and each chunk's partial last block in front of
+    /// the next one, so every iovec is block aligned; the new partial block is left where it
+    /// is for `commit`. Framed: fills each block header and zero padding.
+    fn prepare(&self, chunks: &[Chunk]) -> Plan {
         let mut iov = Vec::with_capacity(chunks.len());
         let mut body = 0u64;
+        let mut plan = Plan {
+            iov: Vec::new(),
+            at: self.pos,
+            body: 0,
+            tail: 0,
+            tail_ptr: self.carry.as_ptr(),
+            next_seq: self.seq,
+        };
         match self.format {
             Format::Framed => {
                 for c in chunks.iter().filter(|c| c.len > FRAME_HEADER_LEN) {
@@ -232,12 +256,12 @@ impl FileWriter {
                     };
                     let records = count_records(payload).unwrap_or(0);
                     let h = BlockHeader {
-                        seq: self.seq,
+                        seq: plan.next_seq,
                         payload_len: payload.len() as u32,
                         records,
                         payload_crc: crc32c::crc32c(payload),
                     };
-                    self.seq += 1;
+                    plan.next_seq += 1;
                     unsafe {
                         std::ptr::copy_nonoverlapping(h.encode().as_ptr(), block, FRAME_HEADER_LEN);
                         std::ptr::write_bytes(block.add(c.len), 0, total - c.len);
@@ -247,12 +271,6 @@ impl FileWriter {
                         iov_len: total,
                     });
                     body += total as u64;
-                }
-                Plan {
-                    iov,
-                    at: self.pos,
-                    body,
-                    tail: 0,
                 }
             }
             Format::Text if self.direct.is_none() => {
@@ -264,35 +282,27 @@ impl FileWriter {
                     });
                     body += c.len as u64;
                 }
-                Plan {
-                    iov,
-                    at: self.pos,
-                    body,
-                    tail: 0,
-                }
             }
             Format::Text => {
-                let at = self.pos - self.carry_len as u64;
+                plan.at = self.pos - self.carry_len as u64;
+                // The partial block that goes in front of the next chunk.
+                let mut prev: *const u8 = self.carry.as_ptr();
+                let mut prev_len = self.carry_len;
                 for c in chunks.iter().filter(|c| c.len > 0) {
-                    let carry = self.carry_len;
-                    let region = if carry == 0 {
+                    let region = if prev_len == 0 {
                         unsafe { c.base.add(HEADROOM) }
                     } else {
                         // SAFETY: [base, base + HEADROOM + len) is the chunk's memory; the
-                        // move goes left by HEADROOM - carry bytes (overlap handled by copy).
+                        // move goes left by HEADROOM - prev_len bytes (overlap handled by
+                        // copy). `prev` is in `carry` or in the previous chunk, never here.
                         unsafe {
-                            std::ptr::copy(c.base.add(HEADROOM), c.base.add(carry), c.len);
-                            std::ptr::copy_nonoverlapping(self.carry.as_ptr(), c.base, carry);
+                            std::ptr::copy(c.base.add(HEADROOM), c.base.add(prev_len), c.len);
+                            std::ptr::copy_nonoverlapping(prev, c.base, prev_len);
                         }
                         c.base
                     };
-                    let total = carry + c.len;
+                    let total = prev_len + c.len;
                     let full = total / ALIGN * ALIGN;
-                    let tail = total - full;
-                    unsafe {
-                        std::ptr::copy_nonoverlapping(region.add(full), self.carry.as_ptr(), tail);
-                    }
-                    self.carry_len = tail;
                     if full > 0 {
                         iov.push(libc::iovec {
                             iov_base: region as *mut libc::c_void,
@@ -300,18 +310,20 @@ impl FileWriter {
                         });
                         body += full as u64;
                     }
+                    prev = unsafe { region.add(full) };
+                    prev_len = total - full;
                 }
-                Plan {
-                    iov,
-                    at,
-                    body,
-                    tail: self.carry_len,
-                }
+                plan.tail = prev_len;
+                plan.tail_ptr = prev;
             }
         }
+        plan.iov = iov;
+        plan.body = body;
+        plan
     }
 
-    /// Performs a prepared write; returns the time spent in the vectored write.
+    /// Performs a prepared write; returns the time spent in the vectored write. Changes no
+    /// layout state, so it can be repeated after a failure.
     fn execute(&mut self, plan: &Plan) -> io::Result<Duration> {
         let t = Instant::now();
         if !plan.iov.is_empty() {
@@ -321,8 +333,9 @@ impl FileWriter {
             };
             match res {
                 Ok(()) => {}
+                // The filesystem refuses this direct write (also what a direct write resumed
+                // at an unaligned offset after a short write gets): go buffered for good.
                 Err(e) if self.direct.is_some() && e.raw_os_error() == Some(libc::EINVAL) => {
-                    // The filesystem refuses this direct write: go buffered for good.
                     self.direct = None;
                     write_all_at(&self.buffered, &plan.iov, plan.at)?;
                 }
@@ -330,28 +343,92 @@ impl FileWriter {
             }
         }
         let d = t.elapsed();
-        if self.direct.is_none() && self.carry_len > 0 {
-            // Fell back to buffered I/O: no carry from here on.
-            self.write_tail()?;
-            self.carry_len = 0;
+        if self.direct.is_none() && plan.tail > 0 {
+            // Fell back to buffered I/O: the new partial block goes to disk now, right behind
+            // the body (no carry from here on).
+            let iov = [libc::iovec {
+                iov_base: plan.tail_ptr as *mut libc::c_void,
+                iov_len: plan.tail,
+            }];
+            write_all_at(&self.buffered, &iov, plan.at + plan.body)?;
         }
         Ok(d)
+    }
+
+    /// Takes over the state of a write that succeeded.
+    fn commit(&mut self, plan: &Plan) {
+        let end = plan.at + plan.body + plan.tail as u64;
+        self.seq = plan.next_seq;
+        if self.direct.is_none() {
+            // Buffered (or fell back to it): everything is on disk.
+            self.carry_len = 0;
+            self.disk_len = end;
+        } else {
+            if plan.tail > 0 && !std::ptr::eq(plan.tail_ptr, self.carry.as_ptr()) {
+                // SAFETY: the tail lies in the last chunk, still owned by this batch.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(plan.tail_ptr, self.carry.as_ptr(), plan.tail)
+                };
+            }
+            self.carry_len = plan.tail;
+            // Whole blocks are on disk up to `at + body`; a tail written before stays valid
+            // when this write added no whole block.
+            self.disk_len = self.disk_len.max(plan.at + plan.body).min(end);
+        }
+        self.pos = end;
     }
 
     /// Writes the partial last block kept in `carry` (text + O_DIRECT) through the buffered
     /// descriptor. Batches leave it in memory, so direct writes never overlap a dirty cached
     /// page; flush requests, the interval timer, rotation and close put it on disk.
     pub(crate) fn write_tail(&mut self) -> io::Result<()> {
-        if self.carry_len == 0 || self.tail_written {
+        if self.disk_len == self.pos {
             return Ok(());
         }
+        let at = self.pos - self.carry_len as u64;
         let iov = [libc::iovec {
             iov_base: self.carry.as_ptr() as *mut libc::c_void,
             iov_len: self.carry_len,
         }];
-        write_all_at(&self.buffered, &iov, self.pos - self.carry_len as u64)?;
-        self.tail_written = true;
+        write_all_at(&self.buffered, &iov, at)?;
+        self.disk_len = self.pos;
         Ok(())
+    }
+
+    /// Bytes this writer put in log files that are there now: the files it sealed and what
+    /// of the current file is on disk (`stats().bytes_written`).
+    pub(crate) fn bytes_written(&self) -> u64 {
+        if self.reopen_pending {
+            // The current file was sealed and counted; the next one is not open yet.
+            return self.sealed_bytes;
+        }
+        self.sealed_bytes + self.disk_len
+    }
+
+    /// Bytes handed to the writer (their buffers count as flushed) that are not on disk: the
+    /// partial last block waiting for `write_tail`.
+    pub(crate) fn unwritten(&self) -> u64 {
+        self.pos - self.disk_len
+    }
+
+    /// The end of a write that is given up for good (close ran out of time): one last try of
+    /// the partial block, then the file is cut to the last complete record on disk, so it
+    /// never ends in a torn record. Returns the bytes handed to the writer that are not in
+    /// the file; after this the writer holds nothing unwritten.
+    pub(crate) fn give_up(&mut self) -> u64 {
+        let _ = self.write_tail();
+        let mut keep = self.disk_len;
+        if keep < self.pos && self.format == Format::Text {
+            // The file ends inside the record the partial block finishes.
+            keep = last_line_end(&self.buffered, keep).unwrap_or(0);
+        }
+        let _ = self.buffered.set_len(keep);
+        let _ = self.buffered.sync_data();
+        let lost = self.pos - keep;
+        self.pos = keep;
+        self.disk_len = keep;
+        self.carry_len = 0;
+        lost
     }
 
     /// Makes the current file durable at its exact size.
@@ -371,14 +448,15 @@ impl FileWriter {
             self.finish_file()?;
             let sealed = seal_rename(&self.path)?;
             self.sealed.push(sealed);
+            self.sealed_bytes += self.pos;
             self.reopen_pending = true;
         }
         let (buffered, direct) = open_files(&self.path, self.want_direct && self.direct.is_some())?;
         self.buffered = buffered;
         self.direct = direct;
         self.pos = 0;
+        self.disk_len = 0;
         self.carry_len = 0;
-        self.tail_written = true;
         self.seq = 0;
         self.rotations += 1;
         self.reopen_pending = false;
@@ -519,6 +597,23 @@ fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
 fn link_rename(from: &Path, to: &Path) -> io::Result<()> {
     fs::hard_link(from, to)?;
     fs::remove_file(from)
+}
+
+/// The end of the last complete line in the first `len` bytes of a text file (0 if none).
+fn last_line_end(f: &File, len: u64) -> io::Result<u64> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0u8; 64 << 10];
+    let mut end = len;
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let part = &mut buf[..(end - start) as usize];
+        f.read_exact_at(part, start)?;
+        if let Some(i) = part.iter().rposition(|&b| b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
 }
 
 /// Writes every byte of `iov` at `offset`, resuming after short writes and EINTR.

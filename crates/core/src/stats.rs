@@ -10,7 +10,9 @@ pub struct Stats {
     pub total_logs: u64,
     /// Records refused because both buffers of their shard were full (`on_full = drop`).
     pub dropped_logs: u64,
-    /// Bytes appended to log files.
+    /// Bytes in the log files: the files sealed by rotation and what of the active file is on
+    /// disk. A close that gives up on a failing disk cuts a record it could not finish off
+    /// the file, and this count with it.
     pub bytes_written: u64,
     /// Batches written.
     pub flushes: u64,
@@ -53,13 +55,17 @@ pub(crate) struct FlushCounters {
     pub max_flush_ns: AtomicU64,
     pub write_ns: AtomicU64,
     pub pwritev_ns: AtomicU64,
+    /// Set by the flusher from the file writer (`FileWriter::bytes_written`).
     pub bytes_written: AtomicU64,
+    /// Bytes whose buffers were written but that are not on disk yet (the partial last block
+    /// of text + O_DIRECT): `ERR_UNFLUSHED` counts them with the queued bytes.
+    pub unwritten: AtomicU64,
     pub flush_errors: AtomicU64,
     pub rotations: AtomicU64,
 }
 
 impl FlushCounters {
-    pub(crate) fn record(&self, flush: Duration, write: Duration, pwritev: Duration, bytes: u64) {
+    pub(crate) fn record(&self, flush: Duration, write: Duration, pwritev: Duration) {
         let ns = flush.as_nanos() as u64;
         self.flushes.fetch_add(1, Relaxed);
         self.flush_ns.fetch_add(ns, Relaxed);
@@ -67,7 +73,6 @@ impl FlushCounters {
         self.write_ns.fetch_add(write.as_nanos() as u64, Relaxed);
         self.pwritev_ns
             .fetch_add(pwritev.as_nanos() as u64, Relaxed);
-        self.bytes_written.fetch_add(bytes, Relaxed);
     }
 
     pub(crate) fn raw(&self) -> RawFlush {
