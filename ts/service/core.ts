@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Catalog } from './categorize/catalog.js'
 import type { SyncRunner } from './sync/sync-runner.js'
-import type { CategoryInfo, FileList, FileQuery, LogsServiceCore, ServiceLog, ServiceSettings, ServiceStatus, SyncResult, SyncStartEvent, TriggeredSync } from './types.js'
+import type { CategoryInfo, ErrorList, ErrorQuery, FileList, FileQuery, LogsServiceCore, ServiceLog, ServiceSettings, ServiceStatus, SyncResult, SyncStartEvent, TriggeredSync } from './types.js'
 
 /** The package's version: the nearest package.json named logferry above this module (ts/, dist/ or a dist chunk). */
 export function packageVersion(): string {
@@ -68,6 +68,10 @@ export class LogsCore implements LogsServiceCore {
 
   files(query?: FileQuery): FileList {
     return this.#catalog.files(query, this.settings.limits.defaultLimit)
+  }
+
+  errors(query?: ErrorQuery): ErrorList {
+    return this.#catalog.errors({ ...query, limit: query?.limit ?? this.settings.limits.defaultLimit })
   }
 
   on(event: 'sync', listener: (r: SyncResult) => void): this

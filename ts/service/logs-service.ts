@@ -11,7 +11,10 @@ import { dirname, join } from 'node:path'
 import { Catalog } from './categorize/catalog.js'
 import { createCategorizer } from './categorize/rules.js'
 import { LogsCore } from './core.js'
+import { createClassifier } from './errors/classifier.js'
+import { hasRetention, runRetention } from './retention/retention.js'
 import { createServiceLog } from './service-log.js'
+import { ServiceState } from './service-state.js'
 import { resolveSettings, type ServiceOptions } from './settings.js'
 import type { Fetcher } from './sync/fetcher.js'
 import { createRsyncFetcher } from './sync/rsync-fetcher.js'
@@ -28,11 +31,11 @@ export interface CreateLogsServiceOptions extends ServiceOptions {
   syncOnStart?: boolean
 }
 
-function storageFetcher(source: SourceSettings, spec: string, method: 'storage' | 'local', s: ServiceSettings): Fetcher {
+function storageFetcher(source: SourceSettings, spec: string, method: 'storage' | 'local', s: ServiceSettings, state: ServiceState): Fetcher {
   return {
     source,
     plannedMethod: method,
-    fetch: (dest, signal) => fetchWithStorage(dest, { source: spec, method, retries: s.retries, retryDelay: s.retryDelay, signal }),
+    fetch: (dest, signal) => fetchWithStorage(dest, { source: spec, method, retries: s.retries, retryDelay: s.retryDelay, signal, excluded: state.retired(source.name) }),
     close: async () => undefined,
   }
 }
@@ -45,6 +48,14 @@ export async function createLogsService(options: CreateLogsServiceOptions = {}):
   mkdirSync(logsDir, { recursive: true })
   mkdirSync(categorizedDir, { recursive: true })
   const log = createServiceLog(settings.dataDir, settings.logLevel, logStream)
+  // The state of the last run (and the data directory's owner lock: ERR_STATE_LOCKED for a second service).
+  let store: ServiceState
+  try {
+    store = ServiceState.open(settings.dataDir)
+  } catch (err) {
+    await log.close()
+    throw err
+  }
   // Unix socket paths are short (~104 bytes): the ssh control sockets live in a short private temp dir.
   let controlDir: string | undefined
   const fetchers = settings.sources.map((src): Fetcher => {
@@ -52,17 +63,26 @@ export async function createLogsService(options: CreateLogsServiceOptions = {}):
       case 'rsync':
         controlDir ??= mkdtempSync(join(tmpdir(), 'lf-ssh-'))
         if (src.knownHostsFile) mkdirSync(dirname(src.knownHostsFile), { recursive: true, mode: 0o700 })
-        return createRsyncFetcher(src, { controlDir, retries: settings.retries, retryDelay: settings.retryDelay, rsyncTimeout: settings.rsyncTimeout, log })
+        return createRsyncFetcher(src, { controlDir, retries: settings.retries, retryDelay: settings.retryDelay, rsyncTimeout: settings.rsyncTimeout, log, retired: () => store.retired(src.name) })
       case 'storage':
-        return storageFetcher(src, src.url, 'storage', settings)
+        return storageFetcher(src, src.url, 'storage', settings, store)
       case 'local':
         mkdirSync(src.path, { recursive: true })
-        return storageFetcher(src, src.path, 'local', settings)
+        return storageFetcher(src, src.path, 'local', settings, store)
     }
   })
   const categorizer = createCategorizer(settings.rules)
-  const catalog = new Catalog({ logsDir, categorizedDir, categorizer, onWarning: (m, f) => log.warn(m, f) })
-  const runner = new SyncRunner({ logsDir, fetchers, catalog, log })
+  const catalog = new Catalog({ logsDir, categorizedDir, categorizer, onWarning: (m, f) => log.warn(m, f), state: store, classifier: createClassifier(settings.errors), maxEvents: settings.errors.maxEventsPerFile })
+  const sourceNames = settings.sources.map((s) => s.name)
+  const runner = new SyncRunner({
+    logsDir,
+    fetchers,
+    catalog,
+    log,
+    restored: { sources: store.sources(), lastSync: store.lastSync() },
+    afterCatalog: hasRetention(settings.retention) ? async () => void (await runRetention({ catalog, state: store, logsDir, settings: settings.retention, sources: sourceNames, log })) : undefined,
+    onResult: (r, sources) => store.saveSync(r, sources),
+  })
   const core = new LogsCore({ settings, log, catalog, runner })
 
   let http: HttpServer | undefined
@@ -104,6 +124,7 @@ export async function createLogsService(options: CreateLogsServiceOptions = {}):
       } catch (err) {
         state = 'stopped'
         await http?.close().catch(() => undefined)
+        store.close()
         await log.close()
         if (controlDir) rmSync(controlDir, { recursive: true, force: true })
         throw err
@@ -123,6 +144,7 @@ export async function createLogsService(options: CreateLogsServiceOptions = {}):
       await runner.settle(settings.stopTimeout)
       await Promise.all(fetchers.map((f) => f.close().catch(() => undefined)))
       if (controlDir) rmSync(controlDir, { recursive: true, force: true })
+      store.close()
       log.info('logs service stopped')
       await log.close()
       state = 'stopped'

@@ -12,9 +12,11 @@ import { parseEnv } from 'node:util'
 import { ConfigError } from '../config-error.js'
 import { parseYamlWithPositions } from '../log-manager/load-config.js'
 import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
-import { custom, duration, integer, list, object, oneOf, optional, required, string, withDefault, type Schema } from '../options/schema.js'
+import { boolean, custom, duration, integer, number, list, object, oneOf, optional, required, string, withDefault, type Schema } from '../options/schema.js'
 import { configErrorReporter, validateOptions } from '../options/validate-options.js'
 import { CATEGORY_NAME_RE, DEFAULT_RULES } from './categorize/rules.js'
+import { DEFAULT_ERROR_SETTINGS, type ErrorSettings } from './errors/classifier.js'
+import { DEFAULT_RETENTION, type RetentionSettings } from './retention/policy.js'
 import type { CategoryRule, ServiceLimits, ServiceLogLevel, ServiceSettings, SourceSettings, TailSettings } from './types.js'
 
 export const DEFAULT_PORT = 8004
@@ -55,6 +57,8 @@ export interface ServiceOptions {
   rsyncTimeout?: number
   limits?: Partial<ServiceLimits>
   tail?: Partial<TailSettings>
+  errors?: Partial<ErrorSettings>
+  retention?: Partial<RetentionSettings>
   /** Working directory for `.env`, `.env.local` and relative paths (default process.cwd()). */
   cwd?: string
   /** Environment (default process.env). */
@@ -63,7 +67,7 @@ export interface ServiceOptions {
   ignoreEnvFiles?: boolean
 }
 
-type Partial2 = Partial<Omit<ServiceSettings, 'limits' | 'tail'>> & { limits?: Partial<ServiceLimits>; tail?: Partial<TailSettings>; sshSource?: Record<string, unknown>; authTokenFile?: string }
+type Partial2 = Partial<Omit<ServiceSettings, 'limits' | 'tail' | 'errors' | 'retention'>> & { errors?: Partial<ErrorSettings>; retention?: Partial<RetentionSettings> } & { limits?: Partial<ServiceLimits>; tail?: Partial<TailSettings>; sshSource?: Record<string, unknown>; authTokenFile?: string }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -132,6 +136,49 @@ const TAIL = object({
   ticketTtl: optional(msDuration()),
 })
 
+const LINE_LEVEL = oneOf(['fatal', 'error', 'warn', 'info', 'debug'])
+const ERROR_RULE = custom<ErrorSettings['rules'][number]>('an error rule object', isObj, (v, ctx) => {
+  const r = object({
+    name: required(string({ pattern: NAME_RE, hint: NAME_HINT })),
+    match: withDefault(oneOf(['substring', 'regex']), 'substring'),
+    pattern: required(text()),
+    level: withDefault(LINE_LEVEL, 'error'),
+  }).parse(v, ctx) as ErrorSettings['rules'][number]
+  if (r.match === 'regex') {
+    try {
+      new RegExp(r.pattern)
+    } catch (err) {
+      ctx.at('pattern').fail('type', `is not a valid regular expression: ${(err as Error).message}`)
+    }
+  }
+  return r
+})
+const ERRORS = object({
+  builtins: optional(boolean()),
+  rules: optional(list(ERROR_RULE)),
+  maxEventsPerFile: optional(integer({ min: 0, max: 100_000 })),
+})
+const days = (): Schema<number> => number({ min: 0, noun: 'a number of days' })
+const RETENTION_POLICY = object({
+  compressAfterDays: optional(days()),
+  compression: withDefault(oneOf(['gzip', 'zstd']), 'gzip'),
+  deleteAfterDays: optional(days()),
+  maxBytes: optional(integer({ min: 0 })),
+})
+const RETENTION = object({
+  settleSeconds: optional(seconds()),
+  policies: optional(
+    custom<Record<string, unknown>>('an object of category: policy', isObj, (v, ctx) => {
+      const out: Record<string, unknown> = {}
+      for (const [k, p] of Object.entries(v as Record<string, unknown>)) {
+        if (k !== '*' && !CATEGORY_NAME_RE.test(k)) ctx.at(k).fail('type', `is not a category name (${NAME_HINT}) or '*'`)
+        out[k] = RETENTION_POLICY.parse(p, ctx.at(k))
+      }
+      return out
+    }),
+  ),
+})
+
 /** The config file's keys (and the code options'). */
 const FILE = object(
   {
@@ -149,6 +196,8 @@ const FILE = object(
     retryDelay: optional(integer({ min: 0, max: 3_600_000 })),
     rsyncTimeout: optional(integer({ min: 1, max: 86_400 })),
     limits: optional(LIMITS),
+    errors: optional(ERRORS),
+    retention: optional(RETENTION),
     tail: optional(TAIL),
   },
   { nullIsAbsent: true },
@@ -229,6 +278,7 @@ function merge(into: Partial2, layer: Partial2, where: string): void {
     if (k === 'authToken') delete into.authTokenFile
     if (k === 'authTokenFile') delete into.authToken
     if (k === 'limits') into.limits = { ...into.limits, ...Object.fromEntries(Object.entries(v as Partial<ServiceLimits>).filter(([, x]) => x !== undefined)) }
+    else if (k === 'errors' || k === 'retention') (into as Record<string, unknown>)[k] = { ...(into as Record<string, Record<string, unknown> | undefined>)[k], ...Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined)) }
     else if (k === 'tail') into.tail = { ...into.tail, ...Object.fromEntries(Object.entries(v as Partial<TailSettings>).filter(([, x]) => x !== undefined)) }
     else if (k === 'sshSource') into.sshSource = { ...into.sshSource, ...(v as Record<string, unknown>) }
     else (into as Record<string, unknown>)[k] = v
@@ -371,6 +421,8 @@ export function resolveSettings(o: ServiceOptions = {}): ServiceSettings {
     rsyncTimeout: acc.rsyncTimeout ?? 60,
     limits,
     tail: { ...DEFAULT_TAIL, ...acc.tail },
+    errors: { ...DEFAULT_ERROR_SETTINGS, ...acc.errors } as ErrorSettings,
+    retention: { ...DEFAULT_RETENTION, ...acc.retention } as RetentionSettings,
   }
   if (!isLoopback(host) && settings.authToken === undefined) {
     throw new ConfigError(`binding ${host} (not a loopback address) needs an auth token (LOGFERRY_TOKEN or authToken): the logs would be open to the network`, { key: 'host' })

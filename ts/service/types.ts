@@ -4,6 +4,12 @@
  * Types only: importing this file loads nothing.
  */
 
+import type { ErrorSettings } from './errors/classifier.js'
+import type { RetentionSettings } from './retention/policy.js'
+
+export type { ErrorRule, ErrorSettings } from './errors/classifier.js'
+export type { RetentionPolicy, RetentionSettings } from './retention/policy.js'
+
 /** How a source's files are fetched. */
 export type SourceKind = 'rsync' | 'storage' | 'local'
 
@@ -106,6 +112,10 @@ export interface ServiceSettings {
   rsyncTimeout: number
   limits: ServiceLimits
   tail: TailSettings
+  /** Error detection: built-in signatures on or off, configured rules, events kept per file. */
+  errors: ErrorSettings
+  /** Retention per category (`*`: every category without its own). */
+  retention: RetentionSettings
 }
 
 export type SyncTrigger = 'start' | 'interval' | 'manual'
@@ -198,6 +208,37 @@ export interface CategoryInfo {
   /** ISO times; null for an empty category. */
   oldestMtime: string | null
   newestMtime: string | null
+  /** Error (and fatal) events, and warning lines, in its files (counted incrementally as files grow). */
+  errors: number
+  warnings: number
+}
+
+export interface ErrorQuery {
+  service?: string
+  /** Epoch ms: events at or after. */
+  since?: number
+  limit?: number
+}
+
+export interface ErrorEventEntry {
+  service: string
+  source: string
+  /** Relative to the data root, as in FileEntry. */
+  path: string
+  sourcePath: string
+  /** 1-based; a Python traceback: its first line. */
+  line: number
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug'
+  /** The configured rule or built-in signature (`cuda-oom`, `python-traceback`), null for a level alone. */
+  signature: string | null
+  text: string
+  /** The line's own timestamp when it has one, else the file's mtime when scanned. */
+  time: string
+}
+
+export interface ErrorList {
+  total: number
+  events: ErrorEventEntry[]
 }
 
 export interface FileEntry {
@@ -273,6 +314,8 @@ export interface LogsServiceCore {
   /** Every configured category plus `uncategorized`, in rule order, with what they hold now. */
   categories(): CategoryInfo[]
   files(query?: FileQuery): FileList
+  /** Error events, newest first. */
+  errors(query?: ErrorQuery): ErrorList
   on(event: 'sync', listener: (r: SyncResult) => void): this
   on(event: 'syncStart', listener: (e: SyncStartEvent) => void): this
   off(event: 'sync', listener: (r: SyncResult) => void): this

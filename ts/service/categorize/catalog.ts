@@ -7,7 +7,10 @@
 import { copyFile, link, lstat, mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, sep } from 'node:path'
 import { globToRegExp } from '../../storage/glob.js'
-import type { CategoryInfo, FileEntry, FileList, FileQuery } from '../types.js'
+import type { Classifier } from '../errors/classifier.js'
+import { scanFile, type ErrorEvent, type ScanState } from '../errors/scanner.js'
+import type { NewEvents, PersistedFile, ServiceState } from '../service-state.js'
+import type { CategoryInfo, ErrorEventEntry, ErrorList, ErrorQuery, FileEntry, FileList, FileQuery } from '../types.js'
 import type { Categorizer } from './rules.js'
 
 interface Entry {
@@ -18,6 +21,8 @@ interface Entry {
   size: number
   mtimeMs: number
   ino: number
+  /** Where the error scan stopped, and its counts. */
+  scan?: ScanState
 }
 
 /** Names the mirror never holds as logs: rsync's partial dir and temp files, dot files. */
@@ -48,6 +53,12 @@ export interface CatalogOptions {
   categorizedDir: string
   categorizer: Categorizer
   onWarning?: (msg: string, fields: Record<string, unknown>) => void
+  /** Persists the entries and error events (kept in memory only without it). */
+  state?: ServiceState
+  /** Scans each new or grown file for error events (none without it). */
+  classifier?: Classifier
+  /** Error events kept per file (default 200). */
+  maxEvents?: number
 }
 
 export class Catalog {
@@ -55,9 +66,47 @@ export class Catalog {
   readonly #entries = new Map<string, Entry>()
   #sorted: Entry[] | undefined
   #categoryInfo: CategoryInfo[] | undefined
+  /** Written to the state at the next flush(). */
+  readonly #toSave = new Set<string>()
+  readonly #toRemove = new Set<string>()
+  readonly #newEvents = new Map<string, NewEvents>()
+  /** The events of each file when there is no state store. */
+  readonly #memEvents = new Map<string, ErrorEvent[]>()
 
   constructor(o: CatalogOptions) {
     this.#o = o
+    // What the last run knew: the reconcile at start checks each against the disk.
+    for (const f of o.state?.files() ?? []) this.#entries.set(`${f.source}/${f.sourcePath}`, { ...f })
+  }
+
+  /** Scan state carried from a file to its compressed copy (retention: same content). */
+  carryScan(source: string, from: string, to: string, ino: number): void {
+    const e = this.#entries.get(`${source}/${from}`)
+    if (e?.scan === undefined) return
+    this.#carried.set(`${source}/${to}`, { ...e.scan, ino, offset: Number.MAX_SAFE_INTEGER })
+    const events = this.#o.state?.events(e.service).find((x) => x.key === `${source}/${from}`)?.events ?? this.#memEvents.get(`${source}/${from}`)
+    if (events) this.#carriedEvents.set(`${source}/${to}`, events)
+  }
+
+  readonly #carried = new Map<string, ScanState>()
+  readonly #carriedEvents = new Map<string, ErrorEvent[]>()
+
+  /** Writes what changed since the last flush to the state store, in one transaction. */
+  flush(): void {
+    const changed: PersistedFile[] = []
+    for (const k of this.#toSave) {
+      const e = this.#entries.get(k)
+      if (e) changed.push(e)
+    }
+    const max = this.#o.maxEvents ?? 200
+    if (this.#o.state) this.#o.state.saveFiles(changed, this.#toRemove, this.#newEvents, max)
+    else {
+      for (const k of this.#toRemove) this.#memEvents.delete(k)
+      for (const [k, n] of this.#newEvents) this.#memEvents.set(k, [...(n.fresh ? [] : (this.#memEvents.get(k) ?? [])), ...n.events].slice(-max))
+    }
+    this.#toSave.clear()
+    this.#toRemove.clear()
+    this.#newEvents.clear()
   }
 
   get size(): number {
@@ -143,13 +192,15 @@ export class Catalog {
       if (old) {
         await this.#unlinkCategorized(old)
         this.#entries.delete(key)
+        this.#toSave.delete(key)
+        this.#toRemove.add(key)
         this.#changed()
       }
       return false
     }
     if (!st.isFile()) return false
     const service = this.#o.categorizer.categorize(basename(sourcePath))
-    const entry: Entry = { source, sourcePath, service, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }
+    const entry: Entry = { source, sourcePath, service, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, scan: old?.scan ?? this.#carried.get(key) }
     if (old && old.service !== service) await this.#unlinkCategorized(old)
     const dst = this.#linkPath(entry)
     let same = false
@@ -162,7 +213,27 @@ export class Catalog {
       same = false
     }
     if (!same) await this.#materialize(abs, dst, exists)
+    const carried = this.#carriedEvents.get(key)
+    if (carried) {
+      this.#newEvents.set(key, { fresh: true, events: carried })
+      this.#carried.delete(key)
+      this.#carriedEvents.delete(key)
+    }
+    if (this.#o.classifier) {
+      const r = await scanFile({ path: abs, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, classifier: this.#o.classifier, previous: entry.scan })
+      if (r) {
+        entry.scan = r.state
+        const pending = this.#newEvents.get(key)
+        // Two scans before a flush: the first one's events stay unless the second started afresh.
+        this.#newEvents.set(key, r.fresh || !pending ? { fresh: r.fresh, events: r.events } : { fresh: pending.fresh, events: [...pending.events, ...r.events] })
+      }
+    }
+    const unchanged = old !== undefined && !this.#toSave.has(key) && old.service === entry.service && old.size === entry.size && old.mtimeMs === entry.mtimeMs && old.ino === entry.ino && old.scan === entry.scan
     this.#entries.set(key, entry)
+    if (!unchanged) {
+      this.#toSave.add(key)
+      this.#toRemove.delete(key)
+    }
     this.#changed()
     return !same
   }
@@ -190,7 +261,18 @@ export class Catalog {
     for (const source of sources) {
       const rels: string[] = []
       for await (const rel of walk(join(this.#o.logsDir, source))) rels.push(rel)
+      const seen = new Set(rels)
+      // Known (from the state) but gone from the mirror: update() forgets them.
+      for (const e of this.#entries.values()) if (e.source === source && !seen.has(e.sourcePath)) rels.push(e.sourcePath)
       linked += await this.updateMany(source, rels)
+    }
+    // Entries of sources no longer configured.
+    for (const [k, e] of this.#entries) {
+      if (!sources.includes(e.source)) {
+        this.#entries.delete(k)
+        this.#toRemove.add(k)
+        this.#changed()
+      }
     }
     for (const service of await readdir(this.#o.categorizedDir).catch(() => [] as string[])) {
       if (service.startsWith('.')) continue
@@ -207,18 +289,22 @@ export class Catalog {
         }
       }
     }
+    this.flush()
     return linked
   }
 
   categories(): CategoryInfo[] {
     if (this.#categoryInfo) return this.#categoryInfo
     const by = new Map<string, CategoryInfo & { o: number; n: number }>()
-    for (const name of this.#o.categorizer.categories) by.set(name, { name, files: 0, bytes: 0, oldestMtime: null, newestMtime: null, o: Infinity, n: -Infinity })
+    const blank = (name: string): CategoryInfo & { o: number; n: number } => ({ name, files: 0, bytes: 0, oldestMtime: null, newestMtime: null, errors: 0, warnings: 0, o: Infinity, n: -Infinity })
+    for (const name of this.#o.categorizer.categories) by.set(name, blank(name))
     for (const e of this.#entries.values()) {
       let c = by.get(e.service)
-      if (!c) by.set(e.service, (c = { name: e.service, files: 0, bytes: 0, oldestMtime: null, newestMtime: null, o: Infinity, n: -Infinity }))
+      if (!c) by.set(e.service, (c = blank(e.service)))
       c.files++
       c.bytes += e.size
+      c.errors += e.scan?.errors ?? 0
+      c.warnings += e.scan?.warnings ?? 0
       c.o = Math.min(c.o, e.mtimeMs)
       c.n = Math.max(c.n, e.mtimeMs)
     }
@@ -228,6 +314,29 @@ export class Catalog {
       newestMtime: c.files > 0 ? new Date(n).toISOString() : null,
     }))
     return this.#categoryInfo
+  }
+
+  /** Error events, newest first (by the line's time, then file and line). */
+  errors(q: ErrorQuery = {}): ErrorList {
+    const stored = this.#o.state
+      ? this.#o.state.events(q.service)
+      : [...this.#memEvents].map(([key, events]) => ({ key, service: this.#entries.get(key)?.service ?? '', events })).filter((x) => q.service === undefined || x.service === q.service)
+    const all: ErrorEventEntry[] = []
+    for (const s of stored) {
+      const e = this.#entries.get(s.key)
+      if (!e) continue
+      for (const ev of s.events) {
+        if (q.since !== undefined && ev.time < q.since) continue
+        all.push({ service: e.service, source: e.source, path: `categorized/${e.service}/${e.source}/${e.sourcePath}`, sourcePath: e.sourcePath, line: ev.line, level: ev.level, signature: ev.signature ?? null, text: ev.text, time: new Date(ev.time).toISOString() })
+      }
+    }
+    all.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : a.path < b.path ? -1 : a.path > b.path ? 1 : b.line - a.line))
+    return { total: all.length, events: all.slice(0, q.limit ?? 100) }
+  }
+
+  /** The entries of a source (retention walks them). */
+  entriesOf(source: string): Readonly<PersistedFile>[] {
+    return [...this.#entries.values()].filter((e) => e.source === source)
   }
 
   #entry(e: Entry): FileEntry {

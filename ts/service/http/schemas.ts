@@ -125,7 +125,7 @@ export const servicesSchema = obj({
 export const serviceStatsSchema = obj({
   services: {
     type: 'array',
-    items: obj({ name: str, files: int, bytes: int, oldestMtime: nullableTime, newestMtime: nullableTime }),
+    items: obj({ name: str, files: int, bytes: int, oldestMtime: nullableTime, newestMtime: nullableTime, errors: int, warnings: int }),
   },
 })
 
@@ -198,3 +198,36 @@ export function streamQuerySchema(limits: ServiceLimits): Schema {
 
 export const ticketQuerySchema = obj({ path: { type: 'string', minLength: 1, maxLength: 4096 } })
 export const ticketSchema = obj({ ticket: str, expiresAt: time })
+
+/** `GET /errors` query. */
+export function errorsQuerySchema(limits: ServiceLimits): Schema {
+  return obj(
+    {
+      service: { type: 'string', minLength: 1, maxLength: 200, description: 'category name (see /services)' },
+      since: { type: 'string', maxLength: 64, description: "ISO 8601 or epoch (s, ms, us or ns); the event's time >= since" },
+      limit: { type: 'integer', minimum: 0, maximum: limits.maxLimit, default: limits.defaultLimit },
+    },
+    [],
+  )
+}
+
+const nullableStr = { type: 'string', nullable: true } as const
+
+export const errorListSchema = obj({
+  total: int,
+  limit: int,
+  events: {
+    type: 'array',
+    items: obj({
+      service: str,
+      source: str,
+      path: str,
+      sourcePath: str,
+      line: int,
+      level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug'] },
+      signature: nullableStr,
+      text: str,
+      time,
+    }),
+  },
+})

@@ -14,6 +14,7 @@ import { createMetrics } from './metrics.js'
 import { servedRoots } from './path-guard.js'
 import { registerContentRoutes } from './routes/content.js'
 import { registerDocsRoutes } from './routes/docs.js'
+import { registerErrorRoutes } from './routes/errors.js'
 import { registerInfoRoutes } from './routes/info.js'
 import { registerLogsRoutes } from './routes/logs.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
@@ -74,6 +75,7 @@ async function build(core: LogsServiceCore, settings: ServiceSettings): Promise<
   registerSyncRoutes(app, ctx)
   registerServiceRoutes(app, ctx)
   registerLogsRoutes(app, ctx)
+  registerErrorRoutes(app, ctx)
   registerContentRoutes(app, ctx)
   await registerStreamRoutes(app, ctx)
   registerMetricsRoutes(app, ctx)

@@ -5,7 +5,8 @@
  * result says so (method 'sftp-fallback', fallbackReason).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { closeSshConnection, rsyncFailureItems, RsyncUnavailableError, rsyncVersion, runRsync, type SshTarget } from '../../delivery/rsync.js'
 import type { RsyncSourceSettings, ServiceLog } from '../types.js'
 import type { FetchResult, Fetcher } from './fetcher.js'
@@ -20,6 +21,13 @@ export interface RsyncFetcherOptions {
   log: ServiceLog
   /** Local rsync binary (tests: a path without rsync). */
   rsyncPath?: string
+  /** Paths retention compressed or deleted: not fetched again. */
+  retired?: () => ReadonlySet<string>
+}
+
+/** An rsync exclude pattern matching exactly `path` from the transfer root. */
+function anchored(path: string): string {
+  return `/${path.replace(/[[\]*?\\]/g, (c) => `\\${c}`)}`
 }
 
 /** The SHA256 fingerprint of `host`'s key in a known_hosts file (for the SFTP fallback's check). */
@@ -73,6 +81,7 @@ export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOpti
         root: remote.replace(/^~\//, ''),
       },
       method: 'sftp-fallback',
+      excluded: o.retired?.(),
       retries: o.retries,
       retryDelay: o.retryDelay,
       signal,
@@ -84,8 +93,16 @@ export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOpti
     source: src,
     plannedMethod: 'rsync',
     async fetch(dest, signal) {
+      const retired = o.retired?.()
+      let extraArgs: string[] | undefined
+      if (retired !== undefined && retired.size > 0) {
+        const file = join(o.controlDir, `exclude-${src.name}`)
+        writeFileSync(file, [...retired].map(anchored).join('\n') + '\n', { mode: 0o600 })
+        extraArgs = [`--exclude-from=${file}`]
+      }
       try {
         const r = await runRsync({
+          extraArgs,
           ssh,
           from: { remote },
           to: `${dest}/`,

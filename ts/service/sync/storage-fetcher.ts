@@ -23,6 +23,8 @@ export interface StorageFetchOptions {
   retries: number
   retryDelay: number
   signal: AbortSignal
+  /** Paths not fetched (retention compressed or deleted them). */
+  excluded?: ReadonlySet<string>
   /** Files per transferFiles call (default 1000). */
   batchSize?: number
 }
@@ -35,7 +37,7 @@ export async function fetchWithStorage(dest: string, o: StorageFetchOptions): Pr
   try {
     const call = <T>(request: () => Promise<T>): Promise<T> => retry(request, { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal }).then((r) => r.value)
     const listed = await expandPattern(fs, '**', { call })
-    const files: FileInfo[] = listed.files
+    const files: FileInfo[] = o.excluded === undefined || o.excluded.size === 0 ? listed.files : listed.files.filter((f) => !o.excluded?.has(f.path))
     const batch = o.batchSize ?? 1000
     for (let i = 0; i < files.length; i += batch) {
       o.signal.throwIfAborted()

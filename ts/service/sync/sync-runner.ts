@@ -30,6 +30,13 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (err instanceof Error && (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR'))
 }
 
+/** The counters and last-sync fields a restart keeps (not `nextSyncAt`). */
+function pickTotals(s: SourceStatus | undefined): Partial<SourceStatus> {
+  if (!s) return {}
+  const { nextSyncAt: _n, ...rest } = s
+  return rest
+}
+
 interface Events {
   sync: [SyncResult]
   syncStart: [SyncStartEvent]
@@ -40,6 +47,12 @@ export interface SyncRunnerOptions {
   fetchers: Fetcher[]
   catalog: Catalog
   log: ServiceLog
+  /** What the last run left (ts/service/service-state.ts): status per source and the last sync. */
+  restored?: { sources: SourceStatus[]; lastSync?: SyncResult }
+  /** Runs inside each sync once its files are catalogued (retention); errors are logged, not fatal. */
+  afterCatalog?: () => Promise<void>
+  /** Called with each result before it is announced (persistence). */
+  onResult?: (r: SyncResult, sources: SourceStatus[]) => void
 }
 
 export class SyncRunner extends EventEmitter<Events> {
@@ -59,9 +72,22 @@ export class SyncRunner extends EventEmitter<Events> {
     this.#status = new Map(
       o.fetchers.map((f) => [
         f.source.name,
-        { name: f.source.name, kind: f.source.kind, method: f.plannedMethod, filesTransferred: 0, bytesTransferred: 0, totalFilesTransferred: 0, totalBytesTransferred: 0, syncCount: 0, failureCount: 0 },
+        {
+          name: f.source.name,
+          kind: f.source.kind,
+          method: f.plannedMethod,
+          filesTransferred: 0,
+          bytesTransferred: 0,
+          totalFilesTransferred: 0,
+          totalBytesTransferred: 0,
+          syncCount: 0,
+          failureCount: 0,
+          ...pickTotals(o.restored?.sources.find((s) => s.name === f.source.name && s.kind === f.source.kind)),
+        },
       ]),
     )
+    this.#last = o.restored?.lastSync
+    this.#count = Math.max(0, ...[...this.#status.values()].map((s) => s.syncCount))
   }
 
   get runningId(): string | null {
@@ -179,6 +205,14 @@ export class SyncRunner extends EventEmitter<Events> {
         return r
       }),
     )
+    this.#o.catalog.flush()
+    if (this.#o.afterCatalog && !signal.aborted) {
+      try {
+        await this.#o.afterCatalog()
+      } catch (err) {
+        this.#o.log.error('after-sync step failed', { id, error: (err as Error).message })
+      }
+    }
     const end = new Date()
     const result: SyncResult = {
       id,
@@ -194,6 +228,11 @@ export class SyncRunner extends EventEmitter<Events> {
     }
     this.#last = result
     this.#count++
+    try {
+      this.#o.onResult?.(result, this.sources())
+    } catch (err) {
+      this.#o.log.error('sync result not persisted', { id, error: (err as Error).message })
+    }
     this.#o.log.info('sync finished', { id, outcome: result.outcome, files: result.filesTransferred, bytes: result.bytesTransferred, categorized, durationMs: result.durationMs })
     this.emit('sync', result)
     return result

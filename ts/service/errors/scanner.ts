@@ -1,0 +1,166 @@
+/**
+ * Incremental error scan of one log file: from where the last scan stopped to the last complete
+ * line, each line classified, a Python traceback grouped into one event (at its first line,
+ * with the exception line as its text). A traceback still open at the end, or a last line
+ * without its newline, is left for the next scan (the offset stays before it), so a file that
+ * grows is scanned once byte for byte. A new inode or a shrunk file is scanned from its start.
+ * Compressed files (.gz, .zst) do not grow: they are scanned whole, once.
+ */
+import { createReadStream } from 'node:fs'
+import type { Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
+import { type Classifier, isErrorLevel, type LineLevel } from './classifier.js'
+import { PYTHON_TRACEBACK } from './signatures.js'
+
+export interface ScanState {
+  ino: number
+  /** Bytes (decoded, for a compressed file) scanned so far. */
+  offset: number
+  /** Lines before `offset`. */
+  lines: number
+  errors: number
+  warnings: number
+}
+
+export interface ErrorEvent {
+  /** 1-based line of the event (a traceback: its first line). */
+  line: number
+  level: LineLevel
+  signature?: string
+  /** The line (a traceback: its exception line), at most 1,000 characters. */
+  text: string
+  /** ms since the epoch: the line's own timestamp, else the file's mtime. */
+  time: number
+}
+
+export interface ScanResult {
+  state: ScanState
+  events: ErrorEvent[]
+  /** Scanned from the start: the file's earlier events are void. */
+  fresh: boolean
+}
+
+const MAX_TEXT = 1000
+const TRACEBACK = /Traceback \(most recent call last\):\s*$/
+const LEADING_TIME = /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)/
+
+function lineTime(text: string, fallback: number): number {
+  const m = LEADING_TIME.exec(text)
+  if (m) {
+    const t = Date.parse((m[1] as string).replace(',', '.').replace(' ', 'T'))
+    if (!Number.isNaN(t)) return t
+  }
+  if (text.startsWith('{')) {
+    const j = /"(?:time|timestamp|ts|@timestamp)"\s*:\s*("([^"]+)"|\d+(?:\.\d+)?)/.exec(text)
+    if (j) {
+      const t = j[2] !== undefined ? Date.parse(j[2]) : Number(j[1])
+      if (!Number.isNaN(t)) return t < 1e11 ? t * 1000 : t
+    }
+  }
+  return fallback
+}
+
+function decoded(path: string, compression: 'gzip' | 'zstd' | null, start: number): Promise<Readable> {
+  const raw = createReadStream(path, { start: compression === null ? start : 0, highWaterMark: 1 << 20 })
+  if (compression === null) return Promise.resolve(raw)
+  if (compression === 'gzip') return Promise.resolve(raw.pipe(createGunzip()))
+  // The zstd stream comes with the native addon: loaded only when a .zst file is scanned.
+  return import('../../transfer/zstd-stream.js').then(({ ZstdDecompressStream }) => raw.pipe(new ZstdDecompressStream()))
+}
+
+export function compressionOfName(name: string): 'gzip' | 'zstd' | null {
+  const n = name.toLowerCase()
+  if (n.endsWith('.gz')) return 'gzip'
+  if (n.endsWith('.zst') || n.endsWith('.zstd')) return 'zstd'
+  return null
+}
+
+export interface ScanFileOptions {
+  path: string
+  ino: number
+  size: number
+  mtimeMs: number
+  classifier: Classifier
+  /** Where the last scan of this file stopped. */
+  previous?: ScanState
+}
+
+/** Scans what `previous` has not seen; undefined when there is nothing new. */
+export async function scanFile(o: ScanFileOptions): Promise<ScanResult | undefined> {
+  const compression = compressionOfName(o.path)
+  const prev = o.previous
+  const resume = prev !== undefined && prev.ino === o.ino && (compression !== null || prev.offset <= o.size)
+  if (resume && (compression !== null || prev.offset === o.size)) return undefined
+  const state: ScanState = resume ? { ...prev } : { ino: o.ino, offset: 0, lines: 0, errors: 0, warnings: 0 }
+  const events: ErrorEvent[] = []
+  const whole = compression !== null
+  // An open traceback: where it began (bytes, line), its prefix ("[rank0]: "), the lines it has.
+  let tb: { offset: number; lines: number; line: number; prefix: string; text: string; time: number } | undefined
+  let offset = state.offset
+  let lines = state.lines
+  let errors = state.errors
+  let warnings = state.warnings
+
+  const emit = (e: ErrorEvent): void => {
+    events.push(e)
+    if (isErrorLevel(e.level)) errors++
+  }
+  const closeTraceback = (exceptionLine: string | undefined): void => {
+    if (!tb) return
+    emit({ line: tb.line, level: 'error', signature: PYTHON_TRACEBACK, text: (exceptionLine ?? 'Traceback (most recent call last): (no exception line)').slice(0, MAX_TEXT), time: tb.time })
+    tb = undefined
+  }
+  const onLine = (text: string, at: number): void => {
+    const n = lines + 1
+    if (tb) {
+      if (text.startsWith(tb.prefix)) {
+        const rest = text.slice(tb.prefix.length)
+        if (/^\s/.test(rest) || rest === '') return
+        // The exception line ends the traceback (`ValueError: bad`).
+        closeTraceback(rest)
+        return
+      }
+      closeTraceback(undefined)
+    }
+    if (o.classifier.tracebacks) {
+      const m = TRACEBACK.exec(text)
+      if (m) {
+        tb = { offset: at, lines, line: n, prefix: text.slice(0, m.index), text, time: lineTime(text, o.mtimeMs) }
+        return
+      }
+    }
+    const c = o.classifier.classify(text)
+    if (c.level === 'warn') warnings++
+    if (isErrorLevel(c.level)) emit({ line: n, level: c.level as LineLevel, signature: c.signature, text: text.slice(0, MAX_TEXT), time: lineTime(text, o.mtimeMs) })
+  }
+
+  const input = await decoded(o.path, compression, state.offset)
+  let rest: Buffer = Buffer.alloc(0)
+  let restAt = offset
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk
+    const base = restAt
+    let from = 0
+    for (let nl = buf.indexOf(10, from); nl !== -1; nl = buf.indexOf(10, from)) {
+      const end = nl > from && buf[nl - 1] === 13 ? nl - 1 : nl
+      onLine(buf.toString('utf8', from, end), base + from)
+      lines++
+      from = nl + 1
+    }
+    // Copied: a view would keep the whole chunk alive until the next one.
+    rest = Buffer.from(buf.subarray(from))
+    restAt = base + from
+    offset = restAt
+  }
+  if (whole && rest.length > 0) {
+    onLine(rest.toString('utf8'), restAt)
+    lines++
+    offset = restAt + rest.length
+  }
+  if (tb && !whole) {
+    // Not finished yet: scan it again, whole, next time.
+    offset = tb.offset
+    lines = tb.lines
+  } else closeTraceback(undefined)
+  return { state: { ino: o.ino, offset, lines, errors, warnings }, events, fresh: !resume }
+}
