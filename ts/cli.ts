@@ -8,6 +8,7 @@ import { LogferryError } from './errors.js'
 import { collectCommand } from './cli/collect-command.js'
 import { copyCommand } from './cli/copy-command.js'
 import { serveCommand } from './cli/serve-command.js'
+import { tailCommand } from './cli/tail-command.js'
 import { transferCommand } from './cli/transfer-command.js'
 import { readLogFile } from './read-log-file.js'
 
@@ -18,6 +19,9 @@ const USAGE = `usage:
   logferry serve [options]    the logs service: sync logs from remote hosts (rsync/ssh,
                               storage URLs, a directory), categorise, REST API on
                               http://127.0.0.1:8004 (logferry serve --help)
+  logferry tail [-f] [-n N] PATH|URL
+                              the last lines of a file, then (-f) every line appended;
+                              URL: a file of a running logferry serve (logferry tail --help)
   logferry cat FILE...        print the records of log files (text or framed); verifies
                               framed checksums; exits 1 on corruption, naming the offset
   logferry transfer SRC... DEST [options]
@@ -96,6 +100,9 @@ switch (cmd) {
     break
   case 'collect':
     code = await collectCommand(rest)
+    break
+  case 'tail':
+    code = await tailCommand(rest)
     break
   case 'bench':
     code = bench(rest)

@@ -25,6 +25,7 @@ export interface ClientLimits {
 }
 
 const BLOCK = 64 * 1024
+const MAX_TIMER = 2 ** 31 - 1
 /** Lines per event when sending a backlog. */
 const BACKLOG_LINES = 1000
 
@@ -47,13 +48,17 @@ export class TailClient implements TailSubscriber {
     private readonly limits: ClientLimits,
   ) {
     transport.onClose(() => this.close())
-    const end = setTimeout(() => this.end({ type: 'end', reason: 'max-duration' }), limits.maxDuration)
+    // Longer than a timer can wait (about 24.8 days): no limit.
+    if (limits.maxDuration <= MAX_TIMER) {
+      const end = setTimeout(() => this.end({ type: 'end', reason: 'max-duration' }), limits.maxDuration)
+      end.unref()
+      this.timers.push(end)
+    }
     const beat = setInterval(() => {
       if (!this.blocked) transport.heartbeat()
     }, limits.heartbeat ?? 15_000)
-    end.unref()
     beat.unref()
-    this.timers.push(end, beat)
+    this.timers.push(beat)
   }
 
   /** Calls `fn` once the client is gone (ended by either side). */
@@ -215,6 +220,7 @@ export class TailClient implements TailSubscriber {
 
   private armStall(): void {
     this.disarmStall()
+    if (this.limits.stallTimeout > MAX_TIMER) return
     this.stall = setTimeout(() => {
       // Nothing taken for stallTimeout: the peer is gone or stuck; its socket is let go.
       this.transport.end()
