@@ -6,11 +6,14 @@
  * Last-Event-ID; WebSocket; fan-out to one follower per file.
  */
 import { appendFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Logger } from '../../dist/index.js'
+import { ConfigError } from '../../ts/config-error.js'
+import { resolveSettings } from '../../ts/service/settings.js'
 import { rawRequest, startHarness, type Harness } from './http-harness.js'
 import { openSse, openWs, type TailEvent, type TailReader } from './tail-sse-client.js'
 
@@ -364,5 +367,45 @@ describe('live tail auth', () => {
     await sleep(1600)
     const expired = await openSse(h.url, q(path, `&ticket=${ticket}`))
     expect(expired.status).toBe(401)
+  })
+})
+
+describe('live tail settings', () => {
+  it('tail.* keys are checked by the options validator, naming the key', () => {
+    // resolveSettings reads and creates nothing with these.
+    const base = { cwd: tmpdir(), env: {}, ignoreEnvFiles: true }
+    const s = resolveSettings({ ...base, tail: { maxDuration: '2h', bufferLines: 50 } as never })
+    expect(s.tail.maxDuration).toBe(7_200_000)
+    expect(s.tail.bufferLines).toBe(50)
+    expect(s.tail.maxClients).toBe(100)
+    for (const [tail, key] of [
+      [{ bufferLines: 0 }, 'tail.bufferLines'],
+      [{ maxClients: 'many' }, 'tail.maxClients'],
+      [{ maxDuration: 'soon' }, 'tail.maxDuration'],
+      [{ pollInterval: 1 }, 'tail.pollInterval'],
+      [{ buffer: 1 }, 'tail.buffer'],
+    ] as const) {
+      let err: unknown
+      try {
+        resolveSettings({ ...base, tail: tail as never })
+      } catch (e) {
+        err = e
+      }
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).key).toBe(key)
+    }
+  })
+
+  it('a stream ends after tail.maxDuration with an end event', async () => {
+    const h = await startHarness({ tail: { maxDuration: 300 } })
+    try {
+      const f = join(h.dataDir, 'logs', h.source, 'd.log')
+      writeFileSync(f, 'x\n')
+      const r = await openSse(h.url, q('logs/local/d.log'))
+      await r.closed
+      expect(r.events.at(-1)).toEqual({ type: 'end', reason: 'max-duration' })
+    } finally {
+      await h.stop()
+    }
   })
 })
