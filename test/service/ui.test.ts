@@ -31,7 +31,11 @@ const BIG_LINES = 40_000
 const NEEDLE = 'needle-q7x3-found-me'
 const NEEDLE_LINE = 1234
 
+/** A line of the big file near its end: an error only the service's signatures know. */
+const OOM_LINE = BIG_LINES - 5
+
 function bigLine(i: number): string {
+  if (i === OOM_LINE) return 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB'
   const lvl = i % 50 === 0 ? 'ERROR' : i % 20 === 0 ? 'WARN' : 'INFO'
   return `2026-12-01T10:${String(Math.floor(i / 1000) % 60).padStart(2, '0')}:00.000Z ${lvl} request ${String(i).padStart(6, '0')} served in ${i % 97} ms`
 }
@@ -116,6 +120,10 @@ describe('web UI (chromium headless)', () => {
     expect(await page.$eval('#viewer-lines', (b) => b.scrollHeight - b.scrollTop - b.clientHeight)).toBeLessThan(50)
     expect(await page.locator('#viewer-lines .line.lvl-error').count()).toBeGreaterThan(0)
     expect(await page.locator('#viewer-lines .line.lvl-warn').count()).toBeGreaterThan(0)
+    // Coloured by the service's own classifier: a signature without a level word.
+    const oom = page.locator('#viewer-lines .line', { hasText: bigLine(OOM_LINE) })
+    expect(await oom.getAttribute('class')).toContain('lvl-error')
+    expect(await oom.getAttribute('title')).toBe('cuda-oom')
     const shown = await page.locator('#viewer-lines .line').count()
     expect(shown).toBeLessThan(BIG_LINES / 2)
     await screenshot('viewer-tail')

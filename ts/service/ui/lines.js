@@ -4,6 +4,7 @@
  * inside a UTF-8 sequence), so lines are cut at newline bytes and only whole lines are decoded.
  * Also the level a line shows with (its CSS class).
  */
+import { classifyLine } from './classify.js'
 
 const NL = 0x0a
 const decoder = new TextDecoder('utf-8')
@@ -55,28 +56,16 @@ export function lineText(bytes) {
   return text.length > MAX_LINE_CHARS || cut ? `${text.slice(0, MAX_LINE_CHARS)} … [${end} bytes, cut]` : text
 }
 
-/*
- * The colour of a line: the level it states. This only colours what the line says of itself
- * (a level word or a JSON level field); the service's error detection, with its signatures
- * (tracebacks, CUDA out of memory, slurmstepd ...), is what counts errors.
- */
-const LEVELS = /** @type {const} */ ([
-  ['fatal', /\b(FATAL|CRITICAL|PANIC|EMERG)\b|"level"\s*:\s*"(fatal|critical|panic)"|"level"\s*:\s*60\b/i],
-  ['error', /\b(ERROR|ERR|SEVERE)\b|"level"\s*:\s*"(error|err)"|"level"\s*:\s*50\b/i],
-  ['warn', /\b(WARN|WARNING)\b|"level"\s*:\s*"(warn|warning)"|"level"\s*:\s*40\b/i],
-  ['info', /\bINFO\b|"level"\s*:\s*"info"|"level"\s*:\s*30\b/i],
-  ['debug', /\b(DEBUG|TRACE)\b|"level"\s*:\s*"(debug|trace)"|"level"\s*:\s*(10|20)\b/i],
-])
-
 /**
- * Looked for in the line's first 300 characters, where a logger puts its level.
+ * The level a line gets from the service's own classifier (classify.js, generated from
+ * ts/service/errors/classifier.ts): built-in error signatures first (CUDA out of memory,
+ * slurmstepd errors, OOM killer ...), then the level the line states.
  * @param {string} text
- * @returns {string | null}
+ * @returns {{ level: string | null, signature: string | undefined }}
  */
 export function levelOf(text) {
-  const head = text.slice(0, 300)
-  for (const [name, re] of LEVELS) if (re.test(head)) return name
-  return null
+  const c = classifyLine(text)
+  return { level: c.level ?? null, signature: c.signature }
 }
 
 /**
@@ -86,8 +75,9 @@ export function levelOf(text) {
  */
 export function lineElement(text, off) {
   const el = document.createElement('div')
-  const lvl = levelOf(text)
-  el.className = lvl === null ? 'line' : `line lvl-${lvl}`
+  const { level, signature } = levelOf(text)
+  el.className = level === null ? 'line' : `line lvl-${level}`
+  if (signature !== undefined) el.title = signature
   if (off !== null) el.dataset.off = String(off)
   el.textContent = text === '' ? '\u200b' : text
   return el

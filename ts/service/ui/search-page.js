@@ -18,10 +18,15 @@ const PAGE = 100
  * @param {any} raw
  * @returns {Page}
  */
-function pageOf(raw) {
+export function pageOf(raw) {
   const items = Array.isArray(raw.matches) ? raw.matches : []
   return {
-    matches: items.map((/** @type {any} */ m) => ({ path: String(m.path), line: Number(m.line), offset: Number(m.offset), text: String(m.text ?? '') })),
+    matches: items.map((/** @type {any} */ m) => ({
+      path: String(m.path),
+      line: Number(typeof m.line === 'number' ? m.line : m.lineNumber),
+      offset: Number(m.offset),
+      text: String(typeof m.text === 'string' ? m.text : typeof m.line === 'string' ? m.line : ''),
+    })),
     cursor: typeof raw.cursor === 'string' ? raw.cursor : null,
   }
 }
