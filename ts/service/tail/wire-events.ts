@@ -19,7 +19,7 @@ export interface GapEvent {
 /** The server ends the stream (an SSE client reconnecting resumes where it was). */
 export interface EndEvent {
   type: 'end'
-  reason: 'max-duration' | 'compressed' | 'failed' | 'stalled' | 'closing'
+  reason: 'max-duration' | 'compressed' | 'failed' | 'closing'
   message?: string
 }
 
