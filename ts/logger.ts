@@ -94,6 +94,19 @@ export class Logger extends EventEmitter<Events> {
     if (this.format === 'text' && message.charCodeAt(message.length - 1) === 10) {
       message = message.slice(0, -1)
     }
+    this.#queue(message)
+  }
+
+  /**
+   * Logs one text record that does not end with a newline (a formatter's line): log() without
+   * the trailing-newline check, which would flatten a concatenated string once more per record.
+   */
+  logLine(line: string): void {
+    this.#checkOpen()
+    this.#queue(line)
+  }
+
+  #queue(message: string): void {
     const n = message.length
     if (n > this.#pendingLimit) {
       const bytes = Buffer.byteLength(message)

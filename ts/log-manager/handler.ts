@@ -43,8 +43,9 @@ export class Handler {
     return this.#logger
   }
 
+  /** One line from the format (never ends with a newline). */
   write(line: string): void {
-    this.#logger.log(line)
+    this.#logger.logLine(line)
   }
 
   /** Deletes rotated files the retention rule no longer keeps; one pass at a time. */
