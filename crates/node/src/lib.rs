@@ -15,6 +15,7 @@ pub mod logger;
 pub mod options;
 pub mod reader;
 mod registry;
+pub mod search;
 mod sealed_events;
 pub mod sealed_name;
 pub mod stats;
