@@ -19,36 +19,45 @@ export interface JsonFormatOptions {
   base?: Readonly<Record<string, unknown>> | null
 }
 
+/**
+ * A line is four pieces: '{"level":30,"time":<ms>' (kept per level for the current
+ * millisecond), the logger's prefix (base, name, bindings: rendered at bind), the fields, and
+ * ',"msg":"<message>"}' (kept for the last message, which most calls repeat).
+ */
 export function jsonFormat(options: JsonFormatOptions, ctx: ProcessContext): RecordFormat {
   const levelFrags: string[] = []
   for (const [label, n] of Object.entries(LEVELS) as [LevelName, number][]) {
     levelFrags[n] = '{"level":' + (options.levels === 'label' ? quote(label) : String(n))
   }
   const time = options.time ?? 'epoch'
-  const clock: TimeText = time === 'epoch' ? epochClock(',"time":') : time === 'iso' ? isoClock(',"time":"', '"') : () => ''
+  const clock: TimeText | undefined = time === 'epoch' ? epochClock(',"time":') : time === 'iso' ? isoClock(',"time":"', '"') : undefined
+  let heads: string[] = []
+  let headsTime = ''
+  const head = (level: number): string => {
+    if (clock === undefined) return levelFrags[level] as string
+    const t = clock()
+    if (t !== headsTime) {
+      headsTime = t
+      heads = []
+    }
+    return (heads[level] ??= (levelFrags[level] as string) + t)
+  }
   const msgKey = ',' + quote(options.messageKey ?? 'msg') + ':'
-  const base = options.base === null ? '' : jsonFields(options.base ?? { pid: ctx.pid, hostname: ctx.hostname })
-  // Most calls repeat the message of a recent call: its JSON literal is kept for the next one.
-  let lastMessage = ''
-  let lastQuoted = '""'
-  const message = (m: string): string => {
+  let lastMessage: string | undefined
+  let lastTail = '}'
+  const tail = (m: string | undefined): string => {
     if (m !== lastMessage) {
       lastMessage = m
-      lastQuoted = msgKey + quote(m)
+      lastTail = m === undefined ? '}' : msgKey + quote(m) + '}'
     }
-    return lastQuoted
+    return lastTail
   }
-  lastQuoted = msgKey + lastQuoted
+  const base = options.base === null ? '' : jsonFields(options.base ?? { pid: ctx.pid, hostname: ctx.hostname })
   return {
     fields: 'json',
     bind(name, bindings): BoundFormat {
       const prefix = base + ',"name":' + quote(name) + jsonFields(bindings)
-      return {
-        line: (level, fields, m) =>
-          m === undefined
-            ? (levelFrags[level] as string) + clock() + prefix + fields + '}'
-            : (levelFrags[level] as string) + clock() + prefix + fields + message(m) + '}',
-      }
+      return { line: (level, fields, m) => head(level) + prefix + fields + tail(m) }
     },
   }
 }
