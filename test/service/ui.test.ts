@@ -67,7 +67,7 @@ beforeAll(async () => {
   for (const [, f] of SEED_FILES.slice(2)) await h.put(f, `WARN first line of ${f}\nINFO second line of ${f}\n`)
   await h.sync()
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] })
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
   page.on('request', (r) => {
     const u = new URL(r.url())
     if (u.pathname === '/logs/content') contentRequests.push(u.searchParams)
@@ -88,12 +88,29 @@ describe('web UI (chromium headless)', () => {
     await page.locator('#services tbody tr').first().waitFor()
     const names = await page.$$eval('#services tbody tr', (rows) => rows.map((r) => r.getAttribute('data-service')))
     expect(names).toEqual(SEED_FILES.map(([c]) => c))
-    const serverRow = await page.$$eval('#services tbody tr[data-service="server"] td', (tds) => tds.map((t) => t.textContent))
-    expect(serverRow[1]).toBe('1')
+    // Files and the error detection's counts, as /services/stats has them.
+    const stats = (await h.get('/services/stats')).json() as { services: { name: string; files: number; errors: number; warnings: number }[] }
+    const server = stats.services.find((x) => x.name === 'server')
+    expect(server?.errors).toBeGreaterThan(0)
+    for (const st of stats.services) {
+      const row = await page.$$eval(`#services tbody tr[data-service="${st.name}"] td`, (tds) => tds.map((t) => t.textContent))
+      expect([row[1], row[5], row[6]], st.name).toEqual([st.files, st.errors, st.warnings].map((n) => n.toLocaleString('en-US')))
+    }
     expect(await page.evaluate(() => sessionStorage.getItem('logferry.token'))).toBe(TOKEN)
     // The sync panel read /status with the same token.
     await expect.poll(() => page.getAttribute('#sync-state', 'data-outcome')).toBe('ok')
     await screenshot('services')
+  })
+
+  it("lists a service's error events (the service's error detection)", async () => {
+    await page.click('#services tr[data-service="server"] a[href^="#/errors"]')
+    await page.locator('#errors tbody tr').first().waitFor()
+    const oom = page.locator('#errors tbody tr', { hasText: 'cuda-oom' })
+    expect(await oom.count()).toBe(1)
+    expect(await oom.locator('a.open-event').textContent()).toBe(`local/server-main.log:${OOM_LINE}`)
+    await screenshot('errors')
+    await page.goBack()
+    await page.locator('#services tbody tr').first().waitFor()
   })
 
   it("lists a service's files and filters them by name", async () => {

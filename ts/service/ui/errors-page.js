@@ -31,7 +31,7 @@ export async function renderErrors(view, params) {
         h('td', {}, formatTime(e.time)),
         h('td', {}, e.level),
         h('td', {}, e.signature ?? ''),
-        h('td', {}, h('a', { href: `#/file${query({ path: e.path, line: e.line, find: e.text })}`, class: 'open-event' }, `${e.sourcePath}:${e.line}`)),
+        h('td', {}, h('a', { href: `#/file${query({ path: e.path, line: e.line, find: e.text })}`, class: 'open-event' }, `${e.source}/${e.sourcePath}:${e.line}`)),
         h('td', { class: 'text' }, h('code', {}, e.text.length > 500 ? `${e.text.slice(0, 500)} …` : e.text)),
       ),
     )
