@@ -1,6 +1,6 @@
-//! Reads log files of both formats. Detects the format from the first bytes, verifies framed
-//! checksums, stops cleanly at a torn tail left by a crash and reports corruption with the
-//! byte offset.
+//! Reads log files of both formats. Detects the format from a whole checked block header (never
+//! from a text file's content), verifies framed checksums, stops cleanly at a torn tail left by
+//! a crash and reports corruption with the byte offset.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Format;
 use crate::error::{Error, Result};
-use crate::frame::{BlockHeader, FRAME_HEADER_LEN, MAGIC, RECORD_PREFIX_LEN};
+use crate::frame::{padded, BlockHeader, BLOCK_ALIGN, FRAME_HEADER_LEN, MAGIC, RECORD_PREFIX_LEN};
 
 /// Iterates over the records of one file.
 pub struct Reader {
@@ -30,13 +30,8 @@ impl Reader {
         let path = path.as_ref().to_path_buf();
         let f = File::open(&path).map_err(|e| Error::io(&path, "open", e))?;
         let file_len = f.metadata().map_err(|e| Error::io(&path, "stat", e))?.len();
-        let mut input = BufReader::with_capacity(1 << 20, f);
-        let head = input.fill_buf().map_err(|e| Error::io(&path, "read", e))?;
-        let format = if head.len() >= 4 && head[..4] == MAGIC {
-            Format::Framed
-        } else {
-            Format::Text
-        };
+        let format = detect_format(&f, file_len).map_err(|e| Error::io(&path, "read", e))?;
+        let input = BufReader::with_capacity(1 << 20, f);
         Ok(Reader {
             path,
             format,
@@ -154,6 +149,13 @@ impl Reader {
         let block_len = header.block_len();
         let is_last = at + block_len >= self.file_len;
         let plen = header.payload_len as usize;
+        // A payload running past the end of the file is a torn write; the length is checked
+        // before anything is allocated for it (a header may claim up to 4 GiB).
+        if at + (FRAME_HEADER_LEN + plen) as u64 > self.file_len {
+            self.torn_tail = Some(at);
+            self.done = true;
+            return Ok(false);
+        }
         let mut payload = vec![0u8; plen];
         let got = read_full(&mut self.input, &mut payload)
             .map_err(|e| Error::io(&self.path, "read", e))?;
@@ -227,6 +229,65 @@ impl Iterator for Reader {
     fn next(&mut self) -> Option<Self::Item> {
         self.next_record().transpose()
     }
+}
+
+/// Block offsets past the first that `detect_format` looks at for an intact header when the
+/// first one is damaged: the first MiB of the file.
+const DETECT_SCAN_BLOCKS: u64 = 256;
+
+/// The format of a file (docs/format.md "Which format a file is read as"). Framed only if the
+/// file starts with a whole framed header that checks out: magic, version, CRC32C of the
+/// header. Such a header starts `LFB1 01 00 00 00` (version 1, flags 0: three NUL bytes) and
+/// carries a checksum, so text without NUL bytes never matches and other text only by a 1 in
+/// 2^32 chance after that exact 8-byte prefix; text that merely starts with `LFB1` stays text. A
+/// framed file whose first header is damaged is still recognised (and reported corrupt at 0)
+/// when it starts with the magic and an intact header follows at a block offset: where the
+/// damaged header's length points, or in the first MiB.
+fn detect_format(f: &File, file_len: u64) -> io::Result<Format> {
+    let header_at = |at: u64| -> io::Result<Option<BlockHeader>> {
+        let mut h = [0u8; FRAME_HEADER_LEN];
+        if at + FRAME_HEADER_LEN as u64 > file_len || read_at(f, &mut h, at)? < h.len() {
+            return Ok(None);
+        }
+        Ok(BlockHeader::decode(&h).ok())
+    };
+    let mut head = [0u8; FRAME_HEADER_LEN];
+    let got = read_at(f, &mut head, 0)?;
+    if got < MAGIC.len() || head[..4] != MAGIC {
+        return Ok(Format::Text);
+    }
+    if got == FRAME_HEADER_LEN {
+        if BlockHeader::decode(&head).is_ok() {
+            return Ok(Format::Framed);
+        }
+    }
+    let claimed = u32::from_le_bytes(head[16..20].try_into().unwrap()) as usize;
+    let pointed = padded(FRAME_HEADER_LEN.saturating_add(claimed)) as u64;
+    let scan = (1..=DETECT_SCAN_BLOCKS).map(|k| k * BLOCK_ALIGN as u64);
+    for at in std::iter::once(pointed).chain(scan) {
+        if at >= file_len {
+            continue;
+        }
+        if header_at(at)?.is_some() {
+            return Ok(Format::Framed);
+        }
+    }
+    Ok(Format::Text)
+}
+
+/// Reads up to `buf.len()` bytes at `at` (fewer only at the end of the file).
+fn read_at(f: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read_at(&mut buf[n..], at + n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
