@@ -5,31 +5,10 @@
  * A service without the search route says so.
  */
 import { apiJson, isMissingRoute, query } from './api.js'
+import { searchPage } from './search-api.js'
 import { errorBox, h } from './dom.js'
 
 const PAGE = 100
-
-/**
- * @typedef {{ path: string, line: number, offset: number, text: string }} Match
- * @typedef {{ matches: Match[], cursor: string | null }} Page
- */
-
-/**
- * @param {any} raw
- * @returns {Page}
- */
-export function pageOf(raw) {
-  const items = Array.isArray(raw.matches) ? raw.matches : []
-  return {
-    matches: items.map((/** @type {any} */ m) => ({
-      path: String(m.path),
-      line: Number(typeof m.line === 'number' ? m.line : m.lineNumber),
-      offset: Number(m.offset),
-      text: String(typeof m.text === 'string' ? m.text : typeof m.line === 'string' ? m.line : ''),
-    })),
-    cursor: typeof raw.cursor === 'string' ? raw.cursor : null,
-  }
-}
 
 /**
  * The line with the matched text marked (as text nodes: the line is never parsed as HTML).
@@ -93,9 +72,7 @@ export async function renderSearch(view, params) {
   async function more(cursor) {
     status.textContent = 'searching…'
     try {
-      const page = pageOf(
-        await apiJson(`/search${query({ q, regex: regex || undefined, ignoreCase: ignoreCase || undefined, service: service || undefined, limit: PAGE, cursor: cursor ?? undefined })}`),
-      )
+      const page = await searchPage({ q, regex, ignoreCase, service: service || undefined, limit: PAGE, cursor: cursor ?? undefined })
       for (const m of page.matches)
         results.append(
           h(

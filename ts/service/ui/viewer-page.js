@@ -8,11 +8,12 @@
  * A compressed file has no byte size to start from (ranges are offsets in its decoded content):
  * it opens with its last lines (`tail=`), or at a search hit's offset and pages from there.
  */
-import { apiFetch, query } from './api.js'
+import { apiFetch, isMissingRoute, query } from './api.js'
 import { findEntry, isCompressed } from './catalog.js'
 import { downloadFile } from './download.js'
 import { errorBox, formatBytes, formatTime, h } from './dom.js'
 import { concatBytes, lineElement, lineText, splitLines } from './lines.js'
+import { searchPage } from './search-api.js'
 
 export const CHUNK = 256 * 1024
 export const MAX_LINES = 10_000
@@ -251,14 +252,32 @@ async function compressedTail(box, path) {
 }
 
 /**
- * `#/file?path=...[&at=<byte offset>][&line=<line number>]`
+ * The byte offset of line `line` of `path`, whose text is `text` (an error event gives both):
+ * found by the service's search in that one file, so the file is not read from its start here.
+ * Null when the search finds no such line or the service has no search.
+ * @param {string} path
+ * @param {number} line
+ * @param {string} text
+ */
+async function offsetOfLine(path, line, text) {
+  try {
+    const page = await searchPage({ q: text, path, limit: 1000 })
+    return page.matches.find((m) => m.path === path && m.line === line)?.offset ?? null
+  } catch (err) {
+    if (isMissingRoute(err)) return null
+    throw err
+  }
+}
+
+/**
+ * `#/file?path=...[&at=<byte offset>][&line=<line number>[&find=<its text>]]`
  * @param {HTMLElement} view
  * @param {URLSearchParams} params
  */
 export async function renderViewer(view, params) {
   const path = params.get('path') ?? ''
   const atRaw = params.get('at')
-  const at = atRaw === null ? null : Number(atRaw)
+  let at = atRaw === null ? null : Number(atRaw)
   const state = h('span', { class: 'muted', id: 'viewer-state' })
   const box = h('div', { class: 'log-box', id: 'viewer-lines', tabindex: 0 })
   const info = h('span', { class: 'muted' })
@@ -282,11 +301,16 @@ export async function renderViewer(view, params) {
       size = entry.size
       info.textContent = `${formatBytes(entry.size)} · modified ${formatTime(entry.mtime)} · ${entry.service}`
     }
+    const line = params.get('line')
+    const find = params.get('find')
+    if (at === null && line !== null && find !== null) {
+      at = await offsetOfLine(path, Number(line), find)
+      if (at === null) view.insertBefore(h('p', { class: 'muted', id: 'line-not-found' }, `line ${line} could not be located (no search on this service, or the file changed): showing the end`), box)
+    }
     if (isCompressed(path) && (at === null || !Number.isFinite(at))) return await compressedTail(box, path)
     const fv = new FileView(box, path, (s) => (state.textContent = s))
     if (at !== null && Number.isFinite(at) && at >= 0) {
       const hit = await fv.openAt(at)
-      const line = params.get('line')
       if (hit !== null && line !== null) hit.dataset.line = line
     } else {
       if (entry === null) throw new Error(`${path}: not in the service's catalog (sync it first)`)
