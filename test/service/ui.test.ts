@@ -124,6 +124,20 @@ describe('web UI (chromium headless)', () => {
     await page.press('#filter-name', 'Enter')
     await page.locator('#files tbody tr').first().waitFor()
     expect(await page.locator('#files tbody tr').count()).toBe(1)
+    // Date range (local days, as the browser's date inputs give them; the files were written now).
+    const day = (plus: number): string => {
+      const d = new Date()
+      d.setDate(d.getDate() + plus)
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+    }
+    await page.fill('#filter-from', day(1))
+    await page.press('#filter-name', 'Enter')
+    await page.locator('.pager', { hasText: 'of 0 files' }).waitFor()
+    await page.fill('#filter-from', day(-1))
+    await page.fill('#filter-to', day(0))
+    await page.press('#filter-name', 'Enter')
+    await page.locator('.pager', { hasText: /of 1 file(?!s)/ }).waitFor()
+    expect(await page.locator('#files tbody tr').count()).toBe(1)
     await screenshot('files')
   })
 

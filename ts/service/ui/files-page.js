@@ -72,7 +72,7 @@ export async function renderFiles(view, service, params) {
     const nav = h(
       'p',
       { class: 'pager' },
-      `${list.total === 0 ? 0 : offset + 1}–${offset + list.files.length} of ${list.total.toLocaleString()} files `,
+      `${list.total === 0 ? 0 : offset + 1}–${offset + list.files.length} of ${list.total.toLocaleString()} file${list.total === 1 ? '' : 's'} `,
       offset > 0 ? h('a', { href: href(Math.max(0, offset - PAGE)) }, '← newer') : null,
       ' ',
       offset + list.files.length < list.total ? h('a', { href: href(offset + PAGE) }, 'older →') : null,
