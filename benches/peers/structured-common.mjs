@@ -25,8 +25,10 @@ export async function driveStructured({ lines, call, finish }) {
   return { lines, seconds, p50ns: q(0.5), p99ns: q(0.99) }
 }
 
-/** Bytes of every file in `dir` (rotated ones too) and the peak RSS. */
+/** Bytes of every file in `dir` (rotated ones too), peak RSS and CPU time. */
 export function reportStructured(result, dir) {
   const bytes = readdirSync(dir).reduce((a, f) => a + statSync(join(dir, f)).size, 0)
-  process.stdout.write(JSON.stringify({ ...result, bytes, peakRssMB: process.resourceUsage().maxRSS / 1024 }) + '\n')
+  const u = process.resourceUsage()
+  // CPU of the whole process (every thread, start-up included): a figure the machine's load moves less than wall time.
+  process.stdout.write(JSON.stringify({ ...result, bytes, peakRssMB: u.maxRSS / 1024, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 }) + '\n')
 }

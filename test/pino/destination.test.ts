@@ -79,5 +79,6 @@ describe('destination()', () => {
     await new Promise<void>((r) => dest.once('close', () => r()))
     expect(linesIn(d).map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['by path'])
     expect(() => destination(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }))
+    expect((await import('../../ts/index.js')).destination).toBe(destination)
   })
 })

@@ -1,6 +1,8 @@
 /** LogManager: YAML-configured loggers, handlers and formats over the native engine. */
 export { LogManager, type LogManagerOptions } from './log-manager.js'
-export { ManagedLogger, type LogFields } from './managed-logger.js'
+export { ManagedLogger, type ChildOptions, type LogFields } from './managed-logger.js'
+export type { JsonFormatOptions } from './json-format.js'
+export type { RedactConfig } from './redact.js'
 export type {
   CopyJobConfig,
   DurationSpec,
