@@ -32,7 +32,7 @@ export function isHiddenPath(rel: string): boolean {
 
 const toPosix = (p: string): string => (sep === '/' ? p : p.split(sep).join('/'))
 
-async function* walk(root: string, rel = ''): AsyncGenerator<string> {
+export async function* walk(root: string, rel = ''): AsyncGenerator<string> {
   let ents
   try {
     ents = await readdir(join(root, rel), { withFileTypes: true })

@@ -37,6 +37,7 @@ export interface RetentionAction {
   service: string
   size: number
   mtime: string
+  mtimeMs: number
   reason: string
   /** For compress: the codec. */
   compression?: 'gzip' | 'zstd'
@@ -66,7 +67,7 @@ export function planRetention(files: readonly RetentionFile[], settings: Retenti
     let total = list.reduce((n, f) => n + f.size, 0)
     const deleted = new Set<RetentionFile>()
     const act = (f: RetentionFile, action: RetentionAction['action'], reason: string): void => {
-      out.push({ action, source: f.source, sourcePath: f.sourcePath, service, size: f.size, mtime: new Date(f.mtimeMs).toISOString(), reason, ...(action === 'compress' ? { compression: p.compression } : {}) })
+      out.push({ action, source: f.source, sourcePath: f.sourcePath, service, size: f.size, mtime: new Date(f.mtimeMs).toISOString(), mtimeMs: f.mtimeMs, reason, ...(action === 'compress' ? { compression: p.compression } : {}) })
     }
     for (const f of list) {
       if (f.mtimeMs > settled) continue

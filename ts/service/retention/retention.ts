@@ -45,7 +45,7 @@ export async function runRetention(o: RunRetentionOptions): Promise<RetentionOut
     const abs = join(o.logsDir, a.source, ...a.sourcePath.split('/'))
     try {
       const st = await stat(abs)
-      if (st.mtimeMs !== Date.parse(a.mtime) || st.mtimeMs > Date.now() - o.settings.settleSeconds * 1000) {
+      if (st.mtimeMs !== a.mtimeMs || st.mtimeMs > Date.now() - o.settings.settleSeconds * 1000) {
         out.push({ ...a, outcome: 'skipped', error: { code: 'ERR_RETENTION_CHANGED', message: 'modified since the plan' } })
         continue
       }
