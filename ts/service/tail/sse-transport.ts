@@ -4,15 +4,16 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { TailTransport } from './tail-transport.js'
-import { sharedJson, type WireEvent } from './wire-events.js'
+import { eventJson, type WireEvent } from './wire-events.js'
 
-const frames = new WeakMap<WireEvent, string>()
+const frames = new WeakMap<WireEvent, Buffer>()
 
-function frame(e: WireEvent): string {
+/** The event's frame, encoded once however many clients it goes to. */
+function frame(e: WireEvent): Buffer {
   let f = frames.get(e)
   if (f === undefined) {
     const id = e.type === 'lines' && e.id !== '' ? `id: ${e.id}\n` : ''
-    f = `${id}event: ${e.type}\ndata: ${sharedJson(e)}\n\n`
+    f = Buffer.from(`${id}event: ${e.type}\ndata: ${eventJson(e)}\n\n`)
     frames.set(e, f)
   }
   return f

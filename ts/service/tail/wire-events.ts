@@ -31,14 +31,14 @@ export function eventJson(e: WireEvent): string {
   return JSON.stringify(e)
 }
 
-const cache = new WeakMap<WireEvent, string>()
+const cache = new WeakMap<WireEvent, Buffer>()
 
-/** eventJson, made once per event however many clients it goes to. */
-export function sharedJson(e: WireEvent): string {
-  let s = cache.get(e)
-  if (s === undefined) {
-    s = eventJson(e)
-    cache.set(e, s)
+/** eventJson as UTF-8, made once per event however many clients it goes to. */
+export function sharedJson(e: WireEvent): Buffer {
+  let b = cache.get(e)
+  if (b === undefined) {
+    b = Buffer.from(eventJson(e))
+    cache.set(e, b)
   }
-  return s
+  return b
 }

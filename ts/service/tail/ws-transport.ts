@@ -21,7 +21,7 @@ export class WsTransport implements TailTransport {
 
   send(e: WireEvent): boolean {
     if (!this.open) return true
-    this.ws.send(sharedJson(e), () => {
+    this.ws.send(sharedJson(e), { binary: false }, () => {
       const w = this.waiting
       if (w !== undefined && this.ws.bufferedAmount <= LOW_WATER) {
         this.waiting = undefined
