@@ -98,6 +98,12 @@ export declare function extractFile(source: string, tmpDir: string, destination:
 /**
  * What became of one file. `status`: `ok` (renamed into place), `invalid` (the input is not a
  * complete valid compressed file: quarantine it; `reason` and `offset` say why and where) or
+/**
+ * Copies `src` to a new file `dst` (which must not exist; removed again if the copy fails),
+ * hashing the bytes read with `kinds`.
+ */
+export declare function copyFileHashed(src: string, dst: string, kinds: Array<string>): Promise<FileDigest>
+
  * `io` (reading, writing, syncing or renaming failed: retry; `errno` names the error).
  */
 export interface ExtractOutcome {
@@ -124,6 +130,17 @@ export interface NativeFlushMetrics {
   writePercent: number
   avgPwritevDuration: number
   pwritevPercent: number
+/** What was hashed: the byte count and the checksums asked for (lowercase hex; crc32c 8 digits). */
+export interface FileDigest {
+  bytes: number
+  sha256?: string
+  md5?: string
+  crc32c?: string
+}
+
+/** The checksums `kinds` ('sha256', 'md5', 'crc32c') of the file at `path`, in one read. */
+export declare function hashFile(path: string, kinds: Array<string>): Promise<FileDigest>
+
 }
 
 export interface NativeOptions {
