@@ -15,7 +15,7 @@ import { bearerChecker } from '../auth.js'
 import { compressionOf, openContent } from '../content.js'
 import type { RouteContext } from '../context.js'
 import { errorResponses } from '../context.js'
-import { ApiError, badParam } from '../errors.js'
+import { ApiError, badParam, errorBody, toApiError } from '../errors.js'
 import { openServedFile, type OpenedFile } from '../path-guard.js'
 import { streamQuerySchema, ticketQuerySchema, ticketSchema } from '../schemas.js'
 import { parsePosition } from '../../tail/content-mark.js'
@@ -153,11 +153,10 @@ export async function registerStreamRoutes(app: FastifyInstance, { settings, roo
         await run(transport, p, () => transport.open())
       } catch (err) {
         if (!reply.raw.headersSent) {
-          reply.raw.removeHeader('content-type')
-          const api = err instanceof ApiError ? err : new ApiError(500, 'ERR_INTERNAL', 'internal error')
+          const api = toApiError(err)
           if (api.statusCode >= 500) core.log.error('stream failed', { path: req.query.path, error: (err as Error).message })
           reply.raw.writeHead(api.statusCode, { 'content-type': 'application/json; charset=utf-8' })
-          reply.raw.end(JSON.stringify({ error: { code: api.code, message: api.message } }))
+          reply.raw.end(JSON.stringify(errorBody(api.code, api.message, api.param)))
         } else reply.raw.end()
       }
     },
