@@ -174,6 +174,31 @@ describe('web UI (chromium headless)', () => {
     const fetched = contentRequests.reduce((n, q) => n + Number(q.get('length')), 0)
     expect(fetched).toBeLessThan(fileSize)
     await screenshot('viewer-older')
+
+    // Further up, the page keeps at most 10,000 lines: it lets the newest go ...
+    const count = (): Promise<number> => page.locator('#viewer-lines .line').count()
+    for (let i = 0; i < 4; i++) {
+      const top = await firstOff()
+      await page.$eval('#viewer-lines', (b) => {
+        b.scrollTop = 0
+      })
+      await expect.poll(firstOff).toBeLessThan(top)
+    }
+    expect(await count()).toBeLessThanOrEqual(10_000)
+    expect(await page.locator('#viewer-lines .line').last().textContent()).not.toBe(bigLine(BIG_LINES))
+    // ... and reads them again when scrolled back down.
+    await expect
+      .poll(
+        async () => {
+          await page.$eval('#viewer-lines', (b) => {
+            b.scrollTop = b.scrollHeight
+          })
+          return page.locator('#viewer-lines .line').last().textContent()
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(bigLine(BIG_LINES))
+    expect(await count()).toBeLessThanOrEqual(10_000)
   })
 
   it('shows a line appended to the file in the live view within a second; pause holds it, resume shows it', async () => {
