@@ -32,19 +32,24 @@ export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerato
     else if (field === 'id' && !value.includes('\0')) lastEventId = value
     return undefined
   }
-  for await (const chunk of body) {
-    buf += decoder.decode(chunk, { stream: true })
+  /** The events of the complete lines in `buf`; at the end of the stream a last CR ends a line too. */
+  const lines = function* (final: boolean): Generator<SseEvent> {
     let start = 0
     for (;;) {
       const m = /\r\n|\r|\n/g
       m.lastIndex = start
       const hit = m.exec(buf)
       // A lone CR at the end may be the first half of a CRLF: wait for the next chunk.
-      if (hit === null || (hit[0] === '\r' && hit.index === buf.length - 1)) break
+      if (hit === null || (!final && hit[0] === '\r' && hit.index === buf.length - 1)) break
       const e = line(buf.slice(start, hit.index))
       start = hit.index + hit[0].length
       if (e !== undefined) yield e
     }
     buf = buf.slice(start)
   }
+  for await (const chunk of body) {
+    buf += decoder.decode(chunk, { stream: true })
+    yield* lines(false)
+  }
+  yield* lines(true)
 }
