@@ -62,11 +62,24 @@ export interface OpenedFile {
   mtimeMs: number
 }
 
-/** Resolves `raw` under `roots` and opens it read-only, or throws a 400/403/404 ApiError. */
-export async function openServedFile(roots: ServedRoots, raw: string): Promise<OpenedFile> {
+/** A path of a request resolved under the served trees. */
+export interface ServedPath {
+  /** Real path (symlinks resolved), inside one of the trees. */
+  realPath: string
+  /** Relative to the data root, `/`-separated (`categorized/server/a.log`). */
+  relPath: string
+  /** First segment: the tree (`logs`, `categorized`). */
+  tree: string
+}
+
+/**
+ * Resolves `raw` (a file or a directory) under `roots` to its real path, or throws a 400/403/404
+ * ApiError. `allowTree`: `raw` may name a tree itself (`logs`), not only what is under it.
+ */
+export async function resolveServedPath(roots: ServedRoots, raw: string, opts: { allowTree?: boolean } = {}): Promise<ServedPath> {
   const segs = checkPathText(raw)
   const tree = roots.trees.get(segs[0] as string)
-  if (tree === undefined || segs.length < 2)
+  if (tree === undefined || (segs.length < 2 && opts.allowTree !== true))
     throw new ApiError(403, 'ERR_PATH_OUTSIDE_ROOT', `path: must name a file under ${[...roots.trees.keys()].map((k) => `${k}/`).join(' or ')}`, 'path')
   const joined = [tree, ...segs.slice(1)].join(sep)
   let real: string
@@ -79,21 +92,27 @@ export async function openServedFile(roots: ServedRoots, raw: string): Promise<O
       throw new ApiError(403, 'ERR_PATH_OUTSIDE_ROOT', 'path: symbolic link loop', 'path')
     throw err
   }
-  if (!inside(tree, real))
+  if (!(real === tree && opts.allowTree === true) && !inside(tree, real))
     throw new ApiError(403, 'ERR_PATH_OUTSIDE_ROOT', 'path: resolves outside the served directories (symbolic link?)', 'path')
+  const rest = real === tree ? [] : real.slice(tree.length + 1).split(sep)
+  return { realPath: real, relPath: [segs[0], ...rest].join('/'), tree: segs[0] as string }
+}
+
+/** Resolves `raw` under `roots` and opens it read-only, or throws a 400/403/404 ApiError. */
+export async function openServedFile(roots: ServedRoots, raw: string): Promise<OpenedFile> {
+  const { realPath: real, relPath } = await resolveServedPath(roots, raw)
   let handle: FileHandle
   try {
     handle = await fsp.open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ELOOP') throw new ApiError(403, 'ERR_PATH_OUTSIDE_ROOT', 'path: became a symbolic link', 'path')
-    if (code === 'ENOENT') throw new ApiError(404, 'ERR_NOT_FOUND', `path: no such file: ${segs.join('/')}`, 'path')
+    if (code === 'ENOENT') throw new ApiError(404, 'ERR_NOT_FOUND', `path: no such file: ${relPath}`, 'path')
     throw err
   }
   try {
     const st = await handle.stat()
     if (!st.isFile()) throw new ApiError(400, 'ERR_NOT_A_FILE', 'path: not a regular file', 'path')
-    const relPath = [segs[0], ...real.slice(tree.length + 1).split(sep)].join('/')
     return { handle, realPath: real, relPath, size: st.size, mtimeMs: st.mtimeMs }
   } catch (err) {
     await handle.close()
