@@ -5,7 +5,7 @@
  * slow-client bound with exact accounting of delivered + dropped lines; SSE resume by
  * Last-Event-ID; WebSocket; fan-out to one follower per file.
  */
-import { appendFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { connect } from 'node:net'
 import { join } from 'node:path'
@@ -70,6 +70,9 @@ describe('live tail over SSE and WebSocket', () => {
     const rotations = r.events.filter((e) => e.type === 'rotated').length
     expect(logger.getStats().rotations).toBeGreaterThanOrEqual(20)
     expect(rotations).toBeGreaterThanOrEqual(20)
+    // Rotated by renaming to sealed names (crates/core/src/sealed_name.rs): new inodes each time.
+    const sealed = readdirSync(dir).filter((n) => /^app_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(_\d+)?\.log$/.test(n))
+    expect(sealed.length).toBeGreaterThanOrEqual(20)
     expect(r.events.some((e) => e.type === 'dropped')).toBe(false)
     r.close()
   }, 30_000)
