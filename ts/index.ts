@@ -16,3 +16,5 @@ export { destination, PinoDestination, type DestinationOptions } from './pino/in
 export { ConfigError, type ConfigErrorDetails } from './config-error.js'
 export { isActiveLogPath, activeLogPaths } from './active-log-paths.js'
 export * from './service/entry.js'
+export { searchLogs, SearchFileError } from './search/search-logs.js'
+export type { SearchOptions, SearchMatch } from './search/search-logs.js'
