@@ -833,6 +833,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // discards the value it wrote. What a consumer reads is whatever the guard put
 // on `nativeBinding`, so on a frozen binding, where the guard skips, the
 // linked import resolves to `undefined`.
+module.exports.NativeSearch = nativeBinding.NativeSearch
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.LogFileReader = nativeBinding.LogFileReader

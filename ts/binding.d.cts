@@ -58,6 +58,18 @@ export declare class NativeLogger {
   flushMetrics(): NativeFlushMetrics
 }
 
+export declare class NativeSearch {
+  /** Compiles the pattern (ERR_INVALID_PATTERN) and starts the search. */
+  constructor(options: NativeSearchOptions)
+  /**
+   * The next batch (one file's matches, or its error), or null when the search is over.
+   * One call at a time.
+   */
+  next(): Promise<NativeSearchBatch | null>
+  /** Stops the search; the pending `next()` resolves with null. */
+  cancel(): void
+}
+
 export declare class ZstdCompressor {
   /** `level`: 1..=22 (default 3, zstd's own default). */
   constructor(level?: number | undefined | null)
@@ -173,6 +185,52 @@ export interface NativeSealedName {
   seq: number
   /** Extension with its dot, "" when none. */
   ext: string
+}
+
+export interface NativeSearchBatch {
+  path: string
+  mtimeMs: number
+  matches: Array<NativeSearchMatch>
+  /** The file could not be searched (to its end); its matches before the problem are above. */
+  error?: NativeSearchError
+}
+
+export interface NativeSearchError {
+  code: string
+  message: string
+}
+
+export interface NativeSearchMatch {
+  lineNumber: number
+  offset: number
+  /** The line without its `\n`; invalid UTF-8 becomes U+FFFD. */
+  line: string
+  before?: Array<string>
+  after?: Array<string>
+}
+
+export interface NativeSearchOptions {
+  pattern: string
+  /** `pattern` is a regular expression (else a literal). */
+  regex?: boolean
+  ignoreCase?: boolean
+  /** Files and directories. */
+  paths: Array<string>
+  limit?: number
+  before?: number
+  after?: number
+  sinceMs?: number
+  untilMs?: number
+  /** Default: the machine's cores. */
+  threads?: number
+  resume?: NativeSearchResume
+}
+
+export interface NativeSearchResume {
+  path: string
+  mtimeMs: number
+  offset: number
+  line: number
 }
 
 export interface NativeStats {
