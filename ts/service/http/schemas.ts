@@ -231,3 +231,35 @@ export const errorListSchema = obj({
     }),
   },
 })
+
+const flag = { type: 'string', enum: ['0', '1', 'true', 'false'] } as const
+
+/** `GET /search` query. */
+export function searchQuerySchema(): Schema {
+  return obj(
+    {
+      q: { type: 'string', minLength: 1, maxLength: 4096, description: 'text to find (a regular expression with regex=1)' },
+      regex: { ...flag, description: '1: q is a regular expression (Rust regex syntax, as ripgrep)' },
+      ignoreCase: { ...flag, description: '1: Unicode case-insensitive' },
+      service: { type: 'string', minLength: 1, maxLength: 200, description: 'category name (see /services)' },
+      path: { type: 'string', minLength: 1, maxLength: 4096, description: 'a file or directory under the data root (logs/... or categorized/...)' },
+      since: { type: 'string', maxLength: 64, description: 'files modified at or after (ISO 8601 or epoch)' },
+      until: { type: 'string', maxLength: 64, description: 'files modified before' },
+      limit: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 100, description: 'most matches (a JSON page: at most 10000)' },
+      context: { type: 'integer', minimum: 0, maximum: 20, default: 0, description: 'lines before and after each match' },
+      cursor: { type: 'string', minLength: 1, maxLength: 8192, description: 'the cursor of the previous page (same query)' },
+    },
+    ['q'],
+  )
+}
+
+const searchMatchSchema = obj(
+  { path: str, lineNumber: int, offset: int, line: str, before: { type: 'array', items: str }, after: { type: 'array', items: str } },
+  ['path', 'lineNumber', 'offset', 'line'],
+)
+
+export const searchPageSchema = obj({
+  matches: { type: 'array', items: searchMatchSchema },
+  cursor: nullableStr,
+  errors: { type: 'array', items: obj({ path: str, code: str, message: str }) },
+})
