@@ -130,7 +130,7 @@ describe('service endpoints', () => {
     expect(server?.oldestMtime).toBe(new Date(Math.min(...listed)).toISOString())
     expect(server?.newestMtime).toBe(new Date(Math.max(...listed)).toISOString())
     const logs = (st.json() as { services: { name: string; files: number; oldestMtime: unknown }[] }).services.find((s) => s.name === 'logs')
-    expect(logs).toEqual({ name: 'logs', files: 0, bytes: 0, oldestMtime: null, newestMtime: null })
+    expect(logs).toEqual({ name: 'logs', files: 0, bytes: 0, oldestMtime: null, newestMtime: null, errors: 0, warnings: 0 })
   })
 
   it('GET /metrics: sync figures, HTTP durations by route and status, files per service', async () => {

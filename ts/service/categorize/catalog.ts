@@ -220,7 +220,14 @@ export class Catalog {
       this.#carriedEvents.delete(key)
     }
     if (this.#o.classifier) {
-      const r = await scanFile({ path: abs, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, classifier: this.#o.classifier, previous: entry.scan })
+      let r
+      try {
+        r = await scanFile({ path: abs, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, classifier: this.#o.classifier, previous: entry.scan })
+      } catch (err) {
+        // A damaged compressed file is served as a 422; here it just has no events (not scanned again until it changes).
+        this.#o.onWarning?.('error scan failed', { path: `${source}/${sourcePath}`, error: (err as Error).message })
+        r = { state: { ino: st.ino, offset: st.size, lines: 0, errors: 0, warnings: 0 }, events: [], fresh: true }
+      }
       if (r) {
         entry.scan = r.state
         const pending = this.#newEvents.get(key)

@@ -37,6 +37,11 @@ export interface LineClass {
 
 export interface Classifier {
   classify(line: string): LineClass
+  /**
+   * Matches somewhere in every line `classify` would call a warning, an error or fatal (a
+   * superset: the scanner looks only at the lines it finds). Undefined: look at every line.
+   */
+  readonly candidate: RegExp | undefined
   /** Whether tracebacks are grouped (the built-ins are on). */
   readonly tracebacks: boolean
 }
@@ -47,11 +52,26 @@ function compile(rule: ErrorRule): Signature {
   return { name: rule.name, level: rule.level, test: (l) => re.test(l) }
 }
 
+/** Tokens every warn/error/fatal line of the built-ins and explicit levels contains. */
+const TOKENS = ['FATAL', 'CRITICAL', 'PANIC', 'ERR', 'WARN', 'level', 'severity', 'lvl', 'CUDA', 'NCCL', 'Watchdog', 'TIME LIMIT', 'CANCELLED', 'slurmstepd', 'oom', 'out of memory', 'segfault', 'Segmentation', 'SIGSEGV', 'Traceback']
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+function candidateOf(rules: readonly ErrorRule[]): RegExp | undefined {
+  // The scanner matches on bytes read as latin1: a rule with other characters needs every line looked at.
+  if (rules.some((r) => /[^\x00-\x7f]/.test(r.pattern))) return undefined
+  // Back-references would be renumbered inside the union.
+  if (rules.some((r) => r.match === 'regex' && /\\[1-9]|\\k</.test(r.pattern))) return undefined
+  const parts = [...TOKENS.map(escape), ...rules.map((r) => (r.match === 'substring' ? escape(r.pattern) : `(?:${r.pattern})`))]
+  // m: a rule's ^ and $ still mean a line's start and end inside a block of lines.
+  return new RegExp(parts.join('|'), 'gim')
+}
+
 /** `settings.rules` are already validated (names, regex syntax). */
 export function createClassifier(settings: Pick<ErrorSettings, 'builtins' | 'rules'> = DEFAULT_ERROR_SETTINGS): Classifier {
   const signatures = [...settings.rules.map(compile), ...(settings.builtins ? BUILTIN_SIGNATURES : [])]
   return {
     tracebacks: settings.builtins,
+    candidate: candidateOf(settings.rules),
     classify(line) {
       for (const s of signatures) if (s.test(line)) return { level: s.level, signature: s.name }
       return { level: explicitLevel(line) }

@@ -60,6 +60,12 @@ function lineTime(text: string, fallback: number): number {
   return fallback
 }
 
+function countNewlines(s: string, from: number, to: number): number {
+  let n = 0
+  for (let i = s.indexOf('\n', from); i !== -1 && i < to; i = s.indexOf('\n', i + 1)) n++
+  return n
+}
+
 function decoded(path: string, compression: 'gzip' | 'zstd' | null, start: number): Promise<Readable> {
   const raw = createReadStream(path, { start: compression === null ? start : 0, highWaterMark: 1 << 20 })
   if (compression === null) return Promise.resolve(raw)
@@ -135,21 +141,42 @@ export async function scanFile(o: ScanFileOptions): Promise<ScanResult | undefin
   }
 
   const input = await decoded(o.path, compression, state.offset)
+  const candidate = o.classifier.candidate
   let rest: Buffer = Buffer.alloc(0)
   let restAt = offset
+  const lineText = (buf: Buffer, from: number, nl: number): string => buf.toString('utf8', from, nl > from && buf[nl - 1] === 13 ? nl - 1 : nl)
   for await (const chunk of input as AsyncIterable<Buffer>) {
     const buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk
     const base = restAt
-    let from = 0
-    for (let nl = buf.indexOf(10, from); nl !== -1; nl = buf.indexOf(10, from)) {
-      const end = nl > from && buf[nl - 1] === 13 ? nl - 1 : nl
-      onLine(buf.toString('utf8', from, end), base + from)
+    const last = buf.lastIndexOf(10)
+    if (last === -1) {
+      rest = Buffer.from(buf)
+      continue
+    }
+    // latin1: one char per byte, so string positions are byte offsets; lines are decoded as UTF-8 when looked at.
+    const text = buf.toString('latin1', 0, last + 1)
+    let pos = 0
+    while (pos < text.length) {
+      let start = pos
+      if (!tb && candidate) {
+        // Most lines hold no level word and no signature: skip to the next line that might.
+        candidate.lastIndex = pos
+        const m = candidate.exec(text)
+        if (!m) {
+          lines += countNewlines(text, pos, text.length)
+          break
+        }
+        start = text.lastIndexOf('\n', m.index - 1) + 1
+        lines += countNewlines(text, pos, start)
+      }
+      const nl = text.indexOf('\n', start)
+      onLine(lineText(buf, start, nl), base + start)
       lines++
-      from = nl + 1
+      pos = nl + 1
     }
     // Copied: a view would keep the whole chunk alive until the next one.
-    rest = Buffer.from(buf.subarray(from))
-    restAt = base + from
+    rest = Buffer.from(buf.subarray(last + 1))
+    restAt = base + last + 1
     offset = restAt
   }
   if (whole && rest.length > 0) {
