@@ -76,6 +76,22 @@ describe('a fixture per signature', () => {
   })
 })
 
+describe('the candidate prefilter', () => {
+  it('finds exactly what classifying every line finds (fixtures, plus lines of every level and noise)', async () => {
+    const noise = join(work, 'noise.log')
+    writeFileSync(noise, Array.from({ length: 5000 }, (_, i) => [`INFO ok ${i}`, `x`, `ERROR e${i}`, `  WARNING: w`, `{"lvl":"err"}`, `oom_reaper: reaped`, `é ERROR accentué`, `sbatch: error: x`][i % 8]).join('\r\n') + '\n')
+    const all = createClassifier()
+    const everyLine = { ...all, candidate: undefined }
+    for (const f of [...readdirSync(FIXTURES).map((x) => join(FIXTURES, x)), noise]) {
+      const fast = await scan(f, undefined, all)
+      const slow = await scan(f, undefined, everyLine)
+      expect(fast, f).toEqual(slow)
+    }
+    // Per 8 lines: ERROR, the JSON err level, the accented ERROR line.
+    expect((await scan(noise))?.state.errors).toBe((5000 / 8) * 3)
+  })
+})
+
 describe('classifyLine (the function the UI and search reuse)', () => {
   it('levels and signatures of single lines', () => {
     expect(classifyLine('2026-12-01 ERROR boom')).toEqual({ level: 'error' })

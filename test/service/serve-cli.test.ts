@@ -2,7 +2,7 @@
 // installed (the built dist/), nothing configured; it must answer /status, sync ./logs, and
 // stop cleanly on Ctrl-C (SIGINT to its process group).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -144,6 +144,25 @@ describe('npx logferry serve (the README main job)', () => {
     const missing = run(['serve', '--token-file', 'nope'], cwd, cleanEnv())
     expect(await missing.exit).toBe(2)
     expect(missing.err()).toMatch(/--token-file: cannot read the token file/)
+  })
+
+  it('--retention-dry-run prints the plan of the mirror and changes nothing', async () => {
+    const cwd = newcomerDir()
+    const mirror = join(cwd, 'logferry-data', 'logs', 'local')
+    mkdirSync(mirror, { recursive: true })
+    writeFileSync(join(mirror, 'server-old.log'), 'old\n')
+    const old = new Date(Date.now() - 30 * 86_400_000)
+    utimesSync(join(mirror, 'server-old.log'), old, old)
+    writeFileSync(join(mirror, 'server-new.log'), 'new\n')
+    writeFileSync(join(cwd, 'serve.yaml'), 'retention:\n  policies:\n    server: { compressAfterDays: 7, compression: zstd }\n')
+    const before = readdirSync(mirror).map((f) => `${f}:${statSync(join(mirror, f)).mtimeMs}`)
+    const p = run(['serve', '--config', 'serve.yaml', '--retention-dry-run'], cwd, cleanEnv(), 'bin')
+    expect(await p.exit).toBe(0)
+    expect(p.out()).toMatch(/^compress \(zstd\)\tserver\tlogs\/local\/server-old\.log\t4 B\t.*older than 7 days$/m)
+    expect(p.out()).not.toMatch(/server-new/)
+    expect(p.out()).toMatch(/1 to compress, 0 to delete \(0 B\); nothing changed/)
+    expect(readdirSync(mirror).map((f) => `${f}:${statSync(join(mirror, f)).mtimeMs}`)).toEqual(before)
+    expect(existsSync(join(cwd, 'logferry-data', 'state'))).toBe(false)
   })
 
   it('refuses an invalid flag or variable at start, naming it (exit 2)', async () => {
