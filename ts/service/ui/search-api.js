@@ -5,24 +5,20 @@
 import { apiJson, query } from './api.js'
 
 /**
+ * A match as the page uses it (the API's `{ path, lineNumber, offset, line }`).
  * @typedef {{ path: string, line: number, offset: number, text: string }} Match
- * @typedef {{ matches: Match[], cursor: string | null }} Page
+ * @typedef {{ matches: Match[], cursor: string | null, errors: { path: string, code: string, message: string }[] }} Page
  */
 
 /**
- * @param {any} raw
+ * @param {{ matches: { path: string, lineNumber: number, offset: number, line: string }[], cursor: string | null, errors?: { path: string, code: string, message: string }[] }} raw
  * @returns {Page}
  */
 function pageOf(raw) {
-  const items = Array.isArray(raw.matches) ? raw.matches : []
   return {
-    matches: items.map((/** @type {any} */ m) => ({
-      path: String(m.path),
-      line: Number(typeof m.line === 'number' ? m.line : m.lineNumber),
-      offset: Number(m.offset),
-      text: String(typeof m.text === 'string' ? m.text : typeof m.line === 'string' ? m.line : ''),
-    })),
-    cursor: typeof raw.cursor === 'string' ? raw.cursor : null,
+    matches: raw.matches.map((m) => ({ path: m.path, line: m.lineNumber, offset: m.offset, text: m.line })),
+    cursor: raw.cursor,
+    errors: raw.errors ?? [],
   }
 }
 
@@ -31,5 +27,5 @@ function pageOf(raw) {
  * @returns {Promise<Page>}
  */
 export async function searchPage(p) {
-  return pageOf(await apiJson(`/search${query({ ...p, regex: p.regex || undefined, ignoreCase: p.ignoreCase || undefined })}`, { headers: { accept: 'application/json' } }))
+  return pageOf(await apiJson(`/search${query({ ...p, regex: p.regex ? 1 : undefined, ignoreCase: p.ignoreCase ? 1 : undefined })}`, { headers: { accept: 'application/json' } }))
 }

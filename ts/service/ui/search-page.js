@@ -85,6 +85,7 @@ export async function renderSearch(view, params) {
         )
       const n = results.childElementCount
       status.textContent = n === 0 ? 'no match' : `${n.toLocaleString()} match${n === 1 ? '' : 'es'}${page.cursor === null ? '' : ' (more below)'}`
+      for (const e of page.errors) status.append(h('div', { class: 'error-box' }, `${e.path}: ${e.code}: ${e.message} (searched up to there)`))
       if (page.cursor !== null) {
         const c = page.cursor
         const btn = h('button', { type: 'button', id: 'search-more', onclick: () => (btn.remove(), void more(c)) }, 'more')
