@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path'
 import pino from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
 import { destination } from '../../ts/pino/index.js'
+import transport from '../../ts/pino/transport.js'
 import { sealedFilesOf } from '../../ts/index.js'
 
 const base = mkdtempSync(join(tmpdir(), 'logferry-pino-'))
@@ -80,5 +81,15 @@ describe('destination()', () => {
     expect(linesIn(d).map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['by path'])
     expect(() => destination(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }))
     expect((await import('../../ts/index.js')).destination).toBe(destination)
+  })
+})
+
+describe('logferry/transport', () => {
+  it('joins lines split across chunks, writes several lines per chunk, and a last line without its newline at end', async () => {
+    const d = dir()
+    const stream = transport({ logFilePath: join(d, 't.log'), $context: {}, pinoWillSendConfig: true } as Parameters<typeof transport>[0])
+    for (const chunk of ['{"a":1}\n{"b":', '2}\n', '{"c":3}\n{"d":4}\n{"e"', ':5}']) stream.write(chunk)
+    await new Promise<void>((r) => stream.end(() => r()))
+    expect(linesIn(d)).toEqual(['{"a":1}', '{"b":2}', '{"c":3}', '{"d":4}', '{"e":5}'])
   })
 })
