@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { LogferryError } from './errors.js'
 import { collectCommand } from './cli/collect-command.js'
 import { copyCommand } from './cli/copy-command.js'
+import { searchCommand } from './cli/search-command.js'
 import { serveCommand } from './cli/serve-command.js'
 import { tailCommand } from './cli/tail-command.js'
 import { transferCommand } from './cli/transfer-command.js'
@@ -22,6 +23,9 @@ const USAGE = `usage:
   logferry tail [-f] [-n N] PATH|URL
                               the last lines of a file, then (-f) every line appended;
                               URL: a file of a running logferry serve (logferry tail --help)
+  logferry search PATTERN [PATH...]
+                              the lines matching PATTERN (a regex; -F literal), newest
+                              file first, .gz/.zst decoded (logferry search --help)
   logferry cat FILE...        print the records of log files (text or framed); verifies
                               framed checksums; exits 1 on corruption, naming the offset
   logferry transfer SRC... DEST [options]
@@ -94,6 +98,9 @@ switch (cmd) {
     break
   case 'copy':
     code = await copyCommand(rest)
+    break
+  case 'search':
+    code = await searchCommand(rest)
     break
   case 'serve':
     code = await serveCommand(rest)

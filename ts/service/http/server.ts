@@ -18,6 +18,7 @@ import { registerErrorRoutes } from './routes/errors.js'
 import { registerInfoRoutes } from './routes/info.js'
 import { registerLogsRoutes } from './routes/logs.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
+import { registerSearchRoutes } from './routes/search.js'
 import { registerServiceRoutes } from './routes/services.js'
 import { registerStreamRoutes } from './routes/stream.js'
 import { registerSyncRoutes } from './routes/sync.js'
@@ -77,6 +78,7 @@ async function build(core: LogsServiceCore, settings: ServiceSettings): Promise<
   registerLogsRoutes(app, ctx)
   registerErrorRoutes(app, ctx)
   registerContentRoutes(app, ctx)
+  registerSearchRoutes(app, ctx)
   await registerStreamRoutes(app, ctx)
   registerMetricsRoutes(app, ctx)
   registerUiRoutes(app, ctx)

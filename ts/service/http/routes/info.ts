@@ -12,6 +12,7 @@ export const ENDPOINTS: { method: string; path: string; description: string }[] 
   { method: 'GET', path: '/errors', description: 'error events with file and line: ?service=&since=&limit=' },
   { method: 'GET', path: '/logs', description: 'log files: ?service=&limit=&offset=&since=&until=&name=&order=' },
   { method: 'GET', path: '/logs/content', description: 'a file content: ?path=&tail=|head=|offset=&length=&download=1' },
+  { method: 'GET', path: '/search', description: 'matching lines, newest file first: ?q=&regex=&ignoreCase=&service=&path=&since=&until=&limit=&context=&cursor=; Accept: application/x-ndjson streams' },
   { method: 'GET', path: '/logs/stream', description: 'live tail of a file, SSE or WebSocket: ?path=&tail=; resumes with Last-Event-ID' },
   { method: 'POST', path: '/logs/stream/ticket', description: 'a ticket opening /logs/stream of one path without a header (browsers): ?path=' },
   { method: 'GET', path: '/metrics', description: 'Prometheus metrics' },
