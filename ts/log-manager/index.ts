@@ -3,6 +3,7 @@ export { LogManager, type LogManagerOptions } from './log-manager.js'
 export { ManagedLogger, type ChildOptions, type LogFields } from './managed-logger.js'
 export type { JsonFormatOptions } from './json-format.js'
 export type { RedactConfig } from './redact.js'
+export { structuredLogger, type StructuredLogger, type StructuredLoggerOptions } from './structured-logger.js'
 export type {
   CopyJobConfig,
   DurationSpec,
