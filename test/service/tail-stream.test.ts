@@ -107,6 +107,23 @@ describe('live tail over SSE and WebSocket', () => {
     r.close()
   })
 
+  it('two rotations before the follower wakes: the file sealed in between is read too (by its sealed name)', async () => {
+    const f = join(dir, 'rec.log')
+    writeFileSync(f, 'r1\n')
+    const r = await open('logs/local/live/rec.log', '&tail=5')
+    await r.until(() => r.lines().length === 1, 3000, 'the tail')
+    // One synchronous block in the service's own process: the follower cannot wake in between.
+    appendFileSync(f, 'r2\n')
+    renameSync(f, join(dir, 'rec_2026-12-02_03-00-00.log'))
+    writeFileSync(f, 'b1\nb2-no-newline')
+    renameSync(f, join(dir, 'rec_2026-12-02_03-00-00_1.log'))
+    writeFileSync(f, 'c1\n')
+    await r.until(() => r.lines().includes('c1'), 3000, 'the current file')
+    expect(r.lines()).toEqual(['r1', 'r2', 'b1', 'b2-no-newline', 'c1'])
+    expect(r.events.filter((e) => e.type === 'rotated').length).toBe(2)
+    r.close()
+  })
+
   it('truncation is reported and reading restarts at offset 0', async () => {
     const f = join(dir, 'trunc.log')
     writeFileSync(f, numbered(0, 50).join('\n') + '\n')
@@ -377,9 +394,11 @@ describe('live tail settings', () => {
   it('tail.* keys are checked by the options validator, naming the key', () => {
     // resolveSettings reads and creates nothing with these.
     const base = { cwd: tmpdir(), env: {}, ignoreEnvFiles: true }
-    const s = resolveSettings({ ...base, tail: { maxDuration: '2h', bufferLines: 50 } as never })
+    const s = resolveSettings({ ...base, tail: { maxDuration: '2h', bufferLines: 50, bufferBytes: '2MiB', watch: 'false' } as never })
     expect(s.tail.maxDuration).toBe(7_200_000)
     expect(s.tail.bufferLines).toBe(50)
+    expect(s.tail.bufferBytes).toBe(2 * 1024 * 1024)
+    expect(s.tail.watch).toBe(false)
     expect(s.tail.maxClients).toBe(100)
     for (const [tail, key] of [
       [{ bufferLines: 0 }, 'tail.bufferLines'],
@@ -387,6 +406,8 @@ describe('live tail settings', () => {
       [{ maxDuration: 'soon' }, 'tail.maxDuration'],
       [{ pollInterval: 1 }, 'tail.pollInterval'],
       [{ buffer: 1 }, 'tail.buffer'],
+      [{ bufferBytes: '2GiB' }, 'tail.bufferBytes'],
+      [{ watch: 'maybe' }, 'tail.watch'],
     ] as const) {
       let err: unknown
       try {
@@ -396,6 +417,27 @@ describe('live tail settings', () => {
       }
       expect(err).toBeInstanceOf(ConfigError)
       expect((err as ConfigError).key).toBe(key)
+    }
+  })
+
+  it('tail.watch false: polling alone delivers appends and follows a rotation', async () => {
+    const h = await startHarness({ tail: { watch: false, pollInterval: 100 } })
+    try {
+      const dir = join(h.dataDir, 'logs', h.source)
+      const f = join(dir, 'polled.log')
+      writeFileSync(f, 'p1\n')
+      const r = await openSse(h.url, q('logs/local/polled.log', '&tail=1'))
+      await r.until(() => r.lines().length === 1, 3000, 'the tail')
+      appendFileSync(f, 'p2\n')
+      await r.until(() => r.lines().length === 2, 3000, 'a polled append')
+      renameSync(f, join(dir, 'polled_2026-12-02_03-00-00.log'))
+      writeFileSync(f, 'p3\n')
+      await r.until(() => r.lines().length === 3, 3000, 'the new file')
+      expect(r.lines()).toEqual(['p1', 'p2', 'p3'])
+      expect(r.events.some((e) => e.type === 'rotated')).toBe(true)
+      r.close()
+    } finally {
+      await h.stop()
     }
   })
 

@@ -12,7 +12,7 @@ import { parseEnv } from 'node:util'
 import { ConfigError } from '../config-error.js'
 import { parseYamlWithPositions } from '../log-manager/load-config.js'
 import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
-import { boolean, custom, duration, integer, number, list, object, oneOf, optional, required, string, withDefault, type Schema } from '../options/schema.js'
+import { boolean, custom, duration, integer, number, list, object, oneOf, optional, refine, required, size, string, withDefault, type Schema } from '../options/schema.js'
 import { configErrorReporter, validateOptions } from '../options/validate-options.js'
 import { CATEGORY_NAME_RE, DEFAULT_RULES } from './categorize/rules.js'
 import { DEFAULT_ERROR_SETTINGS, type ErrorSettings } from './errors/classifier.js'
@@ -31,6 +31,7 @@ export const DEFAULT_TAIL: TailSettings = {
   bufferLines: 10_000,
   bufferBytes: 4 * 1024 * 1024,
   pollInterval: 200,
+  watch: true,
   stallTimeout: 30_000,
   ticketTtl: 60_000,
 }
@@ -130,8 +131,9 @@ const TAIL = object({
   maxClients: optional(integer({ min: 1, max: 100_000 })),
   maxDuration: optional(msDuration()),
   bufferLines: optional(integer({ min: 1, max: 10_000_000 })),
-  bufferBytes: optional(integer({ min: 1024, max: 1024 * 1024 * 1024 })),
+  bufferBytes: optional(refine(size({ min: 1024 }), (v, ctx) => (v > 1024 ** 3 ? ctx.fail('range', 'must be at most 1 GiB') : v))),
   pollInterval: optional(integer({ min: 10, max: 60_000 })),
+  watch: optional(boolean({ fromString: true })),
   stallTimeout: optional(msDuration()),
   ticketTtl: optional(msDuration()),
 })

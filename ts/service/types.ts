@@ -78,8 +78,10 @@ export interface TailSettings {
   /** Lines (and bytes) a client's buffer holds; what does not fit is dropped and counted. */
   bufferLines: number
   bufferBytes: number
-  /** Poll period when fs.watch cannot watch the file's directory (ms). */
+  /** Poll period (ms): what fs.watch cannot see (network file systems) is seen this late at worst. */
   pollInterval: number
+  /** fs.watch the followed files' directories (false: poll only). */
+  watch: boolean
   /** A client that has not taken any data for this long is disconnected (ms). */
   stallTimeout: number
   /** How long a stream ticket (for browsers, which cannot send a header) opens streams (ms). */

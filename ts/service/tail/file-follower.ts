@@ -1,13 +1,16 @@
 /**
  * Follows one file by name, as `tail -F` does, and reports its complete lines as they are
- * appended. Woken by fs.watch on the file's directory (create, rename, modify of the name) and
- * by a poll (fast when the directory cannot be watched, slow as a safety net when it can).
+ * appended. Woken at once by fs.watch on the file's directory (create, rename, modify of the
+ * name), and by a poll every pollInterval: what a watcher cannot see (a network file system
+ * written from another host, a directory that cannot be watched) is seen that late at worst.
  *
  * - Rotation (the name now names another inode): the old file is read to its end first (its
  *   last lines are not lost; a last line without `\n` is passed as a line), then the new file
  *   from its start. A file replaced by a copy holding the same bytes up to where the follower
  *   was (rsync's temp-and-rename, the way the service's mirror grows) is not a rotation: the
  *   follower goes on at the same offset in the copy (content-mark.ts tells the two apart).
+ *   Files logferry's Logger sealed in between, unseen under the name, are read in order too
+ *   (sealed-between.ts).
  * - Truncation (the file got shorter than what was read): reported, then read from offset 0.
  * - Only complete lines are passed; an unfinished one waits for its `\n`.
  *
@@ -20,13 +23,14 @@ import { basename, dirname } from 'node:path'
 import { formatPosition, MARK_WINDOW, markAt, markOf } from './content-mark.js'
 import type { FollowerEvent } from './follower-events.js'
 import { LineSplitter } from './line-splitter.js'
+import { sealedBetween } from './sealed-between.js'
 import { SharedHandle } from './shared-handle.js'
 
 export interface FollowerOptions {
-  /** Poll period when the directory cannot be watched (ms). */
+  /** Poll period (ms), with fs.watch or without: a network file system's changes made on another host are seen by polling only. */
   pollInterval: number
-  /** Poll period while fs.watch works: catches what a watcher missed (ms). */
-  watchPollInterval?: number
+  /** fs.watch the directory (default true); false: poll only. */
+  watch?: boolean
   /** Longest line; a longer one is cut into lines of this size. */
   maxLineBytes?: number
 }
@@ -42,6 +46,8 @@ export interface FollowerView {
 
 const BLOCK = 256 * 1024
 const EMPTY_MARK = markOf(Buffer.alloc(0))
+/** The id of lines read before the current file: resuming from it starts at the current file's start. */
+const START_ID = formatPosition({ offset: 0, mark: EMPTY_MARK })
 
 function isMissing(err: unknown): boolean {
   const c = (err as NodeJS.ErrnoException).code
@@ -113,28 +119,22 @@ export class FileFollower {
   }
 
   private startWatching(): void {
+    this.timer = setInterval(() => this.kick(), this.opts.pollInterval)
+    this.timer.unref()
+    if (this.opts.watch === false) return
     const name = basename(this.path)
     try {
       this.watcher = watch(dirname(this.path), { persistent: false }, (_event, filename) => {
         if (filename === null || filename === name) this.kick()
       })
+      // Watching stopped (directory removed, inotify limits): the poll carries on alone.
       this.watcher.on('error', () => {
-        // Watching stopped (directory removed, inotify limits): polling carries on alone, fast.
         this.watcher?.close()
         this.watcher = undefined
-        this.poll(this.opts.pollInterval)
       })
-      this.poll(this.opts.watchPollInterval ?? 1000)
     } catch {
-      this.poll(this.opts.pollInterval)
+      // Cannot watch here (inotify limits, unsupported file system): the poll alone.
     }
-  }
-
-  private poll(ms: number): void {
-    if (this.timer !== undefined) clearInterval(this.timer)
-    if (this.closed) return
-    this.timer = setInterval(() => this.kick(), ms)
-    this.timer.unref()
   }
 
   /** Asks for a check; checks asked for while one runs make one more, not one each. */
@@ -170,23 +170,35 @@ export class FileFollower {
       if (!isMissing(err)) throw err
     }
     if (named !== undefined && (named.ino !== this.ino || named.dev !== this.dev)) await this.switchFile()
+    await this.readTo(await this.sizeNow())
+  }
+
+  /**
+   * The file's size, after dealing with a shrink: below the last complete line it is a
+   * truncation (copytruncate, `> file`): reported, and reading starts again at 0. Only the
+   * unfinished line's bytes gone is not one: logferry's Logger grows a file by one byte and
+   * shrinks it back when it seals it (format.md, Rotation); that line is read again.
+   */
+  private async sizeNow(): Promise<number> {
     const { size } = await this.file.handle.stat()
-    if (size < this.readPos) {
-      // Bytes read are gone: truncated (copytruncate rotation, or `> file`).
-      this.splitter.reset()
-      this.readPos = 0
-      this.committed = 0
-      this.mark = EMPTY_MARK
-      this.emit({ type: 'truncated', size })
+    if (size >= this.readPos) return size
+    this.splitter.reset()
+    if (size >= this.committed) {
+      this.readPos = this.committed
+      return size
     }
-    await this.readTo(size)
+    this.readPos = 0
+    this.committed = 0
+    this.mark = EMPTY_MARK
+    this.emit({ type: 'truncated', size })
+    return size
   }
 
   /** The name names another file: replaced by a copy of the same content, or rotated. */
   private async switchFile(): Promise<void> {
     const old = this.file
     // The old file's last lines first.
-    await this.readTo((await old.handle.stat()).size)
+    await this.readTo(await this.sizeNow())
     let handle
     try {
       handle = await open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
@@ -201,6 +213,7 @@ export class FileFollower {
       return
     }
     const replaced = this.committed > 0 && st.size >= this.committed && (await markAt(handle, this.committed)) === this.mark
+    const before = { ino: this.ino, dev: this.dev }
     this.file = new SharedHandle(handle)
     this.ino = st.ino
     this.dev = st.dev
@@ -215,7 +228,32 @@ export class FileFollower {
     this.readPos = 0
     this.committed = 0
     this.mark = EMPTY_MARK
-    if (last !== undefined) this.emit({ type: 'lines', lines: [last], bytes: Buffer.byteLength(last), id: formatPosition({ offset: 0, mark: EMPTY_MARK }) })
+    if (last !== undefined) this.emit({ type: 'lines', lines: [last], bytes: Buffer.byteLength(last), id: START_ID })
+    this.emit({ type: 'rotated' })
+    for (const p of await sealedBetween(this.path, before, st)) await this.readSealed(p)
+  }
+
+  /** A whole file sealed between two the follower saw; its lines' ids resume at the next file's start. */
+  private async readSealed(path: string): Promise<void> {
+    let h
+    try {
+      h = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    } catch {
+      return
+    }
+    try {
+      for (let pos = 0; !this.closed; ) {
+        const { bytesRead } = await h.read(this.block, 0, BLOCK, pos)
+        if (bytesRead === 0) break
+        pos += bytesRead
+        const { lines, bytes } = this.splitter.push(this.block.subarray(0, bytesRead))
+        if (lines.length > 0) this.emit({ type: 'lines', lines, bytes, id: START_ID })
+      }
+    } finally {
+      await h.close()
+    }
+    const last = this.splitter.flush()
+    if (last !== undefined) this.emit({ type: 'lines', lines: [last], bytes: Buffer.byteLength(last), id: START_ID })
     this.emit({ type: 'rotated' })
   }
 

@@ -46,7 +46,7 @@ export async function registerStreamRoutes(app: FastifyInstance, { settings, roo
   const { default: websocket } = await import('@fastify/websocket')
   await app.register(websocket, { options: { maxPayload: 4096 } })
   const limits = settings.tail
-  const pool = new FollowerPool({ pollInterval: limits.pollInterval })
+  const pool = new FollowerPool({ pollInterval: limits.pollInterval, watch: limits.watch })
   const tickets = createTicketIssuer(limits.ticketTtl)
   const clients = new Set<TailClient>()
   const prepared = new WeakMap<FastifyRequest, Prepared>()
