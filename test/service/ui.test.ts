@@ -102,14 +102,20 @@ describe('web UI (chromium headless)', () => {
     await screenshot('services')
   })
 
-  it("lists a service's error events (the service's error detection)", async () => {
+  it("lists a service's error events (the service's error detection); an event opens the file at its line", async () => {
     await page.click('#services tr[data-service="server"] a[href^="#/errors"]')
     await page.locator('#errors tbody tr').first().waitFor()
     const oom = page.locator('#errors tbody tr', { hasText: 'cuda-oom' })
     expect(await oom.count()).toBe(1)
     expect(await oom.locator('a.open-event').textContent()).toBe(`local/server-main.log:${OOM_LINE}`)
     await screenshot('errors')
-    await page.goBack()
+    // An event opens the file at its line (located by the service's search in that file).
+    await oom.locator('a.open-event').click()
+    const marked = page.locator('#viewer-lines .line.hit')
+    await marked.waitFor()
+    expect(await marked.textContent()).toBe(bigLine(OOM_LINE))
+    expect(await marked.getAttribute('data-line')).toBe(String(OOM_LINE))
+    await page.click('nav a[data-nav="services"]')
     await page.locator('#services tbody tr').first().waitFor()
   })
 
@@ -195,7 +201,7 @@ describe('web UI (chromium headless)', () => {
           })
           return page.locator('#viewer-lines .line').last().textContent()
         },
-        { timeout: 20_000 },
+        { timeout: 20_000, intervals: [100] },
       )
       .toBe(bigLine(BIG_LINES))
     expect(await count()).toBeLessThanOrEqual(10_000)
