@@ -67,7 +67,9 @@ function countNewlines(s: string, from: number, to: number): number {
 }
 
 function decoded(path: string, compression: 'gzip' | 'zstd' | null, start: number): Promise<Readable> {
-  const raw = createReadStream(path, { start: compression === null ? start : 0, highWaterMark: 1 << 20 })
+  // 64 KiB blocks: the block and its latin1 string stay in V8's young generation (a 1 MiB string goes to
+  // large-object space and lives until a full GC: +90 MB of peak RSS over a 2 GiB file).
+  const raw = createReadStream(path, { start: compression === null ? start : 0, highWaterMark: 64 << 10 })
   if (compression === null) return Promise.resolve(raw)
   if (compression === 'gzip') return Promise.resolve(raw.pipe(createGunzip()))
   // The zstd stream comes with the native addon: loaded only when a .zst file is scanned.
