@@ -1,11 +1,13 @@
 /**
  * A fault-injecting store: a wrapper over a real backend that flips one byte of what it
- * publishes, in the write stream and, for chunked uploads, in one part. Everything else (the
- * server, its answers, its checksums) is real.
+ * publishes, in the write stream, in the staged file of a native local write and, for chunked
+ * uploads, in one part. Everything else (the server, its answers, its checksums) is real.
  */
 import { createHash } from 'node:crypto'
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs'
 import { Writable, finished } from 'node:stream'
 import { crc32cOf } from '../../ts/delivery/verify.js'
+import { localPathOf } from '../../ts/storage/capabilities.js'
 import { hdfsBlockMd5s, type ChunkedUploadStrategy, type FileSystem, type PartChecksums } from '../../ts/storage/index.js'
 
 /** Where bytes were flipped (write streams by path, parts as `part <i> of <path>`). */
@@ -99,6 +101,22 @@ export function flippingStrategy(inner: ChunkedUploadStrategy, log: FlipLog, o: 
   }
 }
 
+/** Flips the byte at `at` of a file (or its last byte when shorter). */
+function flipOnDisk(path: string, at: number): void {
+  const fd = openSync(path, 'r+')
+  try {
+    const size = fstatSync(fd).size
+    if (size === 0) return
+    const pos = Math.min(at, size - 1)
+    const b = Buffer.alloc(1)
+    readSync(fd, b, 0, 1, pos)
+    b[0] = (b[0] ?? 0) ^ 0x5a
+    writeSync(fd, b, 0, 1, pos)
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** `inner` with one byte flipped in every matching write stream and in one part of chunked uploads. */
 export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): FileSystem {
   const strategy = inner.capabilities.parallelParts
@@ -106,6 +124,23 @@ export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): 
   return new Proxy(inner, {
     get(t, key, receiver) {
       if (key === 'capabilities') return capabilities
+      const writeLocal = t.writeLocalFile?.bind(t)
+      if (key === 'writeLocalFile' && writeLocal) {
+        // The native local write: the byte is flipped in the staged file on disk, before the
+        // caller's check runs on it (the native pass hashed the source bytes it read).
+        return (localPath: string, path: string, options: Parameters<NonNullable<FileSystem['writeLocalFile']>>[2]) =>
+          writeLocal(localPath, path, {
+            ...options,
+            beforePublish: async (staged) => {
+              const staging = localPathOf(t, staged.path)
+              if (staging !== undefined && !(o.match && !o.match(path))) {
+                flipOnDisk(staging, o.at ?? 1000)
+                log.push(path)
+              }
+              await options.beforePublish?.(staged)
+            },
+          })
+      }
       if (key === 'createWriteStream') {
         return (path: string, options?: Parameters<FileSystem['createWriteStream']>[1]) => {
           const w = t.createWriteStream(path, options)

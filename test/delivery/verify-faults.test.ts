@@ -114,6 +114,11 @@ describe('rename backends: the copy is verified on the backend\'s own temp name,
       const fs = new Proxy(real, {
         get: (x, k, rcv) => {
           if (k === 'createWriteStream') return (p: string, o?: Parameters<FileSystem['createWriteStream']>[1]) => (opened.push(p), real.createWriteStream(p, o))
+          // Local to local: the backend's native write (one pass, same temp name and hook).
+          if (k === 'writeLocalFile' && real.writeLocalFile) {
+            const write = real.writeLocalFile.bind(real)
+            return (l: string, p: string, o: Parameters<NonNullable<FileSystem['writeLocalFile']>>[2]) => (opened.push(p), write(l, p, o))
+          }
           if (k === 'stat')
             return async (p: string) => {
               if (p.includes('logferry-tmp')) seen.push({ path: p, finalExists: await real.exists('x.log') })

@@ -3,7 +3,9 @@
  * endpoints the external tools get (transfer/endpoint.ts) and the CLI's source splitting
  * (cli/source-spec.ts). No server is needed: parsing and building filesystems do not connect.
  */
-import { resolve } from 'node:path'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { splitLocation, isUrl } from '../../ts/cli/source-spec.js'
 import { AzureBlobFileSystem, LocalFileSystem, MemoryFileSystem, StorageError, WebHdfsFileSystem, filesystem } from '../../ts/storage/index.js'
@@ -113,13 +115,14 @@ describe('filesystem(url) uses it', () => {
 })
 
 describe('the external tools and the CLI use it', () => {
-  it('endpointOf reads server, port, user and root from the same parse', () => {
-    const fs = new MemoryFileSystem()
-    expect(endpointOf('webhdfs://hdfs@nn:9871/logs', fs)).toEqual({ kind: 'hdfs', host: 'nn', httpPort: 9871, https: false, root: '/logs', user: 'hdfs' })
-    expect(endpointOf('swebhdfs://nn/x?user.name=bob', fs)).toEqual({ kind: 'hdfs', host: 'nn', httpPort: 9870, https: true, root: '/x', user: 'bob' })
-    expect(endpointOf('sftp://u@h:2222/srv?privateKeyPath=/k', fs)).toEqual({ kind: 'sftp', host: 'h', port: 2222, username: 'u', privateKeyPath: '/k', root: '/srv' })
-    expect(endpointOf('file:///data', fs)).toEqual({ kind: 'local', root: '/data' })
-    expect(endpointOf('s3://b/x', fs)).toMatchObject({ kind: 'other', protocol: 'memory' })
+  it('endpointOf reads server, port, user and root from the filesystem the same parse built (its declared toolAddress)', () => {
+    const key = join(mkdtempSync(join(tmpdir(), 'lf-key-')), 'k')
+    writeFileSync(key, 'not a key: only its path is looked at here')
+    expect(endpointOf(filesystem('webhdfs://hdfs@nn:9871/logs'))).toEqual({ kind: 'hadoop', uri: 'webhdfs://nn:9871', root: '/logs', user: 'hdfs' })
+    expect(endpointOf(filesystem('swebhdfs://nn/x?user.name=bob'))).toMatchObject({ kind: 'hadoop', uri: expect.stringMatching(/^swebhdfs:\/\/nn(:\d+)?$/), root: '/x', user: 'bob' })
+    expect(endpointOf(filesystem(`sftp://u@h:2222/srv?privateKeyPath=${key}`))).toEqual({ kind: 'ssh', host: 'h', port: 2222, username: 'u', privateKeyPath: key, root: '/srv' })
+    expect(endpointOf(filesystem('file:///data'))).toEqual({ kind: 'local', root: '/data' })
+    expect(endpointOf(new MemoryFileSystem())).toMatchObject({ kind: 'other', protocol: 'memory' })
   })
 
   it('splitLocation groups sources by store and keeps globs', () => {

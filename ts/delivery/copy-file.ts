@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto'
 import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy, PartChecksums } from '../storage/chunked-strategy.js'
-import { capabilitiesOf } from '../storage/capabilities.js'
+import { capabilitiesOf, localPathOf } from '../storage/capabilities.js'
 import { StorageError, isStorageError } from '../storage/errors.js'
 import { hdfsBlockMd5s } from '../storage/hdfs-checksum.js'
 import { writtenObject, type WrittenObject } from '../storage/streams.js'
@@ -87,7 +87,46 @@ export async function copyFile(source: FileSystem, srcPath: string, target: File
     const chunkSize = chunkSizeFor(target, strategy, size, o.chunkSize)
     if (size > chunkSize) return chunkedCopy(source, srcPath, size, target, dstPath, strategy, chunkSize, o)
   }
-  return streamCopy(source, srcPath, target, dstPath, o)
+  return (await localCopy(source, srcPath, target, dstPath, o)) ?? streamCopy(source, srcPath, target, dstPath, o)
+}
+
+/** Checksums the native local pass computes besides sha256 (writeLocalFile). */
+const LOCAL_COPY_KINDS: ReadonlySet<string> = new Set(['md5', 'crc32c'])
+
+/**
+ * A file of this machine to a target that writes local files natively (writeLocalFile): one
+ * native pass on the libuv pool reads, hashes and writes it, with no JS stream; it is verified
+ * by the same rule, before the publish. Undefined when the copy needs a stream stage
+ * (compression, throttling) or a checksum that pass does not compute.
+ */
+async function localCopy(source: FileSystem, srcPath: string, target: FileSystem, dstPath: string, o: CopyFileOptions): Promise<CopyFileResult | undefined> {
+  const localPath = localPathOf(source, srcPath)
+  if (localPath === undefined || !target.writeLocalFile || o.compress || o.bucket) return undefined
+  const verify = o.verify ?? true
+  const kinds = verify ? [...digestKindsFor(target)] : []
+  if (!kinds.every((k) => LOCAL_COPY_KINDS.has(k))) return undefined
+  o.signal?.throwIfAborted()
+  const metadata = await stampFor(source, srcPath, target, o)
+  let checked = false
+  const check = async (path: string, d: StreamDigest, written?: WrittenObject): Promise<void> => {
+    checked = true
+    const changed = changedWhileCopied(srcPath, metadata, d.sha256)
+    if (changed) throw changed
+    if (!verify) return
+    const mismatch = await compareWithStore(target, path, d, written)
+    if (mismatch !== undefined) throw verifyFailed(dstPath, mismatch)
+  }
+  const read = await target.writeLocalFile(localPath, dstPath, {
+    checksums: ['sha256', ...(kinds as ('md5' | 'crc32c')[])],
+    overwrite: !o.noClobber,
+    ...(metadata ? { metadata } : {}),
+    ...(o.targetAbsent ? { knownAbsent: true } : {}),
+    beforePublish: async (staged) => check(staged.path, staged.read ?? { bytes: -1 }, staged.written),
+  })
+  if (!checked) await verifyPublished(target, dstPath, (path) => check(path, read))
+  o.onBytes?.(read.bytes)
+  o.signal?.throwIfAborted()
+  return { source: { bytes: read.bytes, sha256: read.sha256 }, target: { bytes: read.bytes, sha256: read.sha256 }, method: 'stream', parts: 1, chunkSize: 0 }
 }
 
 /**

@@ -1,4 +1,6 @@
 /** The capabilities of a filesystem, with a safe reading for objects that declare none. */
+import { join } from 'node:path'
+import { normalizePath } from './path.js'
 import type { FileSystem, FileSystemCapabilities } from './types.js'
 
 /**
@@ -17,4 +19,10 @@ export const NO_CAPABILITIES: FileSystemCapabilities = Object.freeze({
 
 export function capabilitiesOf(fs: FileSystem): FileSystemCapabilities {
   return (fs as Partial<FileSystem>).capabilities ?? NO_CAPABILITIES
+}
+
+/** Where `path` of `fs` is on this machine, for backends with a localRoot; else undefined. */
+export function localPathOf(fs: FileSystem, path: string): string | undefined {
+  const root = capabilitiesOf(fs).localRoot
+  return root === undefined ? undefined : join(root, normalizePath(path))
 }

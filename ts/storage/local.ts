@@ -5,8 +5,9 @@ import type { Readable, Writable } from 'node:stream'
 import { BaseFileSystem } from './base.js'
 import { StorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
+import { native } from '../native.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
-import type { FileInfo, FileSystemCapabilities, PositionedReader, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LocalFileDigest, PositionedReader, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
 export interface LocalOptions {
   /** Directory every path is relative to (default '/'). */
@@ -32,20 +33,79 @@ const CODE_MAP: Record<string, StorageErrorCode> = {
 
 export class LocalFileSystem extends BaseFileSystem {
   readonly protocol = 'file'
-  readonly capabilities: FileSystemCapabilities = {
-    atomicPublish: 'rename',
-    rename: true,
-    // checksum() hashes the file here: no store-kept checksum.
-    nativeChecksum: { kinds: [], inStat: false },
-    objectMetadata: false,
-    rangedReads: true,
-    parallelParts: undefined,
-  }
+  readonly capabilities: FileSystemCapabilities
   readonly root: string
 
   constructor(options: LocalOptions = {}) {
     super()
     this.root = nodePath.resolve(options.root ?? '/')
+    this.capabilities = {
+      atomicPublish: 'rename',
+      rename: true,
+      // checksum() hashes the file here: no store-kept checksum.
+      nativeChecksum: { kinds: [], inStat: false },
+      objectMetadata: false,
+      rangedReads: true,
+      parallelParts: undefined,
+      localRoot: this.root,
+    }
+  }
+
+  /** Runs a native file operation; its `<ERRNO>: ...` failure becomes this backend's StorageError. */
+  private async nativeIo<T>(p: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op()
+    } catch (err) {
+      const errno = /^(E[A-Z]+): /.exec((err as Error | null)?.message ?? '')?.[1]
+      throw this.map(errno !== undefined ? Object.assign(err as Error, { code: errno }) : err, p)
+    }
+  }
+
+  /** sha256 / md5 hashed on the libuv pool (the JS thread does not hash). */
+  override async checksum(p: string, algorithm: ChecksumAlgorithm = 'sha256'): Promise<Checksum> {
+    if (algorithm === 'native') return super.checksum(p, algorithm)
+    const d = await this.nativeIo(p, () => native.hashFile(this.abs(p), [algorithm]))
+    return { algorithm, value: (algorithm === 'sha256' ? d.sha256 : d.md5) ?? '' }
+  }
+
+  /** One native copy into the temp name (hashed as it is written), then beforePublish and the rename. */
+  async writeLocalFile(localPath: string, p: string, options: WriteOptions & { checksums: readonly ('sha256' | 'md5' | 'crc32c')[] }): Promise<LocalFileDigest> {
+    await this.checkWritable(p, options)
+    const target = this.abs(p)
+    await this.ensureParent(p, target)
+    const tmpRel = tempSibling(p)
+    const tmp = this.abs(tmpRel)
+    const d = await this.nativeIo(p, () => native.copyFileHashed(localPath, tmp, [...options.checksums]))
+    const out: LocalFileDigest = { bytes: d.bytes }
+    if (typeof d.sha256 === 'string') out.sha256 = d.sha256
+    if (typeof d.md5 === 'string') out.md5 = d.md5
+    if (typeof d.crc32c === 'string') out.crc32c = d.crc32c
+    try {
+      // A refusal of the hook (a failed verification) is passed on as it is.
+      await runBeforePublish(options.beforePublish, { path: tmpRel, read: out })
+      await this.publish(tmp, target, options).catch((err: unknown) => {
+        throw this.map(err, p)
+      })
+    } catch (err) {
+      await fsp.unlink(tmp).catch(() => undefined)
+      throw err
+    }
+    return out
+  }
+
+  private async ensureParent(p: string, target: string): Promise<void> {
+    await fsp.mkdir(nodePath.dirname(target), { recursive: true }).catch((err: unknown) => {
+      const code = (err as { code?: string }).code
+      throw this.error(code === 'EEXIST' || code === 'ENOTDIR' ? 'ENOTDIR' : CODE_MAP[code ?? ''] ?? 'EIO', dirnamePath(p), err)
+    })
+  }
+
+  private async publish(tmp: string, target: string, options: WriteOptions | undefined): Promise<void> {
+    if (options?.overwrite === false) {
+      // link() fails if the target appeared meanwhile: no silent replace.
+      await fsp.link(tmp, target)
+      await fsp.unlink(tmp)
+    } else await fsp.rename(tmp, target)
   }
 
   private abs(p: string): string {
@@ -178,10 +238,7 @@ export class LocalFileSystem extends BaseFileSystem {
     return sinkWritable(
       async () => {
         await this.checkWritable(p, options)
-        await fsp.mkdir(nodePath.dirname(target), { recursive: true }).catch((err: unknown) => {
-          const code = (err as { code?: string }).code
-          throw this.error(code === 'EEXIST' || code === 'ENOTDIR' ? 'ENOTDIR' : CODE_MAP[code ?? ''] ?? 'EIO', dirnamePath(p), err)
-        })
+        await this.ensureParent(p, target)
         const tmpRel = tempSibling(p)
         const tmp = this.abs(tmpRel)
         const out = fsWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 })
@@ -203,11 +260,7 @@ export class LocalFileSystem extends BaseFileSystem {
             await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
             if (failed) throw failed
             await runBeforePublish(options?.beforePublish, { path: tmpRel })
-            if (options?.overwrite === false) {
-              // link() fails if the target appeared meanwhile: no silent replace.
-              await fsp.link(tmp, target)
-              await fsp.unlink(tmp)
-            } else await fsp.rename(tmp, target)
+            await this.publish(tmp, target, options)
           },
           abort: async () => {
             out.destroy()

@@ -11,7 +11,7 @@ import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from '.
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import { ssh2 } from './sdk.js'
 import { isTransient } from './transient.js'
-import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, ToolAddress, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
 export interface SftpOptions {
   host: string
@@ -70,8 +70,11 @@ export class SftpFileSystem extends BaseFileSystem {
       objectMetadata: false,
       rangedReads: true,
       parallelParts: undefined,
+      toolAddress: this.sshAddress,
     }
   }
+  /** Where scp reaches the same account and directory. */
+  private readonly sshAddress: ToolAddress
   private readonly config: ConnectConfig
   private readonly root: string
   private session: Promise<Session> | undefined
@@ -83,6 +86,14 @@ export class SftpFileSystem extends BaseFileSystem {
     this.remoteChecksum = options.remoteChecksum ?? true
     const key = options.privateKey ?? (options.privateKeyPath ? readFileSync(options.privateKeyPath) : undefined)
     const expected = options.hostFingerprint?.replace(/^SHA256:/, '').replace(/=+$/, '')
+    this.sshAddress = {
+      kind: 'ssh',
+      host: options.host,
+      port: options.port ?? 22,
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.privateKeyPath !== undefined ? { privateKeyPath: options.privateKeyPath } : {}),
+      root: this.root,
+    }
     this.config = {
       host: options.host,
       port: options.port ?? 22,

@@ -94,6 +94,8 @@ export interface StagedWrite {
   path: string
   /** What the store answered the write with, if anything. */
   written?: WrittenObject
+  /** What a native local write (writeLocalFile) read from its source and hashed. */
+  read?: LocalFileDigest
 }
 
 /**
@@ -141,6 +143,33 @@ export interface FileSystemCapabilities {
   readonly rangedReads: boolean
   /** The parallel chunked upload strategy, or undefined when writes are streams only. */
   readonly parallelParts: ChunkedUploadStrategy | undefined
+  /**
+   * The directory of this machine the filesystem's paths are under (local disk): external tools
+   * and native copies address its files there directly. Absent: its files are not local.
+   */
+  readonly localRoot?: string
+  /**
+   * How external tools (hadoop, scp) address this filesystem, when they can; absent: they
+   * cannot. Backends on a local directory are addressed by `localRoot` instead.
+   */
+  readonly toolAddress?: ToolAddress
+}
+
+/**
+ * Where an external tool finds a filesystem: 'hadoop', a Hadoop FileSystem URI base
+ * (`webhdfs://host:port`, `swebhdfs://...`) with its root, user and whether hadoop's own HDFS
+ * client may replace it by a NameNode RPC address; 'ssh', an SSH host that scp writes to.
+ */
+export type ToolAddress =
+  | { readonly kind: 'hadoop'; readonly uri: string; readonly root: string; readonly user?: string }
+  | { readonly kind: 'ssh'; readonly host: string; readonly port: number; readonly username?: string; readonly privateKeyPath?: string; readonly root: string }
+
+/** What a native local write read and hashed (WriteLocalFile). */
+export interface LocalFileDigest {
+  bytes: number
+  sha256?: string
+  md5?: string
+  crc32c?: string
 }
 
 export type ChecksumAlgorithm = 'sha256' | 'md5' | 'native'
@@ -176,6 +205,12 @@ export interface FileSystem {
   openPositioned?(path: string): Promise<PositionedReader>
   createWriteStream(path: string, options?: WriteOptions): Writable
   put(localPath: string, remotePath: string, options?: WriteOptions): Promise<void>
+  /**
+   * Writes the file `localPath` of this machine to `path` in one native pass off the JS thread
+   * (read, hash with `checksums`, write the temp name, WriteOptions.beforePublish, publish):
+   * what a streamed write of it does, without a stream per file. Backends on local disk.
+   */
+  writeLocalFile?(localPath: string, path: string, options: WriteOptions & { checksums: readonly ('sha256' | 'md5' | 'crc32c')[] }): Promise<LocalFileDigest>
   get(remotePath: string, localPath: string): Promise<void>
   readFile(path: string, options?: ReadStreamOptions): Promise<Buffer>
   writeFile(path: string, data: string | Uint8Array, options?: WriteOptions): Promise<void>

@@ -12,7 +12,7 @@ import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from '.
 import { webHdfsConcatStrategy } from './chunked-webhdfs.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import { isTransient, isTransientStatus } from './transient.js'
-import type { Checksum, FileInfo, FileSystemCapabilities, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { Checksum, FileInfo, FileSystemCapabilities, ToolAddress, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 import { nodeHttp, nodeHttps } from './sdk.js'
 
 export interface WebHdfsOptions {
@@ -61,15 +61,7 @@ const EXCEPTIONS: Record<string, StorageErrorCode> = {
 
 export class WebHdfsFileSystem extends BaseFileSystem {
   readonly protocol = 'webhdfs'
-  readonly capabilities: FileSystemCapabilities = {
-    atomicPublish: 'rename',
-    rename: true,
-    // GETFILECHECKSUM: MD5-of-MD5-of-CRC32C (hdfs-checksum.ts computes it while streaming).
-    nativeChecksum: { kinds: ['hdfs'], inStat: false },
-    objectMetadata: false,
-    rangedReads: true,
-    parallelParts: webHdfsConcatStrategy(this),
-  }
+  readonly capabilities: FileSystemCapabilities
   private readonly base: string
   private readonly root: string
   private readonly auth: Record<string, string>
@@ -81,6 +73,24 @@ export class WebHdfsFileSystem extends BaseFileSystem {
     this.auth = options.delegation
       ? { delegation: options.delegation }
       : { 'user.name': options.user ?? process.env.HADOOP_USER_NAME ?? process.env.USER ?? 'root' }
+    const nameNode = new URL(this.base)
+    // hadoop's own name for this filesystem: webhdfs:// (swebhdfs:// over HTTPS) on the NameNode's HTTP address.
+    const toolAddress: ToolAddress = {
+      kind: 'hadoop',
+      uri: `${nameNode.protocol === 'https:' ? 'swebhdfs' : 'webhdfs'}://${nameNode.host}`,
+      root: this.root,
+      ...(this.auth['user.name'] !== undefined ? { user: this.auth['user.name'] } : {}),
+    }
+    this.capabilities = {
+      atomicPublish: 'rename',
+      rename: true,
+      // GETFILECHECKSUM: MD5-of-MD5-of-CRC32C (hdfs-checksum.ts computes it while streaming).
+      nativeChecksum: { kinds: ['hdfs'], inStat: false },
+      objectMetadata: false,
+      rangedReads: true,
+      parallelParts: webHdfsConcatStrategy(this),
+      toolAddress,
+    }
   }
 
   private abs(p: string): string {

@@ -48,7 +48,7 @@ export async function publishViaTemp(
 
 /** Environment for hadoop: the HDFS user of the endpoints, HADOOP_CONF_DIR, the caller's extras. */
 export function hadoopEnv(o: ResolvedOptions): Record<string, string> {
-  const user = [o.targetEndpoint, o.sourceEndpoint].map((e: Endpoint) => (e.kind === 'hdfs' ? e.user : undefined)).find((u) => u !== undefined)
+  const user = [o.targetEndpoint, o.sourceEndpoint].map((e: Endpoint) => (e.kind === 'hadoop' ? e.user : undefined)).find((u) => u !== undefined)
   return {
     ...(user ? { HADOOP_USER_NAME: user } : {}),
     ...(o.hadoop.conf ? { HADOOP_CONF_DIR: o.hadoop.conf } : {}),

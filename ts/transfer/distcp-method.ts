@@ -58,7 +58,7 @@ async function planJobs(files: readonly PlannedFile[], all: readonly PlannedFile
     else rest.push(...group)
   }
   const jobs = new Map<string, string[]>()
-  const src = (rel: string): string => hadoopUri(o.sourceEndpoint, rel, o.sourceEndpoint.kind === 'hdfs' ? o.hadoop.namenode : undefined)
+  const src = (rel: string): string => hadoopUri(o.sourceEndpoint, rel, o.hadoop.namenode)
   if (wholeDirs.length > 0) jobs.set('', wholeDirs.map(src))
   for (const f of rest) {
     const dir = dirnamePath(f.target)
@@ -70,7 +70,7 @@ async function planJobs(files: readonly PlannedFile[], all: readonly PlannedFile
 
 async function runJobs(jobs: Job[], ctx: MethodContext, bin: string): Promise<void> {
   const { o } = ctx
-  const dst = (rel: string): string => hadoopUri(o.targetEndpoint, rel, o.targetEndpoint.kind === 'hdfs' ? o.hadoop.namenode : undefined)
+  const dst = (rel: string): string => hadoopUri(o.targetEndpoint, rel, o.hadoop.namenode)
   const maps = Math.max(1, Math.min(o.concurrency, ctx.all.length))
   for (const job of jobs) {
     await o.target.mkdir(job.targetDir, { parents: true }).catch((err: unknown) => {
@@ -88,8 +88,8 @@ export const distcpMethod: TransferMethodImpl = {
   inapplicable: (o) => {
     const s = o.sourceEndpoint
     const t = o.targetEndpoint
-    if (s.kind !== 'local' && s.kind !== 'hdfs') return s.kind === 'other' ? `distcp: ${s.why}` : 'distcp reads local or HDFS sources'
-    if (t.kind !== 'hdfs') return t.kind === 'other' ? `distcp: ${t.why}` : `distcp writes to HDFS (target is ${t.kind})`
+    if (s.kind !== 'local' && s.kind !== 'hadoop') return s.kind === 'other' ? `distcp: ${s.why}` : 'distcp reads local or Hadoop (HDFS) sources'
+    if (t.kind !== 'hadoop') return t.kind === 'other' ? `distcp: ${t.why}` : `distcp writes to Hadoop (HDFS) targets (target is ${t.kind})`
     if (o.compress) return 'distcp does not compress'
     return undefined
   },

@@ -11,8 +11,8 @@ function hadoopFsMethod(name: 'hdfs-put' | 'hdfs-cp', sub: '-put' | '-cp'): Tran
     const s = o.sourceEndpoint
     const t = o.targetEndpoint
     if (name === 'hdfs-put' && s.kind !== 'local') return `${name} copies local files (source is ${s.kind === 'other' ? s.protocol : s.kind})`
-    if (name === 'hdfs-cp' && s.kind !== 'hdfs') return `${name} copies from HDFS (source is ${s.kind === 'other' ? s.protocol : s.kind})`
-    if (t.kind !== 'hdfs' && !(name === 'hdfs-cp' && t.kind === 'local')) {
+    if (name === 'hdfs-cp' && s.kind !== 'hadoop') return `${name} copies from Hadoop (HDFS) (source is ${s.kind === 'other' ? s.protocol : s.kind})`
+    if (t.kind !== 'hadoop' && !(name === 'hdfs-cp' && t.kind === 'local')) {
       return t.kind === 'other' ? `${name}: ${t.why}` : `${name} cannot write to a ${t.kind} target`
     }
     if (o.compress) return `${name} does not compress`
@@ -29,8 +29,8 @@ function hadoopFsMethod(name: 'hdfs-put' | 'hdfs-cp', sub: '-put' | '-cp'): Tran
       const env = hadoopEnv(o)
       return perFile(files, ctx, (f) =>
         publishViaTemp(o, f.source, f.target, f.size, async (tmp) => {
-          const src = hadoopUri(o.sourceEndpoint, f.source, o.sourceEndpoint.kind === 'hdfs' ? o.hadoop.namenode : undefined)
-          const dst = hadoopUri(o.targetEndpoint, tmp, o.targetEndpoint.kind === 'hdfs' ? o.hadoop.namenode : undefined)
+          const src = hadoopUri(o.sourceEndpoint, f.source, o.hadoop.namenode)
+          const dst = hadoopUri(o.targetEndpoint, tmp, o.hadoop.namenode)
           // The temp name is fresh; -f only replaces a leftover of a killed attempt, never the target.
           const args = ['fs', sub, ...(o.overwrite === 'never' ? [] : ['-f']), src, dst]
           await runCommand(bin, args, { env, signal: o.signal, timeoutMs: o.hadoop.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS })

@@ -12,7 +12,7 @@ export function scpLimitKbit(bytesPerSecond: number, parallel: number): number {
   return Math.max(1, Math.floor((bytesPerSecond * 8) / 1000 / parallel))
 }
 
-function scpArgs(o: ResolvedOptions, t: Extract<Endpoint, { kind: 'sftp' }>, parallel: number): string[] {
+function scpArgs(o: ResolvedOptions, t: Extract<Endpoint, { kind: 'ssh' }>, parallel: number): string[] {
   const args = ['-B', '-P', String(t.port), '-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${o.scp.strictHostKeyChecking ?? 'yes'}`, '-o', 'ConnectTimeout=20']
   if (o.scp.knownHostsFile) args.push('-o', `UserKnownHostsFile=${o.scp.knownHostsFile}`)
   if (t.privateKeyPath) args.push('-i', t.privateKeyPath, '-o', 'IdentitiesOnly=yes')
@@ -26,7 +26,7 @@ export const scpMethod: TransferMethodImpl = {
     const s = o.sourceEndpoint
     const t = o.targetEndpoint
     if (s.kind !== 'local') return `scp copies local files (source is ${s.kind === 'other' ? s.protocol : s.kind})`
-    if (t.kind !== 'sftp') return t.kind === 'other' ? `scp: ${t.why}` : `scp writes to SSH/SFTP targets (target is ${t.kind})`
+    if (t.kind !== 'ssh') return t.kind === 'other' ? `scp: ${t.why}` : `scp writes to SSH/SFTP targets (target is ${t.kind})`
     if (o.compress) return 'scp does not compress'
     return undefined
   },
@@ -36,7 +36,7 @@ export const scpMethod: TransferMethodImpl = {
     const bin = findScp(o.scp.bin)
     const s = o.sourceEndpoint
     const t = o.targetEndpoint
-    if (s.kind !== 'local' || t.kind !== 'sftp') throw new Error('scp: endpoints not applicable')
+    if (s.kind !== 'local' || t.kind !== 'ssh') throw new Error('scp: endpoints not applicable')
     const base = scpArgs(o, t, Math.max(1, Math.min(o.concurrency, files.length)))
     const host = `${t.username ? `${t.username}@` : ''}${t.host.includes(':') ? `[${t.host}]` : t.host}`
     return perFile(files, ctx, (f) =>
