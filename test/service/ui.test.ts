@@ -188,7 +188,7 @@ describe('web UI (chromium headless)', () => {
       await page.$eval('#viewer-lines', (b) => {
         b.scrollTop = 0
       })
-      await expect.poll(firstOff).toBeLessThan(top)
+      await expect.poll(firstOff, { intervals: [100] }).toBeLessThan(top)
     }
     expect(await count()).toBeLessThanOrEqual(10_000)
     expect(await page.locator('#viewer-lines .line').last().textContent()).not.toBe(bigLine(BIG_LINES))
