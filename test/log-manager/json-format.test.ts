@@ -103,6 +103,7 @@ describe("format: 'json' against pino", () => {
     expect(() => new LogManager({ handlers: { app: { sink, format: 'json', json: { level: 'x' } as never } } })).toThrow(/handlers\.app\.json\.level/)
     expect(() => new LogManager({ handlers: { app: { sink, format: 'json', json: { time: 'unix' as never } } } })).toThrow(/handlers\.app\.json\.time/)
     expect(() => new LogManager({ handlers: { app: { sink, format: '{message}', json: {} } } })).toThrow(/handlers\.app\.json: applies to format: 'json' only/)
+    expect(() => new LogManager({ formats: { json: '{message}' }, handlers: { app: { sink, format: 'json' } } })).toThrow(/formats\.json: 'json' is the built-in JSON format/)
   })
 
   it('BigInt, circular references, toJSON and throwing getters never break a line', async () => {

@@ -188,6 +188,7 @@ export function validateConfig(raw: unknown): ResolvedConfig {
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidConfig('config', `must be a mapping, got ${show(value)}`)
   const top = validateOptions(TOP, value, report)
   const formats = new Map(Object.entries(top.formats ?? {}))
+  if (formats.has('json')) throw invalidConfig('formats.json', "'json' is the built-in JSON format; give this template another name")
   const handlers = new Map<string, ResolvedHandler>()
   const sinks = new Map<string, string>()
   for (const [name, v] of Object.entries(top.handlers ?? {})) {
