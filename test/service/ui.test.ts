@@ -287,7 +287,24 @@ describe('web UI (chromium headless)', () => {
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8')
     expect(js.headers['cache-control']).toBe('no-cache')
     expect((await h.get('/ui/app.js', { 'if-none-match': js.headers.etag as string })).status).toBe(304)
-    for (const p of ['/ui/..%2fpackage.json', '/ui/%2e%2e/package.json', '/ui/tsconfig.json', '/ui/..%2f..%2fetc%2fpasswd', '/ui/.%2e/http/server.ts'])
-      expect((await h.get(p)).status, p).toBe(404)
+    const attacks = [
+      '/ui/..%2fpackage.json',
+      '/ui/%2e%2e/package.json',
+      '/ui/%2e%2e%2f%2e%2e%2fpackage.json',
+      '/ui/..%5c..%5cpackage.json',
+      '/ui/%252e%252e%252fpackage.json',
+      '/ui/tsconfig.json',
+      '/ui/..%2f..%2f..%2f..%2fetc%2fpasswd',
+      '/ui/.%2e/http/server.ts',
+      '/ui//etc/passwd',
+      '/ui/index.html%00.js',
+      '/ui/app.js/..%2f..%2fpackage.json',
+      '/ui/../../package.json',
+    ]
+    for (const p of attacks) {
+      const r = await h.get(p)
+      expect(r.status, p).toBe(404)
+      expect(r.body.toString(), p).not.toMatch(/"name": "logferry"|root:x:0/)
+    }
   })
 })
