@@ -8,7 +8,7 @@
  * screenshot in test-output/ui/.
  */
 import { existsSync } from 'node:fs'
-import { appendFile, mkdir, rm } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -183,7 +183,7 @@ describe('web UI (chromium headless)', () => {
 
     // Further up, the page keeps at most 10,000 lines: it lets the newest go ...
     const count = (): Promise<number> => page.locator('#viewer-lines .line').count()
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 2; i++) {
       const top = await firstOff()
       await page.$eval('#viewer-lines', (b) => {
         b.scrollTop = 0
@@ -308,3 +308,26 @@ describe('web UI (chromium headless)', () => {
     }
   })
 })
+
+describe('web UI without a token', () => {
+  it('asks for nothing and downloads a file through a plain link (streamed by the browser)', async () => {
+    const open = await startHarness()
+    const ctx = await browser.newContext({ acceptDownloads: true })
+    try {
+      const content = Array.from({ length: 5000 }, (_, i) => `INFO download line ${i + 1}`).join('\n') + '\n'
+      await open.put('vllm-download.log', content)
+      await open.sync()
+      const p = await ctx.newPage()
+      await p.goto(`${open.url}/ui/#/file?path=${encodeURIComponent('categorized/vllm/local/vllm-download.log')}`)
+      await expect.poll(() => p.locator('#viewer-lines .line').last().textContent()).toBe('INFO download line 5000')
+      expect(await p.locator('#token-dialog[open]').count()).toBe(0)
+      const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')])
+      expect(download.suggestedFilename()).toBe('vllm-download.log')
+      expect(await readFile(await download.path(), 'utf8')).toBe(content)
+    } finally {
+      await ctx.close()
+      await open.stop()
+    }
+  })
+})
+
