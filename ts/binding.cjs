@@ -833,20 +833,23 @@ function __napiStampBindingTarget(exportsObject, target) {
 // discards the value it wrote. What a consumer reads is whatever the guard put
 // on `nativeBinding`, so on a frozen binding, where the guard skips, the
 // linked import resolves to `undefined`.
-module.exports.NativeSearch = nativeBinding.NativeSearch
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.LogFileReader = nativeBinding.LogFileReader
 module.exports.NativeLogger = nativeBinding.NativeLogger
+module.exports.NativeSearch = nativeBinding.NativeSearch
 module.exports.ZstdCompressor = nativeBinding.ZstdCompressor
 module.exports.ZstdDecompressor = nativeBinding.ZstdDecompressor
 module.exports.__testPanicAsync = nativeBinding.__testPanicAsync
 module.exports.__testPanicSync = nativeBinding.__testPanicSync
-module.exports.crc32cChunks = nativeBinding.crc32cChunks
+module.exports.checkBufferBudget = nativeBinding.checkBufferBudget
 module.exports.copyFileHashed = nativeBinding.copyFileHashed
+module.exports.crc32cChunks = nativeBinding.crc32cChunks
+module.exports.defaultMaxBufferBytes = nativeBinding.defaultMaxBufferBytes
+module.exports.eventShardBufferLimit = nativeBinding.eventShardBufferLimit
 module.exports.extractFile = nativeBinding.extractFile
-module.exports.isSealedSibling = nativeBinding.isSealedSibling
 module.exports.hashFile = nativeBinding.hashFile
+module.exports.isSealedSibling = nativeBinding.isSealedSibling
 module.exports.parseSealedName = nativeBinding.parseSealedName
 module.exports.readLogFileSync = nativeBinding.readLogFileSync
 module.exports.sanitizeEventName = nativeBinding.sanitizeEventName

@@ -53,6 +53,13 @@ export declare class NativeLogger {
    * sealed while it was open). Call it after `flush`/`close` to deliver what they sealed.
    */
   takeSealed(): Array<string>
+  /**
+   * Seals each shard buffer once it holds `bytes` (LoggerManager's buffer budget; see
+   * `Logger::set_shard_buffer_limit`). Applies to the engine, shared by every handle on it.
+   */
+  setShardBufferLimit(bytes: number): void
+  /** Bytes a shard buffer holds before it is written. */
+  shardBufferLimit(): number
   maxRecordSize(): number
   stats(): NativeStats
   flushMetrics(): NativeFlushMetrics
@@ -98,8 +105,29 @@ export declare function __testPanicAsync(): Promise<unknown>
 /** Panics on the calling (JS) thread. */
 export declare function __testPanicSync(): void
 
+/**
+ * Checks that `maxBufferBytes` holds at least one event logger with `options`
+ * (ERR_INVALID_CONFIG otherwise).
+ */
+export declare function checkBufferBudget(options: NativeOptions, maxBufferBytes: number): void
+
+/**
+ * Copies `src` to a new file `dst` (which must not exist; removed again if the copy fails),
+ * hashing the bytes read with `kinds`.
+ */
+export declare function copyFileHashed(src: string, dst: string, kinds: Array<string>): Promise<FileDigest>
+
 /** The big-endian CRC32C of each `chunk_size` slice of `data` (the last may be shorter). */
 export declare function crc32cChunks(data: Uint8Array, chunkSize: number): Buffer
+
+/** Default `maxBufferBytes` of a `LoggerManager`. */
+export declare function defaultMaxBufferBytes(): number
+
+/**
+ * Bytes each shard buffer of `events` open event loggers with `options` holds under
+ * `maxBufferBytes` (ERR_BUFFER_BUDGET when even the smallest buffers do not fit).
+ */
+export declare function eventShardBufferLimit(options: NativeOptions, maxBufferBytes: number, events: number): number
 
 /**
  * Extracts `source` (gzip, bzip2, xz or zstd, by magic bytes) to `destination` through a temp
@@ -110,12 +138,6 @@ export declare function extractFile(source: string, tmpDir: string, destination:
 /**
  * What became of one file. `status`: `ok` (renamed into place), `invalid` (the input is not a
  * complete valid compressed file: quarantine it; `reason` and `offset` say why and where) or
-/**
- * Copies `src` to a new file `dst` (which must not exist; removed again if the copy fails),
- * hashing the bytes read with `kinds`.
- */
-export declare function copyFileHashed(src: string, dst: string, kinds: Array<string>): Promise<FileDigest>
-
  * `io` (reading, writing, syncing or renaming failed: retry; `errno` names the error).
  */
 export interface ExtractOutcome {
@@ -130,6 +152,17 @@ export interface ExtractOutcome {
   message?: string
 }
 
+/** What was hashed: the byte count and the checksums asked for (lowercase hex; crc32c 8 digits). */
+export interface FileDigest {
+  bytes: number
+  sha256?: string
+  md5?: string
+  crc32c?: string
+}
+
+/** The checksums `kinds` ('sha256', 'md5', 'crc32c') of the file at `path`, in one read. */
+export declare function hashFile(path: string, kinds: Array<string>): Promise<FileDigest>
+
 /** True when `name` is a sealed file of the active file `activePath` (same stem and extension). */
 export declare function isSealedSibling(name: string, activePath: string): boolean
 
@@ -142,17 +175,6 @@ export interface NativeFlushMetrics {
   writePercent: number
   avgPwritevDuration: number
   pwritevPercent: number
-/** What was hashed: the byte count and the checksums asked for (lowercase hex; crc32c 8 digits). */
-export interface FileDigest {
-  bytes: number
-  sha256?: string
-  md5?: string
-  crc32c?: string
-}
-
-/** The checksums `kinds` ('sha256', 'md5', 'crc32c') of the file at `path`, in one read. */
-export declare function hashFile(path: string, kinds: Array<string>): Promise<FileDigest>
-
 }
 
 export interface NativeOptions {

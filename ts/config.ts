@@ -33,8 +33,8 @@ export interface LoggerOptions {
 const MAX = Number.MAX_SAFE_INTEGER
 const report = invalidConfigReporter()
 
-/** Every key of LoggerOptions (the `satisfies` keeps the two in step). */
-const LOGGER = object({
+/** Every key of LoggerOptions (the `satisfies` keeps the two in step); LoggerManager's options add to them. */
+export const LOGGER_FIELDS = {
   logFilePath: required(string({ nonEmpty: true }), 'must be a non-empty string'),
   bufferSize: optional(integer({ min: 4096, max: 2 ** 40 })),
   numShards: optional(integer({ min: 1, max: 1024 })),
@@ -46,7 +46,8 @@ const LOGGER = object({
   shardSelection: optional(oneOf(['thread', 'roundRobin'] as const)),
   onFull: optional(oneOf(['block', 'drop'] as const)),
   directIo: optional(boolean()),
-} satisfies Record<keyof LoggerOptions, Field<unknown>>)
+} satisfies Record<keyof LoggerOptions, Field<unknown>>
+const LOGGER = object(LOGGER_FIELDS)
 
 /** Validates user options and maps them to the binding's options. */
 export function toNativeOptions(options: LoggerOptions): NativeOptions {

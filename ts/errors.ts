@@ -9,6 +9,7 @@ export type LogferryErrorCode =
   | 'ERR_IO'
   | 'ERR_UNFLUSHED'
   | 'ERR_CORRUPT'
+  | 'ERR_BUFFER_BUDGET'
   | 'ERR_PANIC'
   | 'ERR_UPLOADER_CLOSED'
 

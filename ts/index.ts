@@ -2,6 +2,7 @@
 export { Logger } from './logger.js'
 export type { Stats, FlushMetrics, BatchResult, LogRecord } from './logger.js'
 export { LoggerManager } from './logger-manager.js'
+export type { LoggerManagerOptions, BufferBudget } from './logger-manager.js'
 export type { LoggerOptions, LogFormat, ShardSelection, OnFull } from './config.js'
 export { LogferryError } from './errors.js'
 export type { LogferryErrorCode } from './errors.js'

@@ -1,10 +1,25 @@
 // LoggerManager: one Logger per event, file `{dir of logFilePath}/{event}.log`, made lazily.
 import { dirname, join } from 'node:path'
-import { toNativeOptions, type LoggerOptions } from './config.js'
+import type { LoggerOptions } from './config.js'
 import { CopyJobHost } from './copy/copy-job-host.js'
 import { call, LogferryError } from './errors.js'
-import { Logger, type FlushMetrics, type Stats } from './logger.js'
-import { native } from './native.js'
+import { Logger, shardBufferLimit, type FlushMetrics, type Stats } from './logger.js'
+import { native, type NativeOptions } from './native.js'
+import { toManagerOptions, type LoggerManagerOptions } from './options/logger-manager-options.js'
+
+export type { LoggerManagerOptions } from './options/logger-manager-options.js'
+
+/** How the buffer budget is shared out right now (docs/engine.md, 'Buffer budget'). */
+export interface BufferBudget {
+  /** Bytes all event loggers' buffers may fill together. */
+  maxBufferBytes: number
+  /** Open event loggers. */
+  events: number
+  /** Bytes each shard buffer of each open event holds before it is written. */
+  shardBufferLimit: number
+  /** What that makes per event: 2 buffers x numShards x shardBufferLimit. */
+  eventBufferBytes: number
+}
 
 const ZERO: Stats = { totalLogs: 0, droppedLogs: 0, bytesWritten: 0, flushes: 0, flushErrors: 0, rotations: 0 }
 
@@ -25,6 +40,9 @@ function addStats(a: Stats, b: Stats): Stats {
  */
 export class LoggerManager extends CopyJobHost {
   readonly #base: LoggerOptions
+  readonly #native: NativeOptions
+  readonly #maxBufferBytes: number
+  #shardLimit: number
   readonly #dir: string
   readonly #loggers = new Map<string, Logger>()
   readonly #aliases = new Map<string, string>()
@@ -34,13 +52,39 @@ export class LoggerManager extends CopyJobHost {
   readonly #onSealed: ((event: string, path: string) => void) | undefined
   readonly #sealedListeners = new Set<(event: string, path: string) => void>()
 
-  constructor(options: LoggerOptions, onSealed?: (event: string, path: string) => void) {
+  constructor(options: LoggerManagerOptions, onSealed?: (event: string, path: string) => void) {
     super()
     // Validate once, up front (event loggers are created lazily).
-    toNativeOptions(options)
-    this.#base = options
+    const o = toManagerOptions(options)
+    this.#base = o.logger
+    this.#native = o.native
+    this.#maxBufferBytes = o.maxBufferBytes
+    this.#shardLimit = this.#limitFor(1)
     this.#dir = dirname(options.logFilePath)
     this.#onSealed = onSealed
+  }
+
+  /** The shard buffer limit of each of `events` open loggers (ERR_BUFFER_BUDGET if too many). */
+  #limitFor(events: number): number {
+    return call(() => native.eventShardBufferLimit(this.#native, this.#maxBufferBytes, events))
+  }
+
+  /** Gives every open event logger the share of `limit` bytes per shard buffer. */
+  #share(limit: number): void {
+    this.#shardLimit = limit
+    for (const l of this.#loggers.values()) l[shardBufferLimit](limit)
+  }
+
+  /** How the buffer budget (`maxBufferBytes`) is shared out over the open events now. */
+  get bufferBudget(): BufferBudget {
+    const events = this.#loggers.size
+    const shards = this.#base.numShards ?? 8
+    return {
+      maxBufferBytes: this.#maxBufferBytes,
+      events,
+      shardBufferLimit: this.#shardLimit,
+      eventBufferBytes: 2 * shards * this.#shardLimit,
+    }
   }
 
   protected copyStateDir(): string {
@@ -78,6 +122,8 @@ export class LoggerManager extends CopyJobHost {
     const name = this.#name(event)
     let l = this.#loggers.get(name)
     if (!l) {
+      // Refused (ERR_BUFFER_BUDGET) before anything is opened when the budget cannot take it.
+      const limit = this.#limitFor(this.#loggers.size + 1)
       l = new Logger({ ...this.#base, logFilePath: join(this.#dir, `${name}.log`) })
       const cb = this.#onSealed
       if (cb) l.on('sealed', (p) => cb(name, p))
@@ -85,6 +131,7 @@ export class LoggerManager extends CopyJobHost {
         for (const f of this.#sealedListeners) f(name, p)
       })
       this.#loggers.set(name, l)
+      this.#share(limit)
     }
     return l
   }
@@ -123,6 +170,8 @@ export class LoggerManager extends CopyJobHost {
     const l = this.#loggers.get(name)
     if (!l) return false
     this.#loggers.delete(name)
+    // The others get the freed share (as soon as their buffers are next written).
+    if (this.#loggers.size > 0) this.#share(this.#limitFor(this.#loggers.size))
     await l.close()
     this.#retire(l)
     return true

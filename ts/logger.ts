@@ -38,6 +38,12 @@ export type LogRecord = string | Uint8Array
 
 type Events = { sealed: [path: string] }
 
+/**
+ * Internal (not exported by the package): LoggerManager's buffer budget reads and sets the
+ * fill level at which this logger's shard buffers are written (docs/engine.md, 'Buffer budget').
+ */
+export const shardBufferLimit = Symbol('logferry.shardBufferLimit')
+
 const MAX_PENDING_RECORDS = 512
 const MAX_PENDING_CHARS = 256 * 1024
 
@@ -70,6 +76,12 @@ export class Logger extends EventEmitter<Events> {
     this.#pendingLimit = Math.max(1, Math.min(MAX_PENDING_CHARS, Math.floor(this.#maxRecord / 3) - 1))
     track(this)
     registerActiveLogPath(this.path)
+  }
+
+  /** Sets (when given) and returns the bytes a shard buffer holds before it is written. */
+  [shardBufferLimit](bytes?: number): number {
+    if (bytes !== undefined) call(() => this.#native.setShardBufferLimit(bytes))
+    return this.#native.shardBufferLimit()
   }
 
   /** Largest record in bytes. */

@@ -36,7 +36,8 @@ fn floor(cfg: &Config) -> usize {
 
 /// How many event loggers of `cfg` fit in `max_buffer_bytes` at the smallest limit.
 pub fn max_events(max_buffer_bytes: u64, cfg: &Config) -> usize {
-    let per = event_buffer_bytes(cfg, floor(cfg));
+    // max(1): a config with no shards (refused by `Config::validate`) must not divide by 0.
+    let per = event_buffer_bytes(cfg, floor(cfg)).max(1);
     usize::try_from(max_buffer_bytes / per).unwrap_or(usize::MAX)
 }
 
@@ -122,6 +123,16 @@ mod tests {
         let e = shard_buffer_limit(DEFAULT_MAX_BUFFER_BYTES, 1025, &c).unwrap_err();
         assert_eq!(e.code(), "ERR_BUFFER_BUDGET");
         assert!(e.to_string().contains("1024"), "{e}");
+    }
+
+    #[test]
+    fn no_shards_is_no_division_by_zero() {
+        // Found by test/options/logger-options-fuzz.test.ts (numShards 0 past the validator).
+        let mut c = cfg();
+        c.num_shards = 0;
+        let _ = max_events(1 << 30, &c);
+        let _ = shard_buffer_limit(1 << 30, 3, &c);
+        let _ = validate(1 << 30, &c);
     }
 
     #[test]

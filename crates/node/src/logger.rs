@@ -150,6 +150,25 @@ impl NativeLogger {
         self.handle.sealed().take()
     }
 
+    /// Seals each shard buffer once it holds `bytes` (LoggerManager's buffer budget; see
+    /// `Logger::set_shard_buffer_limit`). Applies to the engine, shared by every handle on it.
+    #[napi(catch_unwind)]
+    pub fn set_shard_buffer_limit(&self, bytes: f64) -> napi::Result<()> {
+        if !(bytes.is_finite() && bytes >= 0.0) {
+            return Err(crate::error::invalid(format!(
+                "shard buffer limit must be a non-negative number, got {bytes}"
+            )));
+        }
+        self.handle.engine().set_shard_buffer_limit(bytes as usize);
+        Ok(())
+    }
+
+    /// Bytes a shard buffer holds before it is written.
+    #[napi]
+    pub fn shard_buffer_limit(&self) -> f64 {
+        self.handle.engine().shard_buffer_limit() as f64
+    }
+
     #[napi]
     pub fn max_record_size(&self) -> u32 {
         self.handle.engine().max_record_size() as u32
