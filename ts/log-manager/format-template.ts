@@ -8,23 +8,13 @@ import type { BoundFormat, ProcessContext, RecordFormat } from './record-format.
 export const PLACEHOLDERS = ['time', 'level', 'message', 'name', 'pid', 'hostname', 'bindings', 'extra'] as const
 export type Placeholder = (typeof PLACEHOLDERS)[number]
 
-/** Everything a line can show about one record. */
-export interface RecordView {
-  /** ISO 8601 UTC with milliseconds. */
-  time: string
-  level: string
-  message: string
-  name: string
-  pid: string
-  hostname: string
-  /** Rendered child bindings (' k=v ...' or ''). */
-  bindings: string
-  /** Rendered bindings plus per-call fields (' k=v ...' or ''). */
-  extra: string
-}
-
+/**
+ * A compiled template: the values of the placeholders in PLACEHOLDERS order (time: ISO 8601
+ * UTC with milliseconds; bindings: rendered child bindings, ' k=v ...' or ''; extra: bindings
+ * plus the call's fields, the same way).
+ */
 export interface Template {
-  (r: RecordView): string
+  (time: string, level: string, message: string, name: string, pid: string, hostname: string, bindings: string, extra: string): string
   /** Whether the literal text has a line break (then each line is checked for one). */
   readonly multiline: boolean
 }
@@ -63,9 +53,9 @@ export function compileTemplate(key: string, text: unknown): Template {
   parts.push(lit)
   isField.push(false)
   // One concatenation expression per template, compiled once: literals as JSON string literals,
-  // placeholders (from the fixed list above) as property reads.
-  const expr = parts.map((p, i) => (isField[i] ? `r.${p}` : JSON.stringify(p))).filter((e) => e !== '""').join(' + ') || '""'
-  const render = new Function('r', `return ${expr}`) as (r: RecordView) => string
+  // placeholders (names from the fixed list above) as the function's parameters.
+  const expr = parts.map((p, i) => (isField[i] ? p : JSON.stringify(p))).filter((e) => e !== '""').join(' + ') || '""'
+  const render = new Function(...PLACEHOLDERS, `return ${expr}`) as Template
   return Object.assign(render, { multiline: /[\r\n]/.test(text) })
 }
 
@@ -80,18 +70,16 @@ export function templateFormat(template: Template, ctx: ProcessContext): RecordF
     bind(name, bindings): BoundFormat {
       const bound = renderFields(bindings)
       const shownName = oneLine(name)
+      // Most calls repeat the message of a recent call: its one-line form is kept for the next one.
+      let lastMessage: string | undefined
+      let lastShown = ''
       return {
         line(level, fields, message) {
-          const line = template({
-            time: clock(),
-            level: labels[level] as string,
-            message: message === undefined ? '' : oneLine(message),
-            name: shownName,
-            pid,
-            hostname: ctx.hostname,
-            bindings: bound,
-            extra: fields === '' ? bound : bound + fields,
-          })
+          if (message !== lastMessage) {
+            lastMessage = message
+            lastShown = message === undefined ? '' : oneLine(message)
+          }
+          const line = template(clock(), labels[level] as string, lastShown, shownName, pid, ctx.hostname, bound, fields === '' ? bound : bound + fields)
           return template.multiline ? oneLine(line) : line
         },
       }
