@@ -256,10 +256,8 @@ fn detect_format(f: &File, file_len: u64) -> io::Result<Format> {
     if got < MAGIC.len() || head[..4] != MAGIC {
         return Ok(Format::Text);
     }
-    if got == FRAME_HEADER_LEN {
-        if BlockHeader::decode(&head).is_ok() {
-            return Ok(Format::Framed);
-        }
+    if got == FRAME_HEADER_LEN && BlockHeader::decode(&head).is_ok() {
+        return Ok(Format::Framed);
     }
     let claimed = u32::from_le_bytes(head[16..20].try_into().unwrap()) as usize;
     let pointed = padded(FRAME_HEADER_LEN.saturating_add(claimed)) as u64;
