@@ -5,7 +5,7 @@
  *  - GET /logs?limit=100 over 10,000 files vs a bare Fastify hello-world route in the same
  *    process, requests/s with autocannon (its own process: -c 10 -d DURATION);
  *  - the peak RSS of this process (which runs the service) during all of it.
- * The service runs in its own process (benches/serve/service.ts); the files are put in a local
+ * The service runs in its own process (benches/serve/service.mjs, plain node on dist/); the files are put in a local
  * source and synced by it (laid out as the core lays them out). Writes benches/results/serve.md.
  *
  *   npm run bench:serve -- [--big-mib 2048] [--small-mib 20] [--files 10000] [--duration 5] [--scratch DIR]
@@ -108,8 +108,9 @@ await writeLog(join(src, 'small.log'), smallMiB)
 await writeLog(join(src, 'big.log'), bigMiB)
 for (let i = 0; i < nFiles; i++) writeFileSync(join(many, `server-${String(i).padStart(5, '0')}.log`), line(i))
 
-// `--import tsx` (not the tsx CLI, which runs the script in a second process): the pid measured is the service's.
-const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'service.ts'), src, join(scratch, 'data')], {
+// Plain node on the built package, as `npx logferry serve` runs: no TypeScript loader (tsx's hooks
+// thread and transforms added ~20 MB) in the process measured.
+const child = spawn(process.execPath, [join(here, 'service.mjs'), src, join(scratch, 'data')], {
   cwd: join(here, '..', '..'),
   stdio: ['pipe', 'pipe', 'inherit'],
 })
@@ -166,7 +167,7 @@ rows.push(
 const servicePeak = childPeak()
 child.stdin.end()
 await new Promise((r) => child.once('exit', r))
-rows.push(`| peak RSS of the service process (VmHWM; incl. tsx and the bare app) | ${(servicePeak / 1048576).toFixed(0)} MB | | | < 200 MB |`)
+rows.push(`| peak RSS of the service process (VmHWM; plain node on dist/, incl. the bare app) | ${(servicePeak / 1048576).toFixed(0)} MB | | | < 200 MB |`)
 
 const md = `# serve benchmark
 

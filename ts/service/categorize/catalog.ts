@@ -214,11 +214,9 @@ export class Catalog {
     }
     if (!same) await this.#materialize(abs, dst, exists)
     const carried = this.#carriedEvents.get(key)
-    if (carried) {
-      this.#newEvents.set(key, { fresh: true, events: carried })
-      this.#carried.delete(key)
-      this.#carriedEvents.delete(key)
-    }
+    if (carried) this.#newEvents.set(key, { fresh: true, events: carried })
+    this.#carried.delete(key)
+    this.#carriedEvents.delete(key)
     if (this.#o.classifier) {
       let r
       try {

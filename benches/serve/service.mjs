@@ -1,15 +1,16 @@
 /**
- * The service under benchmark, in its own process (so its peak RSS is its own): the logs
- * service over a local source, synced once, and beside it in the same process a bare Fastify
- * hello-world app (the peer of /logs). Prints one JSON line `{ url, bareUrl, syncMs, peakAfterStart }`, stops on
- * SIGTERM or when stdin closes.
+ * The service under benchmark, in its own process (so its peak RSS is its own), run as users run
+ * it: plain node on the built package (dist/, as `npx logferry serve` runs it; no TypeScript
+ * loader in the process). The logs service over a local source, synced once, and beside it in
+ * the same process a bare Fastify hello-world app (the peer of /logs). Prints one JSON line
+ * `{ url, bareUrl, syncMs, peakAfterStart }`, stops on SIGTERM or when stdin closes.
  *
- *   tsx benches/serve/service.ts SRC_DIR DATA_DIR
+ *   node benches/serve/service.mjs SRC_DIR DATA_DIR   (after npm run build:ts)
  */
 import { readFileSync } from 'node:fs'
-import { createLogsService } from '../../ts/service/logs-service.js'
+import { createLogsService } from '../../dist/index.js'
 
-const [src, dataDir] = process.argv.slice(2) as [string, string]
+const [src, dataDir] = process.argv.slice(2)
 const svc = await createLogsService({
   host: '127.0.0.1',
   port: 0,
@@ -35,7 +36,7 @@ const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 })
 process.stdout.write(`${JSON.stringify({ url: svc.url, bareUrl, syncMs, peakAfterStart })}\n`)
 
 let stopping = false
-async function stop(): Promise<void> {
+async function stop() {
   if (stopping) return
   stopping = true
   await bare.close()
