@@ -36,15 +36,17 @@ interface Asset {
 }
 
 /**
- * The directory of the UI's files: `service/ui/` under the first ancestor of this module that
- * has one (ts/ when running from source, dist/ once built and bundled into a chunk).
+ * The directory of the UI's files: `service/ui/` under this module's directory or one of its
+ * three nearest ancestors (ts/ when running from source, dist/ once built and bundled into a
+ * chunk, dist/ again for tsc's per-module output); undefined when there is none.
  */
-export function uiDirectory(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  for (let d = from; ; d = dirname(d)) {
+export function uiDirectory(from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  let d = from
+  for (let up = 0; up <= 3; up++, d = dirname(d)) {
     const candidate = join(d, 'service', 'ui')
     if (existsSync(join(candidate, 'index.html'))) return candidate
-    if (dirname(d) === d) throw new Error(`web UI files not found above ${from} (service/ui/index.html)`)
   }
+  return undefined
 }
 
 function loadAssets(dir: string): Map<string, Asset> {
@@ -74,17 +76,23 @@ function send(req: FastifyRequest, reply: FastifyReply, a: Asset): FastifyReply 
   return reply.send(a.body)
 }
 
-export function registerUiRoutes(app: FastifyInstance, _ctx: RouteContext): void {
-  const assets = loadAssets(uiDirectory())
-  const index = assets.get('index.html')
-  if (index === undefined) throw new Error('web UI: index.html missing')
+export function registerUiRoutes(app: FastifyInstance, { core }: RouteContext): void {
+  const dir = uiDirectory()
+  const assets = dir === undefined ? new Map<string, Asset>() : loadAssets(dir)
+  // A build without the UI's files still serves the API; the UI's routes say what is missing.
+  const missing = (): ApiError => new ApiError(404, 'ERR_NOT_FOUND', "the web UI's files are not installed (service/ui/ beside the package's code)")
+  if (!assets.has('index.html')) core.log.warn('web UI files not found: /ui/ answers 404', { searched: dirname(fileURLToPath(import.meta.url)) })
   const opts = { schema: { hide: true } }
   // Relative asset URLs need the trailing slash.
   app.get(UI_ROUTES[0], opts, async (_req, reply) => reply.redirect('/ui/', 301))
-  app.get(UI_ROUTES[1], opts, async (req, reply) => send(req, reply, index))
+  app.get(UI_ROUTES[1], opts, async (req, reply) => {
+    const index = assets.get('index.html')
+    if (index === undefined) throw missing()
+    return send(req, reply, index)
+  })
   app.get<{ Params: { file: string } }>(UI_ROUTES[2], opts, async (req, reply) => {
     const a = assets.get(req.params.file)
-    if (a === undefined) throw new ApiError(404, 'ERR_NOT_FOUND', `no UI file ${JSON.stringify(req.params.file)}`)
+    if (a === undefined) throw assets.size === 0 ? missing() : new ApiError(404, 'ERR_NOT_FOUND', `no UI file ${JSON.stringify(req.params.file)}`)
     return send(req, reply, a)
   })
 }
