@@ -16,9 +16,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -40,6 +40,7 @@ const rate = Number(values.rate)
 const floodMiB = Number(values['flood-mib'])
 const scratch = values.scratch as string
 const now = (): number => performance.timeOrigin + performance.now()
+const load0 = loadavg()[0] ?? 0
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 rmSync(scratch, { recursive: true, force: true })
@@ -87,6 +88,16 @@ interface Latency {
   samples: number[]
   /** Lines the slowest client got. */
   minLines: number
+  /** CPU the service used during the phase, % of one core (logferry phases). */
+  serverCpu?: number
+  /** This process's (the clients') longest event-loop delay during the phase (ms). */
+  driverLag: number
+}
+
+/** utime + stime of `pid`, in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(f[11]) + Number(f[12])) * 10
 }
 
 /** A lines sink: counts lines and takes the age of each chunk's first line. */
@@ -144,17 +155,24 @@ function tailProcess(file: string, samples: number[]): Promise<Sink> {
   })
 }
 
-async function latency(kind: 'logferry' | 'tail -F', n: number, url: string, file: string): Promise<Latency> {
+async function latency(kind: 'logferry' | 'tail -F', n: number, url: string, file: string, serverPid: number): Promise<Latency> {
   const samples: number[] = []
   const sinks: Sink[] = []
   for (let i = 0; i < n; i++) sinks.push(kind === 'logferry' ? await sseClient(url, samples) : await tailProcess(file, samples))
   await sleep(300)
+  const cpu0 = cpuMs(serverPid)
+  const t0 = now()
+  const lag = monitorEventLoopDelay({ resolution: 10 })
+  lag.enable()
   const written = await runWriter(file, rate, seconds)
+  lag.disable()
+  const serverCpu = (100 * (cpuMs(serverPid) - cpu0)) / (now() - t0)
+  const driverLag = lag.max / 1e6
   await sleep(700)
   for (const s of sinks) s.close()
   const minLines = Math.min(...sinks.map((s) => s.lines))
   if (minLines !== written) process.stderr.write(`note: ${kind} x${n}: the slowest client got ${minLines} of ${written} lines\n`)
-  return { samples, minLines }
+  return { samples, minLines, driverLag, ...(kind === 'logferry' ? { serverCpu } : {}) }
 }
 
 function metric(url: string, name: string): Promise<number> {
@@ -200,12 +218,12 @@ const ms = (x: number): string => `${x.toFixed(1)} ms`
 const rows: string[] = []
 const lat: Record<string, Latency> = {}
 for (const n of [1, manyClients]) {
-  lat[`logferry ${n}`] = await latency('logferry', n, `${url}${streamPath}`, file)
-  lat[`tail ${n}`] = await latency('tail -F', n, url, file)
+  lat[`logferry ${n}`] = await latency('logferry', n, `${url}${streamPath}`, file, svc.pid as number)
+  lat[`tail ${n}`] = await latency('tail -F', n, url, file, svc.pid as number)
   for (const k of ['logferry', 'tail'] as const) {
     const l = lat[`${k} ${n}`] as Latency
     rows.push(
-      `| ${k === 'logferry' ? 'GET /logs/stream (SSE)' : 'GNU tail -n0 -F (peer)'} | ${n} | ${ms(pct(l.samples, 0.5))} | ${ms(pct(l.samples, 0.99))} | ${ms(pct(l.samples, 1))} | ${l.samples.length} | ${l.minLines} | p99 <= 250 ms |`,
+      `| ${k === 'logferry' ? `GET /logs/stream (SSE; service CPU ${(l.serverCpu ?? 0).toFixed(0)}% of a core)` : 'GNU tail -n0 -F (peer)'} | ${n} | ${ms(pct(l.samples, 0.5))} | ${ms(pct(l.samples, 0.99))} | ${ms(pct(l.samples, 1))} | ${l.samples.length} | ${l.minLines} | ${ms(l.driverLag)} | p99 <= 250 ms |`,
     )
   }
 }
@@ -231,10 +249,10 @@ const mb = (b: number): string => `${(b / 1048576).toFixed(0)} MB`
 const out = [
   `# Live tail benchmark`,
   '',
-  `${new Date().toISOString()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; writer ${rate} lines/s for ${seconds} s (ticks of 10 ms); others may have shared the machine.`,
+  `${new Date().toISOString()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${load0.toFixed(1)} at the start, Node ${process.version}; writer ${rate} lines/s for ${seconds} s (ticks of 10 ms); others may have shared the machine.`,
   '',
-  '| path | clients | p50 | p99 | max | samples | lines (slowest client) | target |',
-  '|---|---|---|---|---|---|---|---|',
+  '| path | clients | p50 | p99 | max | samples | lines (slowest client) | clients\' event-loop delay, max | target |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
   `One client that never reads while ${floodMiB} MiB are appended as fast as the writer can:`,
