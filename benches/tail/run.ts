@@ -8,7 +8,8 @@
  *  - the service's RSS while one client that never reads is connected and the writer appends
  *    FLOOD MiB as fast as it can; the peer is the usual naive SSE tail (benches/tail/naive-peer.ts:
  *    writes ignoring back-pressure) under the same flood. Target: bounded (growth < 64 MB).
- * The service runs in its own process (benches/serve/service.ts). Writes benches/results/tail.md.
+ * The service runs in its own process, plain node on the built package (benches/serve/service.mjs;
+ * npm run bench:tail builds first). Writes benches/results/tail.md.
  *
  *   npm run bench:tail -- [--seconds 5] [--clients 50] [--rate 10000] [--flood-mib 128] [--scratch DIR]
  */
@@ -50,7 +51,9 @@ mkdirSync(src, { recursive: true })
 
 /** A tsx child printing one JSON line first. */
 async function startChild(script: string, args: string[]): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] })
+  // .mjs (the service on dist/, as users run it) with plain node; .ts through tsx.
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : []
+  const child = spawn(process.execPath, [...loader, script, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] })
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream })
   const first = await new Promise<string>((resolve, reject) => {
     rl.once('line', resolve)
@@ -207,7 +210,7 @@ async function memory(pid: number, url: string, streamPath: string, file: string
   return { before, peak }
 }
 
-const { child: svc, info } = await startChild(join(root, 'benches', 'serve', 'service.ts'), [src, data])
+const { child: svc, info } = await startChild(join(root, 'benches', 'serve', 'service.mjs'), [src, data])
 // Made after the service's first sync, which mirrors the (empty) source into logs/bench/.
 const file = join(data, 'logs', 'bench', 'live.log')
 mkdirSync(dirname(file), { recursive: true })
