@@ -42,7 +42,7 @@ export async function renderServices(view) {
       h(
         'table',
         { class: 'grid', id: 'services' },
-        h('thead', {}, h('tr', {}, ...['service', 'files', 'bytes', 'newest', 'oldest', 'errors', 'warnings', ''].map((t) => h('th', {}, t)))),
+        h('thead', {}, h('tr', {}, ...['service', 'files', 'bytes', 'newest', 'oldest', 'errors', 'warnings', ''].map((t, i) => h('th', { class: [1, 2, 5, 6].includes(i) ? 'num' : undefined }, t)))),
         h('tbody', {}, ...rows),
       ),
       ...(hasCounts ? [] : [h('p', { class: 'muted', id: 'no-error-counts' }, 'Error and warning counts: not available on this service (it has no error detection).')]),
