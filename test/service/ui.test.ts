@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs'
 import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from './http-harness.js'
@@ -310,7 +311,7 @@ describe('web UI (chromium headless)', () => {
 })
 
 describe('web UI without a token', () => {
-  it('asks for nothing and downloads a file through a plain link (streamed by the browser)', async () => {
+  it('asks for nothing, downloads a file through a plain link (streamed by the browser), shows a .gz file\'s last lines', async () => {
     const open = await startHarness()
     const ctx = await browser.newContext({ acceptDownloads: true })
     try {
@@ -324,6 +325,14 @@ describe('web UI without a token', () => {
       const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')])
       expect(download.suggestedFilename()).toBe('vllm-download.log')
       expect(await readFile(await download.path(), 'utf8')).toBe(content)
+
+      // A compressed file: its last lines, decoded by the service (it cannot be read backwards).
+      await open.put('vllm-old.log.gz', gzipSync(Buffer.from(content)))
+      await open.sync()
+      await p.goto(`${open.url}/ui/#/file?path=${encodeURIComponent('categorized/vllm/local/vllm-old.log.gz')}`)
+      await expect.poll(() => p.locator('#viewer-lines .line').last().textContent()).toBe('INFO download line 5000')
+      expect(await p.locator('#viewer-lines .line').count()).toBe(2000)
+      expect(await p.locator('#viewer-lines .marker').first().textContent()).toContain('compressed file')
     } finally {
       await ctx.close()
       await open.stop()
