@@ -87,10 +87,14 @@ impl<'m> Scanner<'m> {
         self.hits >= self.cfg.max_hits && self.pending.is_empty()
     }
 
+    fn want(&self) -> usize {
+        self.cfg.block.max(4096) / 2
+    }
+
     /// Free space after the buffered bytes (at least half a block; the buffer grows when a
     /// partial line fills it).
     pub fn space(&mut self) -> &mut [u8] {
-        let want = self.cfg.block.max(4096) / 2;
+        let want = self.want();
         if self.buf.len() - self.len < want {
             let new_len = (self.buf.len() * 2).max(self.len + want);
             self.buf.resize(new_len, 0);
@@ -104,9 +108,10 @@ impl<'m> Scanner<'m> {
         self.len += n;
     }
 
-    /// Whether the buffer is full (time to [`Scanner::process`] it).
+    /// Whether less than half a block is free: time to [`Scanner::process`] (short reads, from
+    /// a pipe, fill the buffer this far before a search, and never grow it).
     pub fn full(&self) -> bool {
-        self.len == self.buf.len()
+        self.buf.len() - self.len < self.want()
     }
 
     /// Appends `data`, processing each time the buffer fills.
