@@ -59,10 +59,17 @@ async function startChild(script: string, args: string[]): Promise<{ child: Chil
     rl.once('line', resolve)
     child.once('exit', (c) => reject(new Error(`${script} exited ${c}`)))
   })
+  // A child that ends before the run stops it makes every figure after it meaningless: say so.
+  child.once('exit', (code, signal) => {
+    if (!stopping.has(child)) process.stderr.write(`bench:tail: ${script} ended during the run (exit ${code}, signal ${signal})\n`)
+  })
   return { child, info: JSON.parse(first) as Record<string, unknown> }
 }
 
+const stopping = new Set<ChildProcess>()
+
 function stopChild(c: ChildProcess): Promise<void> {
+  stopping.add(c)
   return new Promise((r) => {
     c.once('exit', () => r())
     c.stdin?.end()
