@@ -6,12 +6,14 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCollector, type CollectEvent } from '../../ts/collect/collector.js'
 import { loadCollectConfig } from '../../ts/collect/config.js'
+import { CollectState } from '../../ts/collect/state.js'
+import { createHash } from 'node:crypto'
 import { startSftp, type StartedSftp } from '../servers/sftp.js'
 
 const CLI = resolve('dist/cli.js')
@@ -434,6 +436,106 @@ describe('logferry collect', () => {
     expect(filesIn(join(s.data, 'extracted', 'srv1'))).toEqual(['old.log'])
   })
 
+  it('RETRY_DELAY_MAX caps every backoff wait (a base of 100 s, a cap of 1 s: the retries happen within seconds)', async () => {
+    const s = setup('delaymax', { maxRetryCopy: 2, extraEnv: 'RETRY_DELAY_BASE=100\nRETRY_DELAY_MAX=1' })
+    // A port nothing listens on: ssh fails at once, every attempt.
+    const port = await new Promise<number>((res) => {
+      const srv = createNetServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port
+        srv.close(() => res(p))
+      })
+    })
+    const sources = JSON.parse(readFileSync(join(s.conf, 'sources.conf'), 'utf8')) as { servers: Record<string, unknown>[] }
+    sources.servers = sources.servers.slice(0, 1).map((x) => ({ ...x, port }))
+    writeFileSync(join(s.conf, 'sources.conf'), JSON.stringify(sources))
+    const started = Date.now()
+    const r = await runCli(['run', '--config-dir', s.conf])
+    expect(r.code, r.stderr).toBe(1)
+    const waits = [...r.stderr.matchAll(/listing failed, retry in (\d+) ms/g)].map((m) => Number(m[1]))
+    expect(waits.length).toBe(2)
+    for (const w of waits) expect(w).toBeLessThanOrEqual(1000)
+    expect(r.stderr).toContain('server unreachable after 3 attempt(s)')
+    expect(Date.now() - started).toBeLessThan(30_000)
+  })
+
+  it('--no-incoming: a file left copied in incoming/ by an earlier run is not resumed; without it, it is finished', async () => {
+    const s = setup('noinc')
+    const content = text(800, 'left')
+    const gz = tool('gzip', content)
+    const incoming = join(s.data, 'incoming', 'srv1')
+    mkdirSync(incoming, { recursive: true })
+    writeFileSync(join(incoming, 'left.log.gz'), gz)
+    // The row an earlier run killed after its copy wrote (the remote file is gone since).
+    const st = CollectState.open(s.state)
+    st.set('copied', { server: 'srv1', remotePath: join(remoteRoot, 'noinc', 'srv1', 'left.log.gz'), name: 'left.log.gz', size: gz.length, mtimeMs: Date.now() - 3600_000, sha256: createHash('sha256').update(gz).digest('hex'), extractedName: 'left.log', copyRetries: 0, extractRetries: 0 })
+    st.close()
+    mkdirSync(join(remoteRoot, 'noinc', 'srv1'), { recursive: true })
+    chownRemote()
+    const skip = await runCli(['run', '--no-incoming', '--config-dir', s.conf, '--json'])
+    expect(skip.code, skip.stderr).toBe(0)
+    expect(JSON.parse(skip.stdout)).toMatchObject({ extracted: 0, processed: 0 })
+    expect(filesIn(incoming)).toEqual(['left.log.gz'])
+    expect(filesIn(join(s.data, 'extracted', 'srv1'))).toEqual([])
+    const status = await runCli(['status', '--json', '--config-dir', s.conf])
+    expect(JSON.parse(status.stdout).find((x: { server: string }) => x.server === 'srv1').counts.copied).toBe(1)
+    const resume = await runCli(['run', '--config-dir', s.conf, '--json'])
+    expect(resume.code, resume.stderr).toBe(0)
+    expect(JSON.parse(resume.stdout)).toMatchObject({ extracted: 1, processed: 1 })
+    expect(readFileSync(join(s.data, 'extracted', 'srv1', 'left.log')).equals(content)).toBe(true)
+    expect(filesIn(incoming)).toEqual([])
+  })
+
+  it('--interval: a daemon runs a pass every N seconds (a new file is picked up), stops cleanly on SIGTERM with its state intact', async () => {
+    const s = setup('interval')
+    const first = text(300, 'i1')
+    remoteFile('interval/srv2', 'a.log.gz', tool('gzip', first))
+    const child = spawn(process.execPath, [CLI, 'collect', 'run', '--interval', '1', '--json', '--quiet', '--config-dir', s.conf], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const passes: Record<string, number>[] = []
+    let stderr = ''
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    let buf = ''
+    const waitPasses = (n: number): Promise<void> =>
+      new Promise((res, rej) => {
+        const t = setTimeout(() => rej(new Error(`only ${passes.length} pass(es) in 30 s: ${stderr}`)), 30_000)
+        const check = (): void => {
+          if (passes.length >= n) {
+            clearTimeout(t)
+            child.stdout.off('data', onData)
+            res()
+          }
+        }
+        const onData = (b: Buffer): void => {
+          buf += b.toString()
+          let nl: number
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            passes.push(JSON.parse(buf.slice(0, nl)) as Record<string, number>)
+            buf = buf.slice(nl + 1)
+          }
+          check()
+        }
+        child.stdout.on('data', onData)
+        check()
+      })
+    await waitPasses(1)
+    expect(passes[0]).toMatchObject({ extracted: 1 })
+    const second = text(300, 'i2')
+    remoteFile('interval/srv2', 'b.log.gz', tool('gzip', second))
+    const n = passes.length
+    await waitPasses(n + 2)
+    expect(passes.slice(n).reduce((a, p) => a + (p.extracted as number), 0)).toBe(1)
+    expect(passes[passes.length - 1]).toMatchObject({ extracted: 0, skippedDone: 2 })
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })))
+    child.kill('SIGTERM')
+    const e = await exited
+    expect(e, stderr).toEqual({ code: 0, signal: null })
+    expect(readFileSync(join(s.data, 'extracted', 'srv2', 'a.log')).equals(first)).toBe(true)
+    expect(readFileSync(join(s.data, 'extracted', 'srv2', 'b.log')).equals(second)).toBe(true)
+    // The store was closed properly: the next run opens it, and everything is done.
+    const again = await runCli(['run', '--config-dir', s.conf, '--json'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ skippedDone: 2, copied: 0, extracted: 0 })
+  })
+
   it('bad config: exit status 2 and a message naming the file, key and problem', async () => {
     const s = setup('badconf')
     const sources = JSON.parse(readFileSync(join(s.conf, 'sources.conf'), 'utf8')) as { servers: Record<string, unknown>[] }
@@ -454,6 +556,10 @@ describe('logferry collect', () => {
     const r3 = await runCli(['status', '--config-dir', s3.conf])
     expect(r3.code).toBe(2)
     expect(r3.stderr).toMatch(/pipeline\.conf: settle_seconds: must be an integer >= 0, got -1/)
+    writeFileSync(join(s3.conf, 'pipeline.conf'), '{"formats": ["gzip"]}')
+    const r5 = await runCli(['run', '--config-dir', s3.conf])
+    expect(r5.code).toBe(2)
+    expect(r5.stderr).toMatch(/pipeline\.conf: formats: restricting the formats is not supported.*missing: bzip2, xz, zstd/)
     const r4 = await runCli(['fetch', 'srv1'])
     expect(r4.code).toBe(2)
     expect(r4.stderr).toContain("'fetch' takes 2 argument(s), got 1")

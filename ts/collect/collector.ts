@@ -171,7 +171,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     if (!t) targets.set(s.name, (t = sshTarget(c, s)))
     return t
   }
-  const retryOpts = { retryDelay: c.retryDelayBase }
+  const retryOpts = { retryDelay: c.retryDelayBase, maxDelay: c.retryDelayMax }
 
   /** What is left by a run that was killed: our temp files (the owner lock says no one else runs). */
   async function sweep(server: string): Promise<void> {
@@ -201,7 +201,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     // Already brought by the batch copy (rsync's own quick check: size and mtime).
     const have = await stat(incomingPath).catch(() => undefined)
     if (have && have.size === rec.size && Math.floor(have.mtimeMs) === rec.mtimeMs) return
-    await runRsync({ ssh: target(srv), from: { remote: rec.remotePath }, to: incomingPath, flags: ['-t'], retries: c.maxRetryCopy, retryDelay: c.retryDelayBase, onRetry: (err, n, delay) => emit({ level: 'warn', message: `copy failed, retry in ${delay} ms`, server: rec.server, file: rec.name, operation: 'copy', attempt: n, error: message(err) }) })
+    await runRsync({ ssh: target(srv), from: { remote: rec.remotePath }, to: incomingPath, flags: ['-t'], retries: c.maxRetryCopy, retryDelay: c.retryDelayBase, retryDelayMax: c.retryDelayMax, onRetry: (err, n, delay) => emit({ level: 'warn', message: `copy failed, retry in ${delay} ms`, server: rec.server, file: rec.name, operation: 'copy', attempt: n, error: message(err) }) })
   }
 
   /** The file from wherever its row stands to processed (or error). */

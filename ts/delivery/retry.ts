@@ -12,7 +12,7 @@ import { CommandError, TransferError } from '../transfer/errors.js'
 export const DEFAULT_RETRIES = 3
 /** Base backoff delay in ms: retry n waits a uniform random time in [0, base x 2^(n-1)]. */
 export const DEFAULT_RETRY_DELAY_MS = 1000
-/** Longest single wait, whatever the attempt number. */
+/** Longest single wait, whatever the attempt number, unless the caller sets its own (`maxDelay`). */
 export const MAX_RETRY_DELAY_MS = 60_000
 
 export interface RetryOptions {
@@ -20,6 +20,8 @@ export interface RetryOptions {
   retries: number
   /** Base delay in ms for the full-jitter backoff. */
   retryDelay: number
+  /** Longest single wait in ms (default MAX_RETRY_DELAY_MS): an entry point's own cap replaces it. */
+  maxDelay?: number
   /** Aborting stops the waiting and the retrying; the signal's reason is thrown / reported. */
   signal?: AbortSignal
   /** Called before each retry with the failure, the attempt that failed (1-based) and the wait. */
@@ -55,9 +57,9 @@ function isAbortError(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR')
 }
 
-/** Full jitter: a uniform delay in [0, base x 2^(attempt-1)], capped at MAX_RETRY_DELAY_MS. */
-export function jitteredDelay(attempt: number, baseMs: number, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(baseMs * 2 ** Math.max(0, attempt - 1), MAX_RETRY_DELAY_MS))
+/** Full jitter: a uniform delay in [0, base x 2^(attempt-1)], capped at `maxMs`. */
+export function jitteredDelay(attempt: number, baseMs: number, random: () => number = Math.random, maxMs: number = MAX_RETRY_DELAY_MS): number {
+  return Math.floor(random() * Math.min(baseMs * 2 ** Math.max(0, attempt - 1), maxMs))
 }
 
 /** Resolves after `ms`; rejects with the signal's reason as soon as it aborts. */
@@ -89,7 +91,7 @@ export async function attempt<T>(fn: (attempt: number) => Promise<T>, opts: Retr
       return { ok: true, value: await fn(n), attempts: n }
     } catch (err) {
       if (opts.signal?.aborted || n > opts.retries || !retryable(err)) return { ok: false, error: err, attempts: n }
-      const delay = jitteredDelay(n, opts.retryDelay)
+      const delay = jitteredDelay(n, opts.retryDelay, Math.random, opts.maxDelay)
       opts.onRetry?.(err, n, delay)
       try {
         await abortableSleep(delay, opts.signal)

@@ -66,6 +66,8 @@ export interface RsyncOptions {
   /** Retries of a transient failure (default 3) and the backoff base in ms (default 1000). */
   retries?: number
   retryDelay?: number
+  /** Longest single backoff wait in ms (the retry helper's cap by default). */
+  retryDelayMax?: number
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void
   /** Kill rsync after this many ms (default: no limit; `timeout` already bounds silence). */
   maxDurationMs?: number
@@ -329,7 +331,7 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
         throw new CommandError(err.message, { command: 'rsync', exitCode: err.exitCode, stderr: err.stderr, transient, timedOut: err.timedOut, cause: err })
       }
     },
-    { retries: o.retries ?? DEFAULT_RETRIES, retryDelay: o.retryDelay ?? DEFAULT_RETRY_DELAY_MS, signal: o.signal, onRetry: o.onRetry },
+    { retries: o.retries ?? DEFAULT_RETRIES, retryDelay: o.retryDelay ?? DEFAULT_RETRY_DELAY_MS, ...(o.retryDelayMax === undefined ? {} : { maxDelay: o.retryDelayMax }), signal: o.signal, onRetry: o.onRetry },
   )
   const items = [...seen.values()]
   if (!r.ok) {
