@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.LogFileReader = nativeBinding.LogFileReader
+module.exports.NativeHasher = nativeBinding.NativeHasher
 module.exports.NativeLogger = nativeBinding.NativeLogger
 module.exports.NativeSearch = nativeBinding.NativeSearch
 module.exports.ZstdCompressor = nativeBinding.ZstdCompressor
@@ -848,6 +849,7 @@ module.exports.crc32cChunks = nativeBinding.crc32cChunks
 module.exports.defaultMaxBufferBytes = nativeBinding.defaultMaxBufferBytes
 module.exports.eventShardBufferLimit = nativeBinding.eventShardBufferLimit
 module.exports.extractFile = nativeBinding.extractFile
+module.exports.hashBuffer = nativeBinding.hashBuffer
 module.exports.hashFile = nativeBinding.hashFile
 module.exports.isSealedSibling = nativeBinding.isSealedSibling
 module.exports.parseSealedName = nativeBinding.parseSealedName

@@ -22,6 +22,20 @@ export declare class LogFileReader {
   close(): void
 }
 
+/**
+ * A running hash fed piece by piece off the JS thread: `update` hashes one buffer on a libuv
+ * worker thread; the caller awaits each update before the next (the pieces' order is the
+ * hash's), then takes `digest`.
+ */
+export declare class NativeHasher {
+  /** `kinds`: 'sha256', 'md5', 'crc32c'. */
+  constructor(kinds: Array<string>)
+  /** Hashes `data` next, on a libuv worker thread. */
+  update(data: Buffer): Promise<void>
+  /** The checksums of everything hashed (once; later updates fail). */
+  digest(): FileDigest
+}
+
 export declare class NativeLogger {
   /**
    * Opens (or joins, when another thread of this process has the same path open) a logger.
@@ -159,6 +173,12 @@ export interface FileDigest {
   md5?: string
   crc32c?: string
 }
+
+/**
+ * The checksums `kinds` of `data`, on a libuv worker thread (the caller must not change
+ * `data` until the promise settles).
+ */
+export declare function hashBuffer(data: Buffer, kinds: Array<string>): Promise<FileDigest>
 
 /** The checksums `kinds` ('sha256', 'md5', 'crc32c') of the file at `path`, in one read. */
 export declare function hashFile(path: string, kinds: Array<string>): Promise<FileDigest>

@@ -1,6 +1,7 @@
 //! Hashing and copying files on a libuv worker thread, so the JS thread neither hashes nor
-//! shuttles bytes: `hashFile` (a store's read-back check of a local file) and `copyFileHashed`
-//! (a local-to-local copy that hashes the bytes as it writes them). Each chunk is read once and
+//! shuttles bytes: `hashFile` (a store's read-back check of a local file), `copyFileHashed`
+//! (a local-to-local copy that hashes the bytes as it writes them), `hashBuffer` (the checksums
+//! of one part of a chunked upload) and `NativeHasher` (a whole file's hash fed part by part). Each chunk is read once and
 //! fed to every checksum asked for; sha256 uses the CPU's SHA extensions when it has them (the
 //! `sha2` crate detects them at run time). I/O errors come back as `<ERRNO>: <op> '<path>': ...`
 //! so the TypeScript side keeps the errno as the error's code; a panic is `ERR_PANIC`.
@@ -8,6 +9,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use md5::Md5;
 use napi::bindgen_prelude::*;
@@ -235,6 +237,113 @@ pub fn copy_file_hashed_js(
         dst: dst.into(),
         kinds,
     })
+}
+
+pub struct HashBufferTask {
+    data: Buffer,
+    kinds: Vec<String>,
+}
+
+impl Task for HashBufferTask {
+    type Output = FileDigest;
+    type JsValue = FileDigest;
+
+    fn compute(&mut self) -> napi::Result<FileDigest> {
+        let data: &[u8] = &self.data;
+        guarded(|| {
+            let mut d = Digests::new(&self.kinds)
+                .map_err(|m| Error::new(Status::InvalidArg, format!("ERR_INVALID_ARG: {m}")))?;
+            d.update(data);
+            Ok(d.finish())
+        })
+        .map_err(|_| panicked())?
+    }
+
+    fn resolve(&mut self, _env: Env, out: FileDigest) -> napi::Result<FileDigest> {
+        Ok(out)
+    }
+}
+
+/// The checksums `kinds` of `data`, on a libuv worker thread (the caller must not change
+/// `data` until the promise settles).
+#[napi(js_name = "hashBuffer", ts_return_type = "Promise<FileDigest>")]
+pub fn hash_buffer_js(data: Buffer, kinds: Vec<String>) -> AsyncTask<HashBufferTask> {
+    AsyncTask::new(HashBufferTask { data, kinds })
+}
+
+/// A running hash fed piece by piece off the JS thread: `update` hashes one buffer on a libuv
+/// worker thread; the caller awaits each update before the next (the pieces' order is the
+/// hash's), then takes `digest`.
+#[napi]
+pub struct NativeHasher {
+    state: Arc<Mutex<Option<Digests>>>,
+}
+
+pub struct HasherUpdateTask {
+    state: Arc<Mutex<Option<Digests>>>,
+    data: Buffer,
+}
+
+impl Task for HasherUpdateTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<()> {
+        let data: &[u8] = &self.data;
+        let state = &self.state;
+        guarded(|| {
+            let mut g = state.lock().unwrap_or_else(|p| p.into_inner());
+            match g.as_mut() {
+                Some(d) => {
+                    d.update(data);
+                    Ok(())
+                }
+                None => Err(Error::new(
+                    Status::GenericFailure,
+                    "ERR_INVALID_STATE: the hash was already digested".to_string(),
+                )),
+            }
+        })
+        .map_err(|_| panicked())?
+    }
+
+    fn resolve(&mut self, _env: Env, _out: ()) -> napi::Result<()> {
+        Ok(())
+    }
+}
+
+#[napi]
+impl NativeHasher {
+    /// `kinds`: 'sha256', 'md5', 'crc32c'.
+    #[napi(constructor)]
+    pub fn new(kinds: Vec<String>) -> napi::Result<Self> {
+        let d = Digests::new(&kinds)
+            .map_err(|m| Error::new(Status::InvalidArg, format!("ERR_INVALID_ARG: {m}")))?;
+        Ok(NativeHasher {
+            state: Arc::new(Mutex::new(Some(d))),
+        })
+    }
+
+    /// Hashes `data` next, on a libuv worker thread.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn update(&self, data: Buffer) -> AsyncTask<HasherUpdateTask> {
+        AsyncTask::new(HasherUpdateTask {
+            state: self.state.clone(),
+            data,
+        })
+    }
+
+    /// The checksums of everything hashed (once; later updates fail).
+    #[napi]
+    pub fn digest(&self) -> napi::Result<FileDigest> {
+        let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        g.take().map(Digests::finish).ok_or_else(|| {
+            Error::new(
+                Status::GenericFailure,
+                "ERR_INVALID_STATE: the hash was already digested".to_string(),
+            )
+        })
+    }
 }
 
 #[cfg(test)]
