@@ -72,10 +72,19 @@ function compile(rule) {
   const re2 = new RegExp(rule.pattern);
   return { name: rule.name, level: rule.level, test: (l) => re2.test(l) };
 }
+var TOKENS = ["FATAL", "CRITICAL", "PANIC", "ERR", "WARN", "level", "severity", "lvl", "CUDA", "NCCL", "Watchdog", "TIME LIMIT", "CANCELLED", "slurmstepd", "oom", "out of memory", "segfault", "Segmentation", "SIGSEGV", "Traceback"];
+var escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function candidateOf(rules) {
+  if (rules.some((r) => /[^\x00-\x7f]/.test(r.pattern))) return void 0;
+  if (rules.some((r) => r.match === "regex" && /\\[1-9]|\\k</.test(r.pattern))) return void 0;
+  const parts = [...TOKENS.map(escape), ...rules.map((r) => r.match === "substring" ? escape(r.pattern) : `(?:${r.pattern})`)];
+  return new RegExp(parts.join("|"), "gim");
+}
 function createClassifier(settings = DEFAULT_ERROR_SETTINGS) {
   const signatures = [...settings.rules.map(compile), ...settings.builtins ? BUILTIN_SIGNATURES : []];
   return {
     tracebacks: settings.builtins,
+    candidate: candidateOf(settings.rules),
     classify(line) {
       for (const s of signatures) if (s.test(line)) return { level: s.level, signature: s.name };
       return { level: explicitLevel(line) };
