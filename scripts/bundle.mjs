@@ -5,10 +5,11 @@
 // one bundle per entry keeps `import 'logferry'` near pino's cost (docs/engine.md "Import cost").
 // Dependencies stay external (the heavy ones are loaded lazily, ts/lazy-module.ts); tsc still
 // writes the .d.ts files and the per-module .js next to them.
-import { cpSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { classifierModule } from './ui-classifier.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -40,3 +41,6 @@ await build({
 const ui = join(dist, 'service', 'ui')
 rmSync(ui, { recursive: true, force: true })
 cpSync(join(root, 'ts', 'service', 'ui'), ui, { recursive: true, filter: (src) => !src.endsWith('tsconfig.json') })
+// Its line classifier made from the service's own, whatever the committed copy says (a stale
+// copy fails test/service/ui-classifier.test.ts; the package never ships one).
+writeFileSync(join(ui, 'classify.js'), await classifierModule())
