@@ -11,7 +11,7 @@
  *   npm run bench:serve -- [--big-mib 2048] [--small-mib 20] [--files 10000] [--duration 5] [--scratch DIR]
  */
 import { execFile, spawn, spawnSync } from 'node:child_process'
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, createWriteStream, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -109,8 +109,16 @@ await writeLog(join(src, 'big.log'), bigMiB)
 for (let i = 0; i < nFiles; i++) writeFileSync(join(many, `server-${String(i).padStart(5, '0')}.log`), line(i))
 
 // Plain node on the built package, as `npx logferry serve` runs: no TypeScript loader (tsx's hooks
-// thread and transforms added ~20 MB) in the process measured.
-const child = spawn(process.execPath, [join(here, 'service.mjs'), src, join(scratch, 'data')], {
+// thread and transforms added ~20 MB) in the process measured. It runs from a private copy of
+// dist/: a build in the shared tree rewrites dist/*.node in place, which kills a process that
+// has it mapped (two runs were lost to it).
+const pkg = join(scratch, 'pkg')
+const repo = join(here, '..', '..')
+cpSync(join(repo, 'dist'), join(pkg, 'dist'), { recursive: true })
+cpSync(join(repo, 'package.json'), join(pkg, 'package.json'))
+cpSync(join(here, 'service.mjs'), join(pkg, 'benches', 'serve', 'service.mjs'))
+symlinkSync(join(repo, 'node_modules'), join(pkg, 'node_modules'))
+const child = spawn(process.execPath, [join(pkg, 'benches', 'serve', 'service.mjs'), src, join(scratch, 'data')], {
   cwd: join(here, '..', '..'),
   stdio: ['pipe', 'pipe', 'inherit'],
 })
