@@ -441,6 +441,31 @@ describe('live tail settings', () => {
     }
   })
 
+  it('a client that takes nothing for tail.stallTimeout is disconnected', async () => {
+    const h = await startHarness({ tail: { stallTimeout: 300, bufferLines: 100 } })
+    try {
+      const f = join(h.dataDir, 'logs', h.source, 'stall.log')
+      writeFileSync(f, '')
+      const sock = connect(Number(new URL(h.url).port), '127.0.0.1')
+      await new Promise((r) => sock.once('connect', r))
+      const closed = new Promise<void>((r) => sock.once('close', () => r()))
+      sock.write(`GET ${q('logs/local/stall.log', '&tail=0')} HTTP/1.1\r\nhost: x\r\naccept: text/event-stream\r\n\r\n`)
+      sock.pause()
+      await sleep(200)
+      expect(await metric(h, 'logferry_tail_clients')).toBe(1)
+      const line = `${'y'.repeat(200)}\n`
+      for (let i = 0; i < 20; i++) appendFileSync(f, line.repeat(10_000))
+      const t0 = Date.now()
+      while (Date.now() - t0 < 5000 && (await metric(h, 'logferry_tail_clients')) > 0) await sleep(100)
+      expect(await metric(h, 'logferry_tail_clients')).toBe(0)
+      expect(await metric(h, 'logferry_tail_held_bytes')).toBe(0)
+      sock.resume()
+      await closed
+    } finally {
+      await h.stop()
+    }
+  })
+
   it('a stream ends after tail.maxDuration with an end event', async () => {
     const h = await startHarness({ tail: { maxDuration: 300 } })
     try {

@@ -56,6 +56,10 @@ export class SseTransport implements TailTransport {
     if (!this.res.writableEnded) this.res.end()
   }
 
+  abort(): void {
+    this.res.destroy()
+  }
+
   get buffered(): number {
     return this.res.writableLength + (this.res.socket?.writableLength ?? 0)
   }

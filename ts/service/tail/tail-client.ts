@@ -222,8 +222,9 @@ export class TailClient implements TailSubscriber {
     this.disarmStall()
     if (this.limits.stallTimeout > MAX_TIMER) return
     this.stall = setTimeout(() => {
-      // Nothing taken for stallTimeout: the peer is gone or stuck; its socket is let go.
-      this.transport.end()
+      // Nothing taken for stallTimeout: the peer is gone or stuck; its connection (and what it
+      // buffers) is dropped.
+      this.transport.abort()
       this.close()
     }, this.limits.stallTimeout)
     this.stall.unref()

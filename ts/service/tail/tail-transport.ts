@@ -12,6 +12,8 @@ export interface TailTransport {
   onClose(fn: () => void): void
   /** Ends the stream (after what was sent). */
   end(): void
+  /** Drops the connection now, with what it still buffers (a peer that takes nothing). */
+  abort(): void
   /** Bytes accepted but not yet taken by the peer (for the memory bound). */
   readonly buffered: number
 }

@@ -50,6 +50,8 @@ export class WritableTransport implements TailTransport {
 
   end(): void {}
 
+  abort(): void {}
+
   get buffered(): number {
     return this.out.writableLength
   }

@@ -47,6 +47,10 @@ export class WsTransport implements TailTransport {
     if (this.open) this.ws.close(1000)
   }
 
+  abort(): void {
+    this.ws.terminate()
+  }
+
   get buffered(): number {
     return this.ws.bufferedAmount
   }
