@@ -78,6 +78,30 @@ function setup(scenario: string, o: { settle?: number; maxRetryCopy?: number; ex
   return { conf, data, state: join(root, 'state'), root }
 }
 
+/** Live processes whose command line mentions `needle` (pid and command line). */
+function processesMentioning(needle: string): string[] {
+  const out: string[] = []
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
+      if (cmd.includes(needle) && !cmd.includes('vitest')) out.push(`${pid}: ${cmd}`)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out
+}
+
+async function noneLeft(needle: string, ms: number): Promise<string[]> {
+  const until = Date.now() + ms
+  let left = processesMentioning(needle)
+  while (left.length > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100))
+    left = processesMentioning(needle)
+  }
+  return left
+}
+
 function filesIn(d: string): string[] {
   return existsSync(d) ? readdirSync(d).filter((f) => !f.startsWith('.')).sort() : []
 }
@@ -313,6 +337,10 @@ describe('logferry collect', () => {
       })
       expect(caught, `the collector was killed during ${phase}`).toBe(true)
       await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.on('exit', r)))
+      // rsync and ssh die with the collector (no handler runs on kill -9): none left copying.
+      expect(await noneLeft(s.data, 1000), 'rsync children of the killed collector').toEqual([])
+      expect(await noneLeft(join(remoteRoot, `kill-${phase}`), 1000), 'ssh clients / remote rsync of the killed collector').toEqual([])
+      const control = (JSON.parse(readFileSync(join(s.state, 'ssh-control.json'), 'utf8')) as { dir: string }).dir
       // Nothing partial is visible in extracted/.
       for (const srv of SERVERS) {
         for (const f of filesIn(join(s.data, 'extracted', srv))) {
@@ -329,6 +357,9 @@ describe('logferry collect', () => {
         expect(filesIn(join(s.data, 'incoming', srv))).toEqual([])
       }
       expect(readdirSync(tmp)).toEqual([])
+      // The ssh master connections the killed run left (daemons, ControlPersist) were stopped by the rerun.
+      expect(processesMentioning(control), 'stale ssh masters').toEqual([])
+      expect(existsSync(control)).toBe(false)
       const third = await runCli(['run', '--config-dir', s.conf, '--json'])
       expect(JSON.parse(third.stdout)).toMatchObject({ skippedDone: 9, copied: 0, extracted: 0 })
     })

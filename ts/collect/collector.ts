@@ -16,6 +16,7 @@ import { LocalFileSystem } from '../storage/local.js'
 import { loadCollectConfig, type CollectConfig, type CollectServer } from './config.js'
 import { extractFile, type Extraction } from './extract.js'
 import { listRemote, sshTarget, statRemote, type RemoteFile } from './remote.js'
+import { openControlDir } from './ssh-control.js'
 import { Webhook } from './webhook.js'
 import { CollectState, type ErrorType, type FileRecord, type FileRow, type FileState } from './state.js'
 import { LogferryError } from '../errors.js'
@@ -152,6 +153,8 @@ function message(err: unknown): string {
 export function createCollector(config: CollectConfig, o: CollectorOptions = {}): Collector {
   const c = config
   const state = CollectState.open(c.stateDir, o.readOnly === true && existsSync(join(c.stateDir, 'collect.db')))
+  // Not for a read-only view: a running collector owns the recorded masters.
+  const control = o.readOnly === true ? undefined : openControlDir(c.stateDir)
   const sha = new LocalFileSystem()
   const emit = (e: CollectEvent): void => o.onEvent?.(e)
   const webhook =
@@ -168,7 +171,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
   const targets = new Map<string, SshTarget>()
   const target = (s: CollectServer): SshTarget => {
     let t = targets.get(s.name)
-    if (!t) targets.set(s.name, (t = sshTarget(c, s)))
+    if (!t) targets.set(s.name, (t = { ...sshTarget(c, s), ...(control ? { controlDir: control.dir } : {}) }))
     return t
   }
   const retryOpts = { retryDelay: c.retryDelayBase, maxDelay: c.retryDelayMax }
@@ -483,6 +486,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     },
     async close() {
       await webhook?.drain()
+      control?.close()
       state.close()
     },
   }

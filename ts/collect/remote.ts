@@ -44,7 +44,7 @@ async function ssh(t: SshTarget, command: string): Promise<string> {
   const host = t.host.includes(':') ? `[${t.host}]` : t.host
   const env = t.password === undefined ? undefined : { SSHPASS: t.password }
   try {
-    const r = await runCommand(argv[0] as string, [...argv.slice(1), host, command], { env, timeoutMs: 120_000, maxOutput: 256 * 1024 * 1024 })
+    const r = await runCommand(argv[0] as string, [...argv.slice(1), host, command], { env, timeoutMs: 120_000, maxOutput: 256 * 1024 * 1024, dieWithParent: true })
     return r.stdout
   } catch (err) {
     if (err instanceof CommandError) {

@@ -317,7 +317,7 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
         pending = ''
       }
       try {
-        const res = await runCommand(bin, args, { env, signal: o.signal, timeoutMs: o.maxDurationMs, onStdout })
+        const res = await runCommand(bin, args, { env, signal: o.signal, timeoutMs: o.maxDurationMs, onStdout, dieWithParent: true })
         flush()
         return { exitCode: 0 as const, warnings: nonItemLines(res.stderr) }
       } catch (err) {

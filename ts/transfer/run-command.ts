@@ -1,5 +1,7 @@
 /** Runs an external tool (hadoop, scp) without a shell: bounded output, timeout, abort, exit code. */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
+import { delimiter, join } from 'node:path'
 import { CommandError, TransferAbortError } from './errors.js'
 
 export interface RunOptions {
@@ -13,6 +15,39 @@ export interface RunOptions {
   killGraceMs?: number
   /** Sees every stdout chunk as it comes (a tool's per-file output, whatever maxOutput keeps). */
   onStdout?: (chunk: Buffer) => void
+  /**
+   * Linux: the child gets SIGKILL when this process dies, even by kill -9 (no handler runs then).
+   * Node cannot set PR_SET_PDEATHSIG itself: util-linux's `setpriv --pdeathsig KILL` sets it and
+   * execs the command (same pid). Elsewhere, or without setpriv, the command runs as is.
+   */
+  dieWithParent?: boolean
+}
+
+let setprivBin: string | null | undefined
+
+function onPath(bin: string): string | undefined {
+  const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, bin))
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK)
+      return c
+    } catch {
+      // not this one
+    }
+  }
+  return undefined
+}
+
+/** `bin args`, wrapped so that the child dies with this process (see RunOptions.dieWithParent). */
+function deathBound(bin: string, args: readonly string[]): [string, string[]] {
+  if (process.platform !== 'linux') return [bin, [...args]]
+  if (setprivBin === undefined) {
+    const p = onPath('setpriv')
+    setprivBin = p !== undefined && spawnSync(p, ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore' }).status === 0 ? p : null
+  }
+  // A missing command keeps its own ENOENT (not setpriv's exit 127, which means something else to callers).
+  if (setprivBin === null || onPath(bin) === undefined) return [bin, [...args]]
+  return [setprivBin, ['--pdeathsig', 'KILL', '--', bin, ...args]]
 }
 
 export interface RunResult {
@@ -63,7 +98,8 @@ export function runCommand(bin: string, args: readonly string[], o: RunOptions =
     const limit = o.maxOutput ?? 64 * 1024
     const out = new Tail(limit)
     const err = new Tail(limit)
-    const child = spawn(bin, [...args], { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], shell: false })
+    const [file, argv] = o.dieWithParent === true ? deathBound(bin, args) : [bin, [...args]]
+    const child = spawn(file, argv, { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], shell: false })
     let why: 'timeout' | 'abort' | undefined
     let killTimer: NodeJS.Timeout | undefined
     const kill = (reason: 'timeout' | 'abort'): void => {
