@@ -15,7 +15,6 @@
  *   before anything is published (S3 and Azure refuse a part whose Content-MD5 does not match,
  *   GCS parts are compared with their stored MD5), so only the assembly is checked afterwards.
  */
-import { createHash } from 'node:crypto'
 import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy, PartChecksums } from '../storage/chunked-strategy.js'
@@ -28,8 +27,9 @@ import { createCompressor } from '../transfer/compression.js'
 import { SHA256_KEY, SOURCE_SHA256_KEY } from '../transfer/metadata.js'
 import { ThrottleStream, type TokenBucket } from '../transfer/throttle.js'
 import type { Compression } from '../transfer/types.js'
+import { native } from '../native.js'
 import { isRetryable, retry, type RetryOptions } from './retry.js'
-import { HashingStream, PartDigests, asVerifyFailure, compareWithStore, crc32cOf, digestKindsFor, verifyFailed, type StreamDigest } from './verify.js'
+import { HashingStream, PartDigests, asVerifyFailure, compareWithStore, digestKindsFor, verifyFailed, type StreamDigest } from './verify.js'
 
 /** Part size of chunked copies unless the caller says otherwise. */
 export const DEFAULT_CHUNK_SIZE = 32 << 20
@@ -214,10 +214,11 @@ async function streamCopy(source: FileSystem, srcPath: string, target: FileSyste
 /**
  * Feeds parts to a hash in part order while the workers read them in any order: a worker whose
  * part is next hashes it, the others wait for their turn holding their one buffer (memory stays
- * at one part per worker). A failure releases every waiter.
+ * at one part per worker). A failure releases every waiter. The hashing runs on the libuv pool
+ * (NativeHasher): the JS thread, which also drives the uploads, does not hash.
  */
 class InOrderSha256 {
-  private readonly sha = createHash('sha256')
+  private readonly sha = new native.NativeHasher(['sha256'])
   private next = 0
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>()
   private failure: unknown
@@ -225,7 +226,7 @@ class InOrderSha256 {
   async feed(index: number, data: Buffer): Promise<void> {
     if (this.failure !== undefined) throw this.failure
     if (index !== this.next) await new Promise<void>((resolve, reject) => this.waiting.set(index, { resolve, reject }))
-    this.sha.update(data)
+    await this.sha.update(data)
     this.next++
     const w = this.waiting.get(this.next)
     this.waiting.delete(this.next)
@@ -239,7 +240,7 @@ class InOrderSha256 {
   }
 
   digest(): string {
-    return this.sha.digest('hex')
+    return this.sha.digest().sha256 ?? ''
   }
 }
 
@@ -266,9 +267,12 @@ async function readRange(source: FileSystem, path: string, reader: PositionedRea
   return buffer.subarray(0, length)
 }
 
-function partChecksums(strategy: ChunkedUploadStrategy, data: Buffer): PartChecksums {
-  const sums: PartChecksums = { md5: createHash('md5').update(data).digest() }
-  if (strategy.partChecksums?.includes('crc32c')) sums.crc32c = crc32cOf(data)
+/** A part's checksums, MD5 and CRC32C hashed in one pass on the libuv pool. */
+async function partChecksums(strategy: ChunkedUploadStrategy, data: Buffer): Promise<PartChecksums> {
+  const crc = strategy.partChecksums?.includes('crc32c') === true
+  const d = await native.hashBuffer(data, crc ? ['md5', 'crc32c'] : ['md5'])
+  const sums: PartChecksums = { md5: Buffer.from(d.md5 ?? '', 'hex') }
+  if (crc) sums.crc32c = Number.parseInt(d.crc32c ?? '0', 16) >>> 0
   if (strategy.partChecksums?.includes('hdfs')) sums.hdfsBlockMd5s = hdfsBlockMd5s(data, strategy.hdfsBlockSize)
   return sums
 }
@@ -360,13 +364,17 @@ async function chunkedCopy(
         const offset = index * chunkSize
         const data = await readRange(source, srcPath, reader, offset, Math.min(chunkSize, size - offset), buffer, signal)
         // The checksums of the bytes read, before anything can alter them on the way.
-        const sums = partChecksums(strategy, data)
+        const sums = await partChecksums(strategy, data)
         digests.add(index, sums, data.length)
         if (o.bucket) await o.bucket.take(data.length, signal)
-        await Promise.all([
+        // allSettled: a hash that fails (another worker's failure releases it) must not end this
+        // worker while its part is still being uploaded, or the abort could run before the part lands.
+        const done = await Promise.allSettled([
           ordered?.feed(index, data),
           retry(() => session.uploadPart(index, data, sums), requestRetry(index)).catch((err: unknown) => sessionLost(asVerifyFailure(err, dstPath))),
         ])
+        const failure = done.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+        if (failure) throw failure.reason
         o.onBytes?.(data.length)
       }
     }
