@@ -11,6 +11,7 @@ use memchr::{memchr, memmem, memrchr};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternError(pub String);
 
+#[derive(Clone)]
 pub enum Matcher {
     Literal(Box<memmem::Finder<'static>>),
     Regex(regex::bytes::Regex),

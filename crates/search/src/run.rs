@@ -240,6 +240,8 @@ impl Sink for Collector<'_> {
 }
 
 fn worker(shared: &Shared, files: &[FileEntry], opts: &SearchOptions) {
+    // A clone per thread: each has its own regex cache (the regex crate's advice for threads).
+    let matcher = opts.matcher.clone();
     let cfg = ScanConfig {
         before: opts.before,
         after: opts.after,
@@ -265,8 +267,7 @@ fn worker(shared: &Shared, files: &[FileEntry], opts: &SearchOptions) {
         };
         // A panic in one file's scan is that file's error; the search goes on.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut scanner =
-                Scanner::new(&opts.matcher, cfg, entry.start_offset, entry.start_line);
+            let mut scanner = Scanner::new(&matcher, cfg, entry.start_offset, entry.start_line);
             scan_file(entry, &mut scanner, &shared.stop, opts.decode, &mut c)
         }))
         .unwrap_or_else(|_| {
