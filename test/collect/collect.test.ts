@@ -102,6 +102,13 @@ async function noneLeft(needle: string, ms: number): Promise<string[]> {
   return left
 }
 
+/** Every collect log file of `dir` (rotation names them collect_<time>.log), concatenated. */
+function readLogs(dir: string): string {
+  const files = filesIn(dir).filter((f) => /^collect.*\.log$/.test(f))
+  expect(files.length, `log files in ${dir}`).toBeGreaterThan(0)
+  return files.map((f) => readFileSync(join(dir, f), 'utf8')).join('')
+}
+
 function filesIn(d: string): string[] {
   return existsSync(d) ? readdirSync(d).filter((f) => !f.startsWith('.')).sort() : []
 }
@@ -162,10 +169,15 @@ describe('logferry collect', () => {
     expect(filesIn(join(s.data, 'processed', 'srv2'))).toEqual(['db.log.bz2', 'db2.log.xz'])
     expect(filesIn(s.state)).toContain('collect.db')
     expect(readdirSync(join(s.data, 'tmp'))).toEqual([])
-    // JSON log lines in the seed's shape.
-    const line = JSON.parse(r.stderr.split('\n').find((l) => l.includes('File collected successfully')) as string) as Record<string, unknown>
-    expect(line).toMatchObject({ level: 'INFO', logger: 'logferry.collect', operation: 'copy' })
-    expect(typeof line.timestamp).toBe('string')
+    // JSON lines through logferry's Logger into LOG_DIR (default DATA_ROOT/logs); a human line on stderr.
+    const lines = readLogs(join(s.data, 'logs')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+    const line = lines.find((l) => l.message === 'File collected successfully') as Record<string, unknown>
+    expect(line).toMatchObject({ level: 'info', name: 'logferry.collect', operation: 'copy' })
+    expect(typeof line.server).toBe('string')
+    expect(Number.isNaN(Date.parse(line.time as string))).toBe(false)
+    expect(lines.filter((l) => l.message === 'File extracted successfully').length).toBe(6)
+    expect(r.stderr).toMatch(/^INFO  srv\d copy \S+: File collected successfully$/m)
+    expect(r.stderr).not.toContain('{"')
 
     const c = createCollector(loadCollectConfig(s.conf))
     try {
@@ -375,6 +387,7 @@ describe('logferry collect', () => {
     const r = await runCli(['run', '--config-dir', s.conf, '--sequential'], { SSH_PASSWORD: sshd.password })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).not.toContain(sshd.password)
+    expect(readLogs(join(s.data, 'logs'))).not.toContain(sshd.password)
     expect(r.stdout).not.toContain(sshd.password)
     expect(readFileSync(join(s.data, 'extracted', 'srv1', 'pw.log')).equals(text(100, 'pw'))).toBe(true)
     expect(readFileSync(join(s.data, 'extracted', 'srv3', 'pw3.log')).equals(text(100, 'pw3'))).toBe(true)
@@ -404,9 +417,12 @@ describe('logferry collect', () => {
     const again = await runCli(['extract', src, 'srv2', '--config-dir', s.conf])
     expect(JSON.parse(again.stdout)).toEqual({ state: 'processed', skipped: 'done' })
     writeFileSync(join(s.root, 'drop', 'bad.gz'), 'not compressed\n')
-    const bad = await runCli(['extract', join(s.root, 'drop', 'bad.gz'), '--config-dir', s.conf])
+    const logDir = join(s.root, 'textlogs')
+    const bad = await runCli(['extract', join(s.root, 'drop', 'bad.gz'), '--config-dir', s.conf], { LOG_FORMAT: 'text', LOG_DIR: logDir })
     expect(bad.code).toBe(1)
     expect(JSON.parse(bad.stdout)).toMatchObject({ state: 'error', errorType: 'quarantine' })
+    // LOG_FORMAT=text: the Logger's template lines in LOG_DIR.
+    expect(readLogs(logDir)).toMatch(/^\d{4}-\d\d-\d\dT\S+Z ERROR logferry\.collect file moved to error\/quarantine server=local file=bad\.gz operation=extract reason=/m)
     expect(filesIn(join(s.data, 'error', 'quarantine', 'local'))).toEqual(['bad.gz', 'bad.gz.error.json'])
   })
 

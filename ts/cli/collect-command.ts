@@ -1,11 +1,18 @@
 /**
  * `logferry collect run|fetch|extract|recover|status` (docs/collect.md). Exit status: 0 every
  * file went through, 1 some file or server failed (error folders), 2 bad usage or an invalid
- * configuration. Events are written to stderr as JSON lines (LOG_FORMAT=text: one text line).
+ * configuration. Events are logged through logferry's Logger into LOG_DIR/collect.log (JSON
+ * lines; LOG_FORMAT=text: a template), with a short human line for each on stderr.
  */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Collector, CollectEvent, FileOutcome, PassSummary } from '../collect/collector.js'
 import type { ErrorType } from '../collect/state.js'
+import type { StructuredLogger } from '../log-manager/structured-logger.js'
+
+/** LOG_FORMAT=text: one line per event in the log file. */
+const LOG_TEMPLATE = '{time} {level} {name} {message}{extra}'
 
 export const COLLECT_USAGE = `usage: logferry collect COMMAND [options]
   run [--no-incoming] [--sequential] [--interval SECONDS]
@@ -18,7 +25,7 @@ export const COLLECT_USAGE = `usage: logferry collect COMMAND [options]
   status [--json]         files per server and state
 options:
   --config-dir DIR        the directory of .env, sources.conf, pipeline.conf (default conf)
-  --quiet                 no event lines on stderr
+  --quiet                 no event lines on stderr (the log file in LOG_DIR still gets them)
   --metrics-file FILE     run/recover: write Prometheus metrics (text format) after each pass
 exit status: 0 all good, 1 some files failed, 2 bad usage or configuration`
 
@@ -82,18 +89,32 @@ export async function collectCommand(args: string[]): Promise<number> {
   const { loadCollectConfig } = await import('../collect/config.js')
   const { createCollector } = await import('../collect/collector.js')
   let collector: Collector
+  let log: StructuredLogger | undefined
   try {
     const config = loadCollectConfig(v['config-dir'] ?? 'conf')
-    const text = config.logFormat === 'text'
-    const onEvent = v.quiet
-      ? undefined
-      : (e: CollectEvent): void => {
-          const rec = { timestamp: new Date().toISOString(), ...e, level: e.level.toUpperCase(), logger: 'logferry.collect' }
-          process.stderr.write(text ? `${rec.timestamp} ${rec.level} [${e.server ?? '-'}] ${e.operation} ${e.file ?? ''} ${e.message}\n` : `${JSON.stringify(rec)}\n`)
-        }
+    if (sub !== 'status') {
+      // The events go through logferry's own Logger into LOG_DIR (rotated, old files pruned).
+      const { structuredLogger } = await import('../log-manager/structured-logger.js')
+      mkdirSync(config.logDir, { recursive: true })
+      log = structuredLogger({
+        sink: join(config.logDir, 'collect.log'),
+        name: 'logferry.collect',
+        ...(config.logFormat === 'text' ? { format: LOG_TEMPLATE } : { json: { levels: 'label', time: 'iso', messageKey: 'message', base: null } }),
+        rotation: '100 MB',
+        retention: 10,
+      })
+    }
+    const logger = log
+    const onEvent = (e: CollectEvent): void => {
+      const { level, message, ...fields } = e
+      logger?.[level](fields, message)
+      // A human line on stderr beside the file (--quiet: none).
+      if (!v.quiet) process.stderr.write(`${level.toUpperCase().padEnd(5)} ${e.server ?? '-'} ${e.operation}${e.file ? ` ${e.file}` : ''}: ${message}\n`)
+    }
     // status reads a view of the state, so it works while a run (or a daemon) holds the store.
-    collector = createCollector(config, { ...(onEvent ? { onEvent } : {}), readOnly: sub === 'status' })
+    collector = createCollector(config, { onEvent, readOnly: sub === 'status' })
   } catch (err) {
+    await log?.close()
     const code = (err as { code?: string }).code
     process.stderr.write(`logferry collect: ${code && code !== 'ERR_INVALID_CONFIG' ? `${code}: ` : ''}${(err as Error).message}\n`)
     return code === 'ERR_INVALID_CONFIG' ? 2 : 1
@@ -159,5 +180,6 @@ export async function collectCommand(args: string[]): Promise<number> {
     return code === 'ERR_INVALID_ARG' || code === 'ERR_INVALID_CONFIG' ? 2 : 1
   } finally {
     await collector.close()
+    await log?.close()
   }
 }
