@@ -583,6 +583,27 @@ describe('logferry collect', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ skippedDone: 2, copied: 0, extracted: 0 })
   })
 
+  it('a progress bar on a TTY (files, bytes, rate), none with --json or without a TTY', async () => {
+    const s = setup('progress')
+    for (let i = 0; i < 4; i++) remoteFile('progress/srv3', `p${i}.log.gz`, tool('gzip', text(400, `p${i}`)))
+    // A real pseudo-terminal: util-linux's script runs the CLI with stdin/stdout/stderr on a pty (200 columns).
+    const onTty = (extra: string[]): string =>
+      execFileSync('script', ['-qefc', 'stty cols 200; ' + [process.execPath, CLI, 'collect', 'run', '--config-dir', s.conf, ...extra].map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8' })
+    const tty = onTty([])
+    expect(tty).toMatch(/\r\[#{24}\] 100% {2}4\/4 files {2}\S+ \S+\/\S+ \S+ {2}\S+/)
+    expect(tty).toContain('listed 4, copied 4, extracted 4')
+    // Info lines are in the log file, not under the bar.
+    expect(tty).not.toContain('File collected successfully')
+    remoteFile('progress/srv3', 'p9.log.gz', tool('gzip', text(400, 'p9')))
+    const json = onTty(['--json'])
+    expect(json).not.toContain('files  ')
+    expect(json).not.toContain('\r[')
+    remoteFile('progress/srv3', 'p10.log.gz', tool('gzip', text(400, 'p10')))
+    const piped = await runCli(['run', '--config-dir', s.conf])
+    expect(piped.stderr).not.toContain('\r[')
+    expect(piped.stderr).toContain('File collected successfully')
+  })
+
   it('bad config: exit status 2 and a message naming the file, key and problem', async () => {
     const s = setup('badconf')
     const sources = JSON.parse(readFileSync(join(s.conf, 'sources.conf'), 'utf8')) as { servers: Record<string, unknown>[] }

@@ -6,8 +6,10 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import type { WriteStream } from 'node:tty'
 import { parseArgs } from 'node:util'
-import type { Collector, CollectEvent, FileOutcome, PassSummary } from '../collect/collector.js'
+import type { Collector, CollectEvent, FileOutcome, PassProgress, PassSummary } from '../collect/collector.js'
+import { ProgressBar } from './progress-bar.js'
 import type { ErrorType } from '../collect/state.js'
 import type { StructuredLogger } from '../log-manager/structured-logger.js'
 
@@ -90,6 +92,8 @@ export async function collectCommand(args: string[]): Promise<number> {
   const { createCollector } = await import('../collect/collector.js')
   let collector: Collector
   let log: StructuredLogger | undefined
+  let bar: ProgressBar | undefined
+  let showBar = false
   try {
     const config = loadCollectConfig(v['config-dir'] ?? 'conf')
     if (sub !== 'status') {
@@ -105,11 +109,15 @@ export async function collectCommand(args: string[]): Promise<number> {
       })
     }
     const logger = log
+    // The transfer CLI's progress bar, on a TTY only and not with --json (a pass of `run`).
+    showBar = sub === 'run' && process.stderr.isTTY === true && !v.json
     const onEvent = (e: CollectEvent): void => {
       const { level, message, ...fields } = e
       logger?.[level](fields, message)
-      // A human line on stderr beside the file (--quiet: none).
-      if (!v.quiet) process.stderr.write(`${level.toUpperCase().padEnd(5)} ${e.server ?? '-'} ${e.operation}${e.file ? ` ${e.file}` : ''}: ${message}\n`)
+      // A human line on stderr beside the file (--quiet: none); under a bar only warnings and errors.
+      if (v.quiet || (bar !== undefined && level === 'info')) return
+      if (bar !== undefined) process.stderr.write('\r\x1b[K')
+      process.stderr.write(`${level.toUpperCase().padEnd(5)} ${e.server ?? '-'} ${e.operation}${e.file ? ` ${e.file}` : ''}: ${message}\n`)
     }
     // status reads a view of the state, so it works while a run (or a daemon) holds the store.
     collector = createCollector(config, { onEvent, readOnly: sub === 'status' })
@@ -124,7 +132,11 @@ export async function collectCommand(args: string[]): Promise<number> {
       case 'run': {
         const once = async (): Promise<number> => {
           const started = Date.now()
-          const s = await collector.run({ noIncoming: v['no-incoming'] === true, sequential: v.sequential === true })
+          // One bar per pass (its rate counts from the pass's start).
+          if (showBar) bar = new ProgressBar(process.stderr as WriteStream)
+          const s = await collector.run({ noIncoming: v['no-incoming'] === true, sequential: v.sequential === true, ...(bar ? { onProgress: (p: PassProgress) => bar?.update(p, p.filesDone === p.filesTotal) } : {}) })
+          bar?.done()
+          bar = undefined
           await metrics(collector, s, started)
           process.stdout.write(v.json ? `${JSON.stringify(s)}\n` : `${summaryLine(s)}\n`)
           return s.failed.length > 0 ? 1 : 0

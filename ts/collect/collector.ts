@@ -47,6 +47,18 @@ export interface RunOptions {
   sequential?: boolean
   /** Only these servers (default: every enabled one). */
   servers?: string[]
+  /**
+   * The pass's progress after each listing and each file worked on: files and compressed bytes
+   * to work on (known once each server is listed) and done (the CLI's progress bar).
+   */
+  onProgress?: (p: PassProgress) => void
+}
+
+export interface PassProgress {
+  filesDone: number
+  filesTotal: number
+  bytesDone: number
+  bytesTotal: number
 }
 
 export interface FailedFile {
@@ -372,7 +384,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     return handled
   }
 
-  async function runServer(srv: CollectServer, s: PassSummary, o: RunOptions): Promise<void> {
+  async function runServer(srv: CollectServer, s: PassSummary, o: RunOptions, progress: PassProgress): Promise<void> {
     await sweep(srv.name)
     const handled = await resume(srv, s, o.noIncoming === true)
     const listed = await attempt(() => listRemote(target(srv), srv.remotePath), {
@@ -398,8 +410,14 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     const toCopy = rows.filter((r) => r.status === 'pending').map((r) => r.rec)
     if (toCopy.length > 1) await prefetch(srv, toCopy)
     const copier = rsyncCopier(srv)
+    progress.filesTotal += rows.length
+    progress.bytesTotal += rows.reduce((n, r) => n + Math.max(0, r.rec.size), 0)
+    o.onProgress?.({ ...progress })
     await pool(rows, o.sequential ? 1 : c.parallelFiles, async (row) => {
       await advance(row, copier, s)
+      progress.filesDone++
+      progress.bytesDone += Math.max(0, row.rec.size)
+      o.onProgress?.({ ...progress })
     })
   }
 
@@ -408,7 +426,8 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     async run(o = {}) {
       const s = emptySummary()
       const servers = c.servers.filter((x) => x.enabled && (o.servers === undefined || o.servers.includes(x.name)))
-      await pool(servers, o.sequential ? 1 : c.parallelServers, (srv) => runServer(srv, s, o))
+      const progress: PassProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 }
+      await pool(servers, o.sequential ? 1 : c.parallelServers, (srv) => runServer(srv, s, o, progress))
       if (c.cleanupAfterMs > 0) s.cleanedUp = await cleanup()
       return s
     },
