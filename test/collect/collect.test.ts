@@ -532,11 +532,11 @@ describe('logferry collect', () => {
     expect(filesIn(incoming)).toEqual([])
   })
 
-  it('--interval: a daemon runs a pass every N seconds (a new file is picked up), stops cleanly on SIGTERM with its state intact', async () => {
+  it('--interval: a daemon runs a pass every N seconds (a new file is picked up), serves /metrics (--metrics-port), stops cleanly on SIGTERM with its state intact', async () => {
     const s = setup('interval')
     const first = text(300, 'i1')
     remoteFile('interval/srv2', 'a.log.gz', tool('gzip', first))
-    const child = spawn(process.execPath, [CLI, 'collect', 'run', '--interval', '1', '--json', '--quiet', '--config-dir', s.conf], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, 'collect', 'run', '--interval', '1', '--json', '--quiet', '--metrics-port', '0', '--config-dir', s.conf], { stdio: ['ignore', 'pipe', 'pipe'] })
     const passes: Record<string, number>[] = []
     let stderr = ''
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
@@ -565,6 +565,16 @@ describe('logferry collect', () => {
       })
     await waitPasses(1)
     expect(passes[0]).toMatchObject({ extracted: 1 })
+    // The daemon's /metrics port (loopback; port 0: the one it got is on stderr).
+    const url = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(stderr)?.[1] as string
+    expect(url, stderr).toBeDefined()
+    const scrape = await fetch(url)
+    expect(scrape.status).toBe(200)
+    expect(scrape.headers.get('content-type')).toContain('text/plain')
+    const body = await scrape.text()
+    expect(body).toContain('logferry_collect_files{server="srv2",state="processed"} 1')
+    expect(body).toMatch(/logferry_collect_last_pass_duration_seconds \d/)
+    expect((await fetch(url.replace('/metrics', '/other'))).status).toBe(404)
     const second = text(300, 'i2')
     remoteFile('interval/srv2', 'b.log.gz', tool('gzip', second))
     const n = passes.length
@@ -575,6 +585,11 @@ describe('logferry collect', () => {
     child.kill('SIGTERM')
     const e = await exited
     expect(e, stderr).toEqual({ code: 0, signal: null })
+    // The port is closed with the daemon.
+    await expect(fetch(url)).rejects.toThrow()
+    const noDaemon = await runCli(['run', '--metrics-port', '9', '--config-dir', s.conf])
+    expect(noDaemon.code).toBe(2)
+    expect(noDaemon.stderr).toContain('--metrics-port needs run --interval')
     expect(readFileSync(join(s.data, 'extracted', 'srv2', 'a.log')).equals(first)).toBe(true)
     expect(readFileSync(join(s.data, 'extracted', 'srv2', 'b.log')).equals(second)).toBe(true)
     // The store was closed properly: the next run opens it, and everything is done.

@@ -29,6 +29,8 @@ options:
   --config-dir DIR        the directory of .env, sources.conf, pipeline.conf (default conf)
   --quiet                 no event lines on stderr (the log file in LOG_DIR still gets them)
   --metrics-file FILE     run/recover: write Prometheus metrics (text format) after each pass
+  --metrics-port PORT     run --interval: serve them on http://HOST:PORT/metrics
+  --metrics-host HOST     the address of --metrics-port (default 127.0.0.1)
 exit status: 0 all good, 1 some files failed, 2 bad usage or configuration`
 
 const OPTIONS = {
@@ -41,6 +43,8 @@ const OPTIONS = {
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   'metrics-file': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -77,6 +81,13 @@ export async function collectCommand(args: string[]): Promise<number> {
     interval = Number(v.interval)
     if (!Number.isFinite(interval) || interval <= 0) return usageError(`--interval must be a positive number of seconds, got '${v.interval}'`)
   }
+  let metricsPort: number | undefined
+  if (v['metrics-port'] !== undefined) {
+    metricsPort = Number(v['metrics-port'])
+    if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) return usageError(`--metrics-port must be a port number (0-65535), got '${v['metrics-port']}'`)
+    if (sub !== 'run' || interval === undefined) return usageError('--metrics-port needs run --interval (a one-off pass has --metrics-file)')
+  }
+  if (v['metrics-host'] !== undefined && metricsPort === undefined) return usageError('--metrics-host needs --metrics-port')
   const arity: Record<string, [number, number]> = { run: [0, 0], fetch: [2, 2], extract: [1, 2], recover: [0, 0], status: [0, 0] }
   const a = arity[sub]
   if (!a) return usageError(`unknown command '${sub}'`)
@@ -130,6 +141,7 @@ export async function collectCommand(args: string[]): Promise<number> {
   try {
     switch (sub) {
       case 'run': {
+        let lastPass: { summary: PassSummary; seconds: number } | undefined
         const once = async (): Promise<number> => {
           const started = Date.now()
           // One bar per pass (its rate counts from the pass's start).
@@ -137,6 +149,7 @@ export async function collectCommand(args: string[]): Promise<number> {
           const s = await collector.run({ noIncoming: v['no-incoming'] === true, sequential: v.sequential === true, ...(bar ? { onProgress: (p: PassProgress) => bar?.update(p, p.filesDone === p.filesTotal) } : {}) })
           bar?.done()
           bar = undefined
+          lastPass = { summary: s, seconds: (Date.now() - started) / 1000 }
           await metrics(collector, s, started)
           process.stdout.write(v.json ? `${JSON.stringify(s)}\n` : `${summaryLine(s)}\n`)
           return s.failed.length > 0 ? 1 : 0
@@ -148,11 +161,21 @@ export async function collectCommand(args: string[]): Promise<number> {
         }
         process.once('SIGINT', onSig)
         process.once('SIGTERM', onSig)
+        const c = collector
+        const server =
+          metricsPort === undefined
+            ? undefined
+            : await (await import('../collect/metrics-server.js')).startMetricsServer({ status: () => c.status(), lastPass: () => lastPass }, metricsPort, v['metrics-host'])
+        if (server) process.stderr.write(`metrics on ${server.url}\n`)
         let code = 0
-        while (!stop) {
-          code = await once()
-          const until = Date.now() + interval * 1000
-          while (!stop && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now())))
+        try {
+          while (!stop) {
+            code = await once()
+            const until = Date.now() + interval * 1000
+            while (!stop && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now())))
+          }
+        } finally {
+          await server?.close()
         }
         return code
       }
