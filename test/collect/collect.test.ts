@@ -619,6 +619,26 @@ describe('logferry collect', () => {
     expect(piped.stderr).toContain('File collected successfully')
   })
 
+  it('compress_extracted "zstd": extracted files stored as <name>.zst (zstd -dc gives the content), nothing left in tmp', async () => {
+    const s = setup('zst')
+    writeFileSync(join(s.conf, 'pipeline.conf'), JSON.stringify({ settle_seconds: 0, compress_extracted: 'zstd', zstd_level: 5 }))
+    const a = text(2000, 'za')
+    const b = text(1500, 'zb')
+    remoteFile('zst/srv1', 'a.log.gz', tool('gzip', a))
+    remoteFile('zst/srv1', 'b.log.xz', tool('xz', b))
+    const r = await runCli(['run', '--config-dir', s.conf, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ extracted: 2, processed: 2 })
+    expect(filesIn(join(s.data, 'extracted', 'srv1'))).toEqual(['a.log.zst', 'b.log.zst'])
+    expect(execFileSync('zstd', ['-dc', join(s.data, 'extracted', 'srv1', 'a.log.zst')], { maxBuffer: 1 << 26 }).equals(a)).toBe(true)
+    expect(execFileSync('zstd', ['-dc', join(s.data, 'extracted', 'srv1', 'b.log.zst')], { maxBuffer: 1 << 26 }).equals(b)).toBe(true)
+    expect(readdirSync(join(s.data, 'tmp'))).toEqual([])
+    writeFileSync(join(s.conf, 'pipeline.conf'), JSON.stringify({ compress_extracted: 'gzip' }))
+    const bad = await runCli(['status', '--config-dir', s.conf])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('compress_extracted')
+  })
+
   it('bad config: exit status 2 and a message naming the file, key and problem', async () => {
     const s = setup('badconf')
     const sources = JSON.parse(readFileSync(join(s.conf, 'sources.conf'), 'utf8')) as { servers: Record<string, unknown>[] }

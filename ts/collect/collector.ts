@@ -16,6 +16,7 @@ import { LocalFileSystem } from '../storage/local.js'
 import { loadCollectConfig, type CollectConfig, type CollectServer } from './config.js'
 import { extractFile, type Extraction } from './extract.js'
 import { listRemote, sshTarget, statRemote, type RemoteFile } from './remote.js'
+import { compressInto } from './compress-extracted.js'
 import { openControlDir } from './ssh-control.js'
 import { Webhook } from './webhook.js'
 import { CollectState, type ErrorType, type FileRecord, type FileRow, type FileState } from './state.js'
@@ -186,6 +187,7 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
     if (!t) targets.set(s.name, (t = { ...sshTarget(c, s), ...(control ? { controlDir: control.dir } : {}) }))
     return t
   }
+  let tmpSeq = 0
   const retryOpts = { retryDelay: c.retryDelayBase, maxDelay: c.retryDelayMax }
 
   /** What is left by a run that was killed: our temp files (the owner lock says no one else runs). */
@@ -244,7 +246,8 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
       const duplicate = state.isContentDone(rec.server, sha256)
       let extractedName = rec.extractedName
       if (!duplicate && extractedName === undefined) {
-        const base = COMPRESSED_EXT.test(rec.name) ? rec.name.replace(COMPRESSED_EXT, '') : `${rec.name}.extracted`
+        const plainBase = COMPRESSED_EXT.test(rec.name) ? rec.name.replace(COMPRESSED_EXT, '') : `${rec.name}.extracted`
+        const base = c.compressExtracted === 'zstd' ? `${plainBase}.zst` : plainBase
         extractedName = (await exists(join(dir('extracted', rec.server), base))) ? `${base}.${sha256.slice(0, 12)}` : base
       }
       rec = { ...rec, sha256, ...(duplicate ? { duplicateOf: sha256 } : { extractedName }) }
@@ -257,8 +260,22 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
       const dest = join(dir('extracted', rec.server), rec.extractedName as string)
       const r = await attempt(
         async () => {
-          const x = await extractFile(incoming, c.tmpDir, dest)
+          if (c.compressExtracted === 'none') {
+            const x = await extractFile(incoming, c.tmpDir, dest)
+            if (x.status === 'io') throw new ExtractIoError(x)
+            return x
+          }
+          const tmpBase = join(c.tmpDir, `.${rec.extractedName as string}.${process.pid}.${++tmpSeq}`)
+          const x = await extractFile(incoming, c.tmpDir, `${tmpBase}.plain.part`)
           if (x.status === 'io') throw new ExtractIoError(x)
+          if (x.status === 'ok') {
+            try {
+              await compressInto(`${tmpBase}.plain.part`, `${tmpBase}.zst.part`, dest, c.zstdLevel)
+            } catch (err) {
+              const e = err as NodeJS.ErrnoException
+              throw new ExtractIoError({ status: 'io', errno: e.code ?? 'EIO', message: `zstd compression: ${e.message}` })
+            }
+          }
           return x
         },
         { ...retryOpts, retries: c.maxRetryExtract, retryable: (e) => e instanceof ExtractIoError, onRetry: (err, n, delay) => emit({ level: 'warn', message: `extraction failed, retry in ${delay} ms`, server: rec.server, file: rec.name, operation: 'extract', attempt: n, error: message(err) }) },

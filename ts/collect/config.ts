@@ -44,6 +44,9 @@ export interface CollectConfig {
   /** ms: a file whose size or mtime changed within this time is still being written. */
   settleMs: number
   formats: CompressionFormat[]
+  /** `zstd`: extracted files are stored as `<name>.zst` (pipeline.conf compress_extracted). */
+  compressExtracted: 'none' | 'zstd'
+  zstdLevel: number
   /** ms; files in processed/ and error/ moved there longer ago are removed after a pass (0: off). */
   cleanupAfterMs: number
   /** From SSH_PASSWORD (environment only): handed to ssh through sshpass -e, never logged. */
@@ -114,6 +117,8 @@ const pipelineSchema = object({
   settle_seconds: withDefault(integer({ min: 0 }), 60),
   formats: withDefault(list(oneOf(FORMATS), { nonEmpty: true }), [...FORMATS]),
   cleanup_days: withDefault(number({ min: 0, noun: 'a number of days' }), 0),
+  compress_extracted: withDefault(oneOf(['none', 'zstd'] as const), 'none'),
+  zstd_level: withDefault(integer({ min: 1, max: 22 }), 3),
 })
 
 /** `KEY=VALUE` lines; `#` comments, blank lines, optional `export ` and quotes. */
@@ -211,6 +216,8 @@ export function loadCollectConfig(configDir: string, o: LoadOptions = {}): Colle
     parallelFiles: p.parallel_files_per_server,
     settleMs: p.settle_seconds * 1000,
     formats: p.formats,
+    compressExtracted: p.compress_extracted,
+    zstdLevel: p.zstd_level,
     cleanupAfterMs: p.cleanup_days * 86_400_000,
     sshPassword: password === undefined || password === '' ? undefined : password,
     knownHostsFile: abs(e.SSH_KNOWN_HOSTS ?? join(stateDir, 'known_hosts')),
