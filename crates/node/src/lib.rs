@@ -22,5 +22,6 @@ mod sealed_events;
 pub mod sealed_name;
 pub mod stats;
 pub mod tasks;
+mod unit_test_napi;
 pub mod test_panic;
 pub mod zstd;
