@@ -3,7 +3,7 @@
 // `--if-missing`: used by the npm install hook; skips the native build when a prebuilt
 // binary for this platform is already installed (the optional per-platform package).
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -41,6 +41,10 @@ if (!copyOnly && existsSync(join(root, 'tsconfig.json')) && existsSync(join(root
 mkdirSync(join(root, 'dist'), { recursive: true })
 for (const f of readdirSync(join(root, 'ts'))) {
   if (f.endsWith('.node') || f === 'binding.cjs' || f === 'binding.d.cts') {
-    copyFileSync(join(root, 'ts', f), join(root, 'dist', f))
+    // Temp name + rename: a process that has the old addon loaded keeps its mapping intact
+    // (copying over a mapped .node in place crashes it).
+    const tmp = join(root, 'dist', `.${f}.${process.pid}.tmp`)
+    copyFileSync(join(root, 'ts', f), tmp)
+    renameSync(tmp, join(root, 'dist', f))
   }
 }
