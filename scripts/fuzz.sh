@@ -12,7 +12,7 @@ if ! rustup toolchain list | grep -q '^nightly'; then
   rustup toolchain install nightly --profile minimal
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
-  cargo install cargo-fuzz --locked
+  cargo install cargo-fuzz --locked --debug # a debug build compiles faster; its speed does not matter
 fi
 cargo +nightly fuzz build -O
 scratch="$(mktemp -d)"

@@ -57,11 +57,11 @@ fn a_payload_length_past_the_end_is_a_torn_tail_without_allocating_it() {
     assert_eq!(torn, Some(0));
 }
 
-/// framed_blocks `flipped-first-magic-read-as-text`: a framed file whose first magic is
-/// damaged no longer looks framed and is read as text (a known limit, docs/format.md); one
-/// whose magic is intact is read as framed whatever follows.
+/// framed_blocks `flipped-first-magic-read-as-text`: a one-block framed file whose only header
+/// is damaged no longer looks framed and is read as text (a known limit: no intact header is
+/// left to find it by, docs/format.md); with its header intact it is read as framed.
 #[test]
-fn only_the_magic_decides_the_format() {
+fn a_framed_file_without_an_intact_header_reads_as_text() {
     let mut file = BlockHeader {
         seq: 0,
         payload_len: 6,
