@@ -260,7 +260,7 @@ describe('LogManager config and options', () => {
     const e = thrown(() => LogManager.fromYaml(yaml, { file: 'c.yaml' }))
     expect(e).toBeInstanceOf(ConfigError)
     expect(e).toMatchObject({ code: 'ERR_INVALID_CONFIG', key: 'handlers.app.rotaton', line: 4, column: 5 })
-    expect(e.message).toContain("c.yaml:4:5: handlers.app.rotaton: is not a known key (expected one of: sink, format, level, rotation, retention, bufferSize, flushInterval) (did you mean 'handlers.app.rotation'?)")
+    expect(e.message).toContain("c.yaml:4:5: handlers.app.rotaton: is not a known key (expected one of: sink, format, level, rotation, retention, bufferSize, flushInterval, json) (did you mean 'handlers.app.rotation'?)")
 
     const cases: [Record<string, unknown>, string, string][] = [
       [{ handlers: { app: { sink, levle: 'info' } } }, 'handlers.app.levle', "(did you mean 'handlers.app.level'?)"],
