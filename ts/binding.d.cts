@@ -235,6 +235,17 @@ export interface NativeSearchBatch {
   matches: Array<NativeSearchMatch>
   /** The file could not be searched (to its end); its matches before the problem are above. */
   error?: NativeSearchError
+  /**
+   * On the file's last batch when it was searched to its end (a batch may then have no
+   * matches).
+   */
+  end?: NativeSearchEnd
+}
+
+/** Where a file searched to its end stops: after its last line break, and the line number there. */
+export interface NativeSearchEnd {
+  offset: number
+  line: number
 }
 
 export interface NativeSearchError {

@@ -82,10 +82,13 @@ describe('the candidate prefilter', () => {
     writeFileSync(noise, Array.from({ length: 5000 }, (_, i) => [`INFO ok ${i}`, `x`, `ERROR e${i}`, `  WARNING: w`, `{"lvl":"err"}`, `oom_reaper: reaped`, `é ERROR accentué`, `sbatch: error: x`][i % 8]).join('\r\n') + '\n')
     const all = createClassifier()
     const everyLine = { ...all, candidate: undefined }
+    // The candidate in JavaScript (a configured regex rule keeps it there) finds the same too.
+    const jsCandidate = { ...all, nativeCandidate: undefined }
     for (const f of [...readdirSync(FIXTURES).map((x) => join(FIXTURES, x)), noise]) {
       const fast = await scan(f, undefined, all)
       const slow = await scan(f, undefined, everyLine)
       expect(fast, f).toEqual(slow)
+      expect(await scan(f, undefined, jsCandidate), f).toEqual(slow)
     }
     // Per 8 lines: ERROR, the JSON err level, the accented ERROR line.
     expect((await scan(noise))?.state.errors).toBe((5000 / 8) * 3)

@@ -74,6 +74,13 @@ pub struct NativeSearchError {
     pub message: String,
 }
 
+/// Where a file searched to its end stops: after its last line break, and the line number there.
+#[napi(object)]
+pub struct NativeSearchEnd {
+    pub offset: f64,
+    pub line: f64,
+}
+
 #[napi(object)]
 pub struct NativeSearchBatch {
     pub path: String,
@@ -81,6 +88,9 @@ pub struct NativeSearchBatch {
     pub matches: Vec<NativeSearchMatch>,
     /// The file could not be searched (to its end); its matches before the problem are above.
     pub error: Option<NativeSearchError>,
+    /// On the file's last batch when it was searched to its end (a batch may then have no
+    /// matches).
+    pub end: Option<NativeSearchEnd>,
 }
 
 fn text(b: Vec<u8>) -> String {
@@ -108,6 +118,10 @@ fn to_js(b: Batch, context: bool) -> NativeSearchBatch {
         error: b.error.map(|e| NativeSearchError {
             code: e.code.to_string(),
             message: e.message,
+        }),
+        end: b.end.map(|e| NativeSearchEnd {
+            offset: e.offset as f64,
+            line: e.line as f64,
         }),
     }
 }

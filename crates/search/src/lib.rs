@@ -14,5 +14,5 @@ pub mod source;
 pub use files::{Filter, Resume};
 pub use matcher::{Matcher, PatternError};
 pub use run::{Batch, Search, SearchOptions, Waiter};
-pub use scanner::Hit;
+pub use scanner::{End, Hit};
 pub use source::{Decode, DecodeFailure, FileError};

@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::files::{self, FileEntry, Filter, Resume};
 use crate::matcher::Matcher;
-use crate::scanner::{Flow, Hit, ScanConfig, Scanner};
+use crate::scanner::{End, Flow, Hit, ScanConfig, Scanner};
 use crate::source::{scan_file, Decode, FileError, Sink};
 
 /// A batch goes out at the latest after this many hits or bytes (and after each block).
@@ -45,6 +45,8 @@ pub struct Batch {
     pub mtime_ms: f64,
     pub hits: Vec<Hit>,
     pub error: Option<FileError>,
+    /// On the file's last batch when it was searched to its end: where its complete lines end.
+    pub end: Option<End>,
 }
 
 impl Batch {
@@ -108,6 +110,7 @@ impl Shared {
                             slot.bytes -= w;
                             batch.hits.extend(more.hits);
                             batch.error = more.error;
+                            batch.end = more.end;
                         }
                         None => break,
                     }
@@ -118,11 +121,12 @@ impl Shared {
                     if batch.hits.len() as u64 >= room {
                         batch.hits.truncate(room as usize);
                         batch.error = None;
+                        batch.end = None;
                         self.finish(st);
                     }
                 }
                 st.delivered += batch.hits.len() as u64;
-                if batch.hits.is_empty() && batch.error.is_none() {
+                if batch.hits.is_empty() && batch.error.is_none() && batch.end.is_none() {
                     return if st.ended { Some(None) } else { continue };
                 }
                 return Some(Some(batch));
@@ -201,7 +205,7 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     fn flush(&mut self) {
-        if self.batch.hits.is_empty() && self.batch.error.is_none() {
+        if self.batch.hits.is_empty() && self.batch.error.is_none() && self.batch.end.is_none() {
             return;
         }
         let next = Batch {
@@ -268,7 +272,13 @@ fn worker(shared: &Shared, files: &[FileEntry], opts: &SearchOptions) {
         // A panic in one file's scan is that file's error; the search goes on.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut scanner = Scanner::new(&matcher, cfg, entry.start_offset, entry.start_line);
-            scan_file(entry, &mut scanner, &shared.stop, opts.decode, &mut c)
+            scan_file(entry, &mut scanner, &shared.stop, opts.decode, &mut c).map(|()| {
+                if shared.stop.load(Ordering::Relaxed) {
+                    None
+                } else {
+                    scanner.end()
+                }
+            })
         }))
         .unwrap_or_else(|_| {
             Err(FileError {
@@ -276,8 +286,9 @@ fn worker(shared: &Shared, files: &[FileEntry], opts: &SearchOptions) {
                 message: "search panicked on this file".into(),
             })
         });
-        if let Err(e) = result {
-            c.batch.error = Some(e);
+        match result {
+            Ok(end) => c.batch.end = end,
+            Err(e) => c.batch.error = Some(e),
         }
         c.flush();
         shared.file_done(i);
@@ -520,5 +531,51 @@ mod tests {
         assert!(errors.contains(&("nope".into(), "ERR_IO")));
         assert!(errors.contains(&("bad.gz".into(), "ERR_CORRUPT")));
         assert_eq!(batches.iter().map(|b| b.hits.len()).sum::<usize>(), 10);
+        // A corrupt file has no end; the plain one searched to its end has one.
+        let ends: Vec<_> = batches.iter().filter_map(|b| b.end).collect();
+        assert_eq!(
+            ends,
+            [End {
+                offset: 1710,
+                line: 101
+            }]
+        );
+    }
+
+    #[test]
+    fn a_file_from_a_start_offset_ends_after_its_last_complete_line() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.log");
+        std::fs::write(&p, b"HIT 1\nno\nHIT 3\nno\nHIT partial").unwrap();
+        let mut o = opts(vec![p.clone()], "HIT", None, 1);
+        o.resume = Some(Resume {
+            path: p.clone(),
+            mtime_ms: 0.0,
+            offset: 6,
+            line: 2,
+        });
+        let batches = drain(&Search::start(o).unwrap());
+        let hits: Vec<_> = batches
+            .iter()
+            .flat_map(|b| b.hits.iter().map(|h| (h.line, h.offset)))
+            .collect();
+        assert_eq!(hits, [(3, 9), (5, 18)]);
+        assert_eq!(
+            batches.last().unwrap().end,
+            Some(End {
+                offset: 18,
+                line: 5
+            })
+        );
+        // No match at all: a batch still says where the file ends.
+        let batches = drain(&Search::start(opts(vec![p], "none", None, 1)).unwrap());
+        assert_eq!(batches.len(), 1);
+        assert_eq!(
+            batches[0].end,
+            Some(End {
+                offset: 18,
+                line: 5
+            })
+        );
     }
 }

@@ -63,6 +63,15 @@ pub struct Scanner<'m> {
     /// Hits waiting for after-context lines, in order; `.1` is how many they still want.
     pending: Vec<(Hit, usize)>,
     hits: u64,
+    /// Set when a last `process(true)` searched the whole input.
+    end: Option<End>,
+}
+
+/// Where an input searched to its end stops: after its last `\n`, and the line number there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End {
+    pub offset: u64,
+    pub line: u64,
 }
 
 impl<'m> Scanner<'m> {
@@ -79,6 +88,7 @@ impl<'m> Scanner<'m> {
             counted_line: line,
             pending: Vec::new(),
             hits: 0,
+            end: None,
         }
     }
 
@@ -212,12 +222,27 @@ impl<'m> Scanner<'m> {
             }
         }
         self.scan_from = end;
+        if eof && self.hits < self.cfg.max_hits {
+            let line = self.line_at(self.len);
+            // `buf[0]` is a line start: without a `\n` the partial line begins there.
+            let at = memrchr(b'\n', &self.buf[..self.len]).map_or(0, |i| i + 1);
+            self.end = Some(End {
+                offset: self.base + at as u64,
+                line,
+            });
+        }
         self.roll();
         if self.done() {
             Flow::Stop
         } else {
             Flow::Continue
         }
+    }
+
+    /// Where the input's complete lines end (a caller that searches a growing file goes on
+    /// from there); None unless the input was searched to its end.
+    pub fn end(&self) -> Option<End> {
+        self.end
     }
 
     /// Moves the unsearched partial line, and the lines before-context may still need, to the
@@ -380,5 +405,49 @@ mod tests {
             Flow::Continue
         });
         assert_eq!((hits[0].line, hits[0].offset), (51, 1002));
+    }
+
+    #[test]
+    fn end_is_after_the_last_newline_with_its_line_number() {
+        let m = Matcher::new("x", false, false).unwrap();
+        for (data, want) in [
+            (&b"a\nx\npartial x"[..], (4, 3)),
+            (b"a\nx\n", (4, 3)),
+            (b"no newline", (0, 1)),
+            (b"", (0, 1)),
+        ] {
+            for block in [4096, 1 << 20] {
+                for chunk in [1, 3, 5000] {
+                    let mut s = Scanner::new(&m, cfg(1, 0, block), 0, 1);
+                    assert_eq!(s.end(), None);
+                    for piece in data.chunks(chunk) {
+                        s.push(piece, &mut |_| Flow::Continue);
+                    }
+                    s.process(true, &mut |_| Flow::Continue);
+                    let e = s.end().unwrap();
+                    assert_eq!((e.offset, e.line), want, "{data:?} chunk {chunk}");
+                }
+            }
+        }
+        // Long input, many rolls, started mid-content.
+        let data = b"line\n".repeat(100_000);
+        let mut s = Scanner::new(&m, cfg(0, 0, 4096), 7, 3);
+        s.push(&data, &mut |_| Flow::Continue);
+        s.push(b"tail", &mut |_| Flow::Continue);
+        s.process(true, &mut |_| Flow::Continue);
+        assert_eq!(
+            s.end(),
+            Some(End {
+                offset: 7 + 500_000,
+                line: 100_003
+            })
+        );
+        // Stopped by max_hits: not searched to the end.
+        let mut c = cfg(0, 0, 4096);
+        c.max_hits = 1;
+        let mut s = Scanner::new(&m, c, 0, 1);
+        s.push(b"x\nx\nx\n", &mut |_| Flow::Continue);
+        s.process(true, &mut |_| Flow::Continue);
+        assert_eq!(s.end(), None);
     }
 }

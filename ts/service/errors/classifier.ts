@@ -42,6 +42,12 @@ export interface Classifier {
    * superset: the scanner looks only at the lines it finds). Undefined: look at every line.
    */
   readonly candidate: RegExp | undefined
+  /**
+   * The same candidate for the native search (regex crate syntax, searched case-insensitively):
+   * the tokens and substring rules. Undefined when a rule is a regex (its JavaScript syntax and
+   * semantics stay with `candidate`). The scanner uses it only where it would use `candidate`.
+   */
+  readonly nativeCandidate: string | undefined
   /** Whether tracebacks are grouped (the built-ins are on). */
   readonly tracebacks: boolean
 }
@@ -66,12 +72,20 @@ function candidateOf(rules: readonly ErrorRule[]): RegExp | undefined {
   return new RegExp(parts.join('|'), 'gim')
 }
 
+function nativeCandidateOf(rules: readonly ErrorRule[]): string | undefined {
+  // Control characters (a line break the engine refuses) and non-ASCII: the JavaScript candidate decides.
+  if (rules.some((r) => r.match === 'regex' || /[^\x20-\x7e\t]/.test(r.pattern))) return undefined
+  // The escaped characters are escaped the same way in the regex crate; the others are literal in both.
+  return [...TOKENS, ...rules.map((r) => r.pattern)].map(escape).join('|')
+}
+
 /** `settings.rules` are already validated (names, regex syntax). */
 export function createClassifier(settings: Pick<ErrorSettings, 'builtins' | 'rules'> = DEFAULT_ERROR_SETTINGS): Classifier {
   const signatures = [...settings.rules.map(compile), ...(settings.builtins ? BUILTIN_SIGNATURES : [])]
   return {
     tracebacks: settings.builtins,
     candidate: candidateOf(settings.rules),
+    nativeCandidate: nativeCandidateOf(settings.rules),
     classify(line) {
       for (const s of signatures) if (s.test(line)) return { level: s.level, signature: s.name }
       return { level: explicitLevel(line) }

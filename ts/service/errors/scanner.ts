@@ -7,6 +7,7 @@
  * Compressed files (.gz, .zst) do not grow: they are scanned whole, once.
  */
 import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { type Classifier, isErrorLevel, type LineLevel } from './classifier.js'
@@ -76,6 +77,39 @@ function decoded(path: string, compression: 'gzip' | 'zstd' | null, start: numbe
   return import('../../transfer/zstd-stream.js').then(({ ZstdDecompressStream }) => raw.pipe(new ZstdDecompressStream()))
 }
 
+/** The native search, loaded with the first plain file scanned (it comes with the addon). */
+let nativeSearch: Promise<[typeof import('../../search/native-search.js'), typeof import('../../search/search-logs.js')]> | undefined
+const loadNativeSearch = (): NonNullable<typeof nativeSearch> => (nativeSearch ??= Promise.all([import('../../search/native-search.js'), import('../../search/search-logs.js')]))
+
+/**
+ * Hands the complete lines of `path` from byte `at` (a line start) to byte `end` (a line start)
+ * to `each` until it returns false; returns where the lines handed stop.
+ */
+async function readLines(path: string, at: number, end: number, each: (buf: Buffer, from: number, nl: number, at: number) => boolean): Promise<number> {
+  const fh = await open(path, 'r')
+  try {
+    let rest: Buffer = Buffer.alloc(0)
+    while (at < end) {
+      const want = Math.min(64 << 10, end - at - rest.length)
+      if (want <= 0) return at
+      const chunk = Buffer.allocUnsafe(want)
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, at + rest.length)
+      if (bytesRead === 0) return at
+      const buf = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead)
+      let from = 0
+      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, from)) {
+        if (!each(buf, from, nl, at)) return at + nl + 1 - from
+        at += nl + 1 - from
+        from = nl + 1
+      }
+      rest = Buffer.from(buf.subarray(from))
+    }
+    return at
+  } finally {
+    await fh.close()
+  }
+}
+
 export function compressionOfName(name: string): 'gzip' | 'zstd' | null {
   const n = name.toLowerCase()
   if (n.endsWith('.gz')) return 'gzip'
@@ -142,44 +176,92 @@ export async function scanFile(o: ScanFileOptions): Promise<ScanResult | undefin
     if (isErrorLevel(c.level)) emit({ line: n, level: c.level as LineLevel, signature: c.signature, text: text.slice(0, MAX_TEXT), time: lineTime(text, o.mtimeMs) })
   }
 
-  const input = await decoded(o.path, compression, state.offset)
-  const candidate = o.classifier.candidate
+  const lineText = (buf: Buffer, from: number, nl: number): string => buf.toString('utf8', from, nl > from && buf[nl - 1] === 13 ? nl - 1 : nl)
   let rest: Buffer = Buffer.alloc(0)
   let restAt = offset
-  const lineText = (buf: Buffer, from: number, nl: number): string => buf.toString('utf8', from, nl > from && buf[nl - 1] === 13 ? nl - 1 : nl)
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    const buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk
-    const base = restAt
-    const last = buf.lastIndexOf(10)
-    if (last === -1) {
-      rest = Buffer.from(buf)
-      continue
-    }
-    // latin1: one char per byte, so string positions are byte offsets; lines are decoded as UTF-8 when looked at.
-    const text = buf.toString('latin1', 0, last + 1)
-    let pos = 0
-    while (pos < text.length) {
-      let start = pos
-      if (!tb && candidate) {
-        // Most lines hold no level word and no signature: skip to the next line that might.
-        candidate.lastIndex = pos
-        const m = candidate.exec(text)
-        if (!m) {
-          lines += countNewlines(text, pos, text.length)
-          break
-        }
-        start = text.lastIndexOf('\n', m.index - 1) + 1
-        lines += countNewlines(text, pos, start)
-      }
-      const nl = text.indexOf('\n', start)
-      onLine(lineText(buf, start, nl), base + start)
+  if (compression === null && o.classifier.candidate && o.classifier.nativeCandidate !== undefined) {
+    // The native search finds the candidate lines (and where the complete lines end); a traceback's
+    // lines after its first are read here, as the loop below would.
+    const [{ startSearch }, { SearchFileError }] = await loadNativeSearch()
+    let looked = offset
+    let end: { offset: number; line: number } | undefined
+    let held: { lineNumber: number; offset: number; line: string } | undefined
+    const look = async (m: { lineNumber: number; offset: number; line: string }): Promise<void> => {
+      if (m.offset < looked) return
+      lines = m.lineNumber - 1
+      onLine(m.line.endsWith('\r') ? m.line.slice(0, -1) : m.line, m.offset)
       lines++
-      pos = nl + 1
+      if (!tb) {
+        looked = m.offset + 1
+        return
+      }
+      // Its lines go on to the end of the traceback (the end of the file is not known yet while
+      // batches still come: complete lines only, up to where the file ends now).
+      let first = true
+      looked = await readLines(o.path, m.offset, end?.offset ?? Number.MAX_SAFE_INTEGER, (buf, from, nl, at) => {
+        if (first) {
+          first = false
+          return true
+        }
+        onLine(lineText(buf, from, nl), at)
+        lines++
+        return tb !== undefined
+      })
     }
-    // Copied: a view would keep the whole chunk alive until the next one.
-    rest = Buffer.from(buf.subarray(last + 1))
-    restAt = base + last + 1
-    offset = restAt
+    const search = startSearch({ pattern: o.classifier.nativeCandidate, regex: true, ignoreCase: true, paths: [o.path], threads: 1, resume: { path: o.path, mtimeMs: o.mtimeMs, offset, line: lines + 1 } })
+    for await (const b of search) {
+      if (b.error) throw new SearchFileError(b.error.code as 'ERR_IO' | 'ERR_CORRUPT' | 'ERR_PANIC', o.path, b.error.message)
+      if (b.end) end = b.end
+      for (const m of b.matches) {
+        // One held back: the last one may be a line without its newline yet (left for the next scan).
+        if (held) await look(held)
+        held = m
+      }
+    }
+    if (end === undefined) throw new SearchFileError('ERR_IO', o.path, 'the search stopped before the end of the file')
+    if (held && held.offset < end.offset) await look(held)
+    // Past the search's end: the file grew while a traceback was read; its lines are counted.
+    if (looked <= end.offset) {
+      offset = restAt = end.offset
+      lines = end.line - 1
+    } else offset = restAt = looked
+  } else {
+    const input = await decoded(o.path, compression, state.offset)
+    const candidate = o.classifier.candidate
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      const buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk
+      const base = restAt
+      const last = buf.lastIndexOf(10)
+      if (last === -1) {
+        rest = Buffer.from(buf)
+        continue
+      }
+      // latin1: one char per byte, so string positions are byte offsets; lines are decoded as UTF-8 when looked at.
+      const text = buf.toString('latin1', 0, last + 1)
+      let pos = 0
+      while (pos < text.length) {
+        let start = pos
+        if (!tb && candidate) {
+          // Most lines hold no level word and no signature: skip to the next line that might.
+          candidate.lastIndex = pos
+          const m = candidate.exec(text)
+          if (!m) {
+            lines += countNewlines(text, pos, text.length)
+            break
+          }
+          start = text.lastIndexOf('\n', m.index - 1) + 1
+          lines += countNewlines(text, pos, start)
+        }
+        const nl = text.indexOf('\n', start)
+        onLine(lineText(buf, start, nl), base + start)
+        lines++
+        pos = nl + 1
+      }
+      // Copied: a view would keep the whole chunk alive until the next one.
+      rest = Buffer.from(buf.subarray(last + 1))
+      restAt = base + last + 1
+      offset = restAt
+    }
   }
   if (whole && rest.length > 0) {
     onLine(rest.toString('utf8'), restAt)
