@@ -172,9 +172,12 @@ describe('logferry collect', () => {
     // JSON lines through logferry's Logger into LOG_DIR (default DATA_ROOT/logs); a human line on stderr.
     const lines = readLogs(join(s.data, 'logs')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
     const line = lines.find((l) => l.message === 'File collected successfully') as Record<string, unknown>
-    expect(line).toMatchObject({ level: 'info', name: 'logferry.collect', operation: 'copy' })
+    // The seed's keys: timestamp, level, logger, message, server, file, operation.
+    expect(line).toMatchObject({ level: 'info', logger: 'logferry.collect', operation: 'copy' })
+    expect(Object.keys(line)).not.toContain('time')
     expect(typeof line.server).toBe('string')
-    expect(Number.isNaN(Date.parse(line.time as string))).toBe(false)
+    expect(typeof line.file).toBe('string')
+    expect(Number.isNaN(Date.parse(line.timestamp as string))).toBe(false)
     expect(lines.filter((l) => l.message === 'File extracted successfully').length).toBe(6)
     expect(r.stderr).toMatch(/^INFO  srv\d copy \S+: File collected successfully$/m)
     expect(r.stderr).not.toContain('{"')

@@ -96,6 +96,12 @@ describe("format: 'json' against pino", () => {
     expect(bare.raw[0]).toBe('{"level":40,"name":"app","a":1,"msg":"hi"}')
     const custom = await ours(call, { base: { service: 'api', region: 'eu' }, time: false })
     expect(custom.raw[0]).toBe('{"level":40,"service":"api","region":"eu","name":"app","a":1,"msg":"hi"}')
+    // Other tools' key names (seed 004's timestamp / logger / message).
+    const keys = await ours(call, { base: null, time: 'iso', timeKey: 'timestamp', nameKey: 'logger', messageKey: 'message' })
+    expect(Object.keys(keys.lines[0] as Line)).toEqual(['level', 'timestamp', 'logger', 'a', 'message'])
+    expect(keys.lines[0]).toMatchObject({ level: 40, logger: 'app', a: 1, message: 'hi' })
+    const epochKey = await ours(call, { base: null, timeKey: 'ts' })
+    expect(typeof epochKey.lines[0]?.ts).toBe('number')
   })
 
   it('an unknown json option, or json with a template format, is a config error with the key', () => {

@@ -114,7 +114,7 @@ export async function collectCommand(args: string[]): Promise<number> {
       log = structuredLogger({
         sink: join(config.logDir, 'collect.log'),
         name: 'logferry.collect',
-        ...(config.logFormat === 'text' ? { format: LOG_TEMPLATE } : { json: { levels: 'label', time: 'iso', messageKey: 'message', base: null } }),
+        ...(config.logFormat === 'text' ? { format: LOG_TEMPLATE } : { json: { levels: 'label', time: 'iso', timeKey: 'timestamp', nameKey: 'logger', messageKey: 'message', base: null } }),
         rotation: '100 MB',
         retention: 10,
       })

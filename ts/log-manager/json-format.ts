@@ -12,6 +12,10 @@ export interface JsonFormatOptions {
   time?: 'epoch' | 'iso' | false
   /** The key of the message (pino's messageKey). Default "msg". */
   messageKey?: string
+  /** The key of the time. Default "time" (e.g. "timestamp" for tools that expect that shape). */
+  timeKey?: string
+  /** The key of the logger's name. Default "name" (e.g. "logger"). */
+  nameKey?: string
   /**
    * Fields written first on every line. Default { pid, hostname }; null writes neither (the
    * logger's name is written either way).
@@ -30,7 +34,8 @@ export function jsonFormat(options: JsonFormatOptions, ctx: ProcessContext): Rec
     levelFrags[n] = '{"level":' + (options.levels === 'label' ? quote(label) : String(n))
   }
   const time = options.time ?? 'epoch'
-  const clock: TimeText | undefined = time === 'epoch' ? epochClock(',"time":') : time === 'iso' ? isoClock(',"time":"', '"') : undefined
+  const timeKey = ',' + quote(options.timeKey ?? 'time') + ':'
+  const clock: TimeText | undefined = time === 'epoch' ? epochClock(timeKey) : time === 'iso' ? isoClock(timeKey + '"', '"') : undefined
   let heads: string[] = []
   let headsTime = ''
   const head = (level: number): string => {
@@ -52,11 +57,12 @@ export function jsonFormat(options: JsonFormatOptions, ctx: ProcessContext): Rec
     }
     return lastTail
   }
+  const nameKey = ',' + quote(options.nameKey ?? 'name') + ':'
   const base = options.base === null ? '' : jsonFields(options.base ?? { pid: ctx.pid, hostname: ctx.hostname })
   return {
     fields: 'json',
     bind(name, bindings): BoundFormat {
-      const prefix = base + ',"name":' + quote(name) + jsonFields(bindings)
+      const prefix = base + nameKey + quote(name) + jsonFields(bindings)
       return { line: (level, fields, m) => head(level) + prefix + fields + tail(m) }
     },
   }

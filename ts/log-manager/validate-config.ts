@@ -81,6 +81,8 @@ const HANDLER = object(
           levels: optional(oneOf(['number', 'label'] as const)),
           time: optional(custom<'epoch' | 'iso' | false>('"epoch", "iso" or false', (v) => v === 'epoch' || v === 'iso' || v === false)),
           messageKey: optional(custom<string>('a key name', (v) => typeof v === 'string' && v !== '')),
+          timeKey: optional(custom<string>('a key name', (v) => typeof v === 'string' && v !== '')),
+          nameKey: optional(custom<string>('a key name', (v) => typeof v === 'string' && v !== '')),
           base: optional(custom<Record<string, unknown> | null>('a mapping of fields, or null', (v) => v === null || (typeof v === 'object' && !Array.isArray(v)))),
         } satisfies Record<keyof JsonFormatOptions, Field<unknown>>,
         { noun: 'a mapping' },
