@@ -145,9 +145,10 @@ export declare function eventShardBufferLimit(options: NativeOptions, maxBufferB
 
 /**
  * Extracts `source` (gzip, bzip2, xz or zstd, by magic bytes) to `destination` through a temp
- * file in `tmpDir` (same filesystem as `destination`: the publish is a rename).
+ * file in `tmpDir` (same filesystem as `destination`: the publish is a rename). `formats`
+ * (names as in `format`): a file in any other format is `invalid` with `format_not_enabled`.
  */
-export declare function extractFile(source: string, tmpDir: string, destination: string): Promise<ExtractOutcome>
+export declare function extractFile(source: string, tmpDir: string, destination: string, formats?: Array<string> | undefined | null): Promise<ExtractOutcome>
 
 /**
  * What became of one file. `status`: `ok` (renamed into place), `invalid` (the input is not a

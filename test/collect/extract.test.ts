@@ -227,6 +227,20 @@ describe('extractFile: damaged files are quarantined with the reason and offset'
   })
 })
 
+describe('extractFile: formats', () => {
+  it("a file of a format left out of `formats` (by its magic bytes, not its name) is refused before anything is written", async () => {
+    fixture('named.gz', compress('xz', text))
+    const dest = join(out, 'named.out')
+    const r = await extractFile(join(dir, 'named.gz'), tmp, dest, ['gzip', 'zstd'])
+    expect(r).toMatchObject({ status: 'invalid', reason: 'format_not_enabled', format: 'xz', offset: 0 })
+    expect(existsSync(dest)).toBe(false)
+    expect(readdirSync(tmp)).toEqual([])
+    const ok = await extractFile(join(dir, 'named.gz'), tmp, dest, ['gzip', 'xz'])
+    expect(ok).toMatchObject({ status: 'ok', format: 'xz' })
+    expect(readFileSync(dest).equals(text)).toBe(true)
+  })
+})
+
 describe('extractFile: I/O failures and size', () => {
   it('a missing source or temp dir is an io outcome (retryable), not a quarantine', async () => {
     const r = await extractFile(join(dir, 'absent.gz'), tmp, join(out, 'absent'))

@@ -261,12 +261,12 @@ export function createCollector(config: CollectConfig, o: CollectorOptions = {})
       const r = await attempt(
         async () => {
           if (c.compressExtracted === 'none') {
-            const x = await extractFile(incoming, c.tmpDir, dest)
+            const x = await extractFile(incoming, c.tmpDir, dest, c.formats)
             if (x.status === 'io') throw new ExtractIoError(x)
             return x
           }
           const tmpBase = join(c.tmpDir, `.${rec.extractedName as string}.${process.pid}.${++tmpSeq}`)
-          const x = await extractFile(incoming, c.tmpDir, `${tmpBase}.plain.part`)
+          const x = await extractFile(incoming, c.tmpDir, `${tmpBase}.plain.part`, c.formats)
           if (x.status === 'io') throw new ExtractIoError(x)
           if (x.status === 'ok') {
             try {

@@ -185,12 +185,6 @@ export function loadCollectConfig(configDir: string, o: LoadOptions = {}): Colle
 
   const pipelineFile = join(dir, 'pipeline.conf')
   const p = existsSync(pipelineFile) ? validateOptions(pipelineSchema, readJson(pipelineFile), fileReporter(pipelineFile, 'pipeline key')) : validateOptions(pipelineSchema, {}, fileReporter(pipelineFile, 'pipeline key'))
-  // Every file is told apart by its magic bytes and extracted, whatever its name: a list that
-  // leaves a format out would promise a filter the extractor does not apply, so it is refused.
-  const missing = FORMATS.filter((f) => !p.formats.includes(f))
-  if (missing.length > 0) {
-    throw new ConfigError(`restricting the formats is not supported (every file is detected by its magic bytes and extracted); remove the key or list all of ${FORMATS.join(', ')} (missing: ${missing.join(', ')})`, { file: pipelineFile, key: 'formats' })
-  }
   const password = env.SSH_PASSWORD
   return {
     dataRoot,

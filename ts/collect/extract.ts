@@ -19,6 +19,8 @@ export type InvalidReason =
   | 'length_mismatch'
   | 'trailing_garbage'
   | 'corrupt'
+  /** Its magic bytes name a format left out of pipeline.conf's `formats`. */
+  | 'format_not_enabled'
 
 export type Extraction =
   | { status: 'ok'; format: CompressionFormat; bytesIn: number; bytesOut: number; members: number }
@@ -31,8 +33,8 @@ export type Extraction =
  * Extracts `source` to `destination` through a temp file in `tmpDir` (which must be on the
  * destination's filesystem: the publish is a rename). Rejects only on a native panic (ERR_PANIC).
  */
-export async function extractFile(source: string, tmpDir: string, destination: string): Promise<Extraction> {
-  const r = await callAsync(() => native.extractFile(source, tmpDir, destination))
+export async function extractFile(source: string, tmpDir: string, destination: string, formats?: readonly CompressionFormat[]): Promise<Extraction> {
+  const r = await callAsync(() => native.extractFile(source, tmpDir, destination, formats === undefined ? undefined : [...formats]))
   switch (r.status) {
     case 'ok':
       return { status: 'ok', format: r.format as CompressionFormat, bytesIn: r.bytesIn, bytesOut: r.bytesOut, members: r.members }

@@ -498,7 +498,8 @@ impl<R: Read, W: Write> Decoder<'_, R, W> {
     }
 }
 
-fn detect(head: &[u8]) -> Option<Format> {
+/// The format whose magic bytes begin `head`, if any.
+pub(crate) fn detect(head: &[u8]) -> Option<Format> {
     [Format::Gzip, Format::Bzip2, Format::Xz, Format::Zstd]
         .into_iter()
         .find(|f| f.starts_member(head) == Some(true))

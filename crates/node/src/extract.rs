@@ -4,7 +4,7 @@
 //! A panic becomes a rejected promise (`ERR_PANIC`), never a dead Node process.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,7 +12,7 @@ use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
 
-use crate::decompress::{decode, Decoded, Failure};
+use crate::decompress::{decode, detect, Decoded, Failure};
 use crate::error::panicked;
 
 /// What became of one file. `status`: `ok` (renamed into place), `invalid` (the input is not a
@@ -35,6 +35,7 @@ pub struct ExtractTask {
     source: PathBuf,
     tmp_dir: PathBuf,
     destination: PathBuf,
+    formats: Option<Vec<String>>,
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -76,13 +77,64 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// The outcome for a file whose magic bytes name a format outside `formats`, if it is one
+/// (read before anything is decoded or written; the input is left at its start).
+fn refused_format(input: &mut File, source: &Path, formats: &[String]) -> Option<ExtractOutcome> {
+    let mut head = [0u8; 6];
+    let mut n = 0;
+    loop {
+        match input.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => {
+                n += k;
+                if n == head.len() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Some(io_outcome("read", source, e)),
+        }
+    }
+    if let Err(e) = input.seek(SeekFrom::Start(0)) {
+        return Some(io_outcome("seek", source, e));
+    }
+    let format = detect(&head[..n])?;
+    if formats.iter().any(|f| f == format.name()) {
+        return None;
+    }
+    Some(ExtractOutcome {
+        status: "invalid".into(),
+        format: Some(format.name().to_string()),
+        bytes_in: 0,
+        bytes_out: 0,
+        members: 0,
+        reason: Some("format_not_enabled".into()),
+        offset: Some(0),
+        errno: None,
+        message: Some(format!(
+            "format_not_enabled at byte 0: {} is not among the enabled formats ({})",
+            format.name(),
+            formats.join(", ")
+        )),
+    })
+}
+
 /// Decodes `source` into a new file of `tmp_dir`, syncs it, renames it to `destination` and
-/// syncs the destination directory. The temp file is removed on every failure.
-pub fn extract(source: &Path, tmp_dir: &Path, destination: &Path) -> ExtractOutcome {
-    let input = match File::open(source) {
+/// syncs the destination directory. The temp file is removed on every failure. With `formats`,
+/// a file in another format (by its magic bytes) is refused before anything is written.
+pub fn extract(
+    source: &Path,
+    tmp_dir: &Path,
+    destination: &Path,
+    formats: Option<&[String]>,
+) -> ExtractOutcome {
+    let mut input = match File::open(source) {
         Ok(f) => f,
         Err(e) => return io_outcome("open", source, e),
     };
+    if let Some(refused) = formats.and_then(|f| refused_format(&mut input, source, f)) {
+        return refused;
+    }
     let base = destination
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -170,7 +222,15 @@ impl Task for ExtractTask {
     type JsValue = ExtractOutcome;
 
     fn compute(&mut self) -> napi::Result<ExtractOutcome> {
-        guarded(|| extract(&self.source, &self.tmp_dir, &self.destination)).map_err(|_| panicked())
+        guarded(|| {
+            extract(
+                &self.source,
+                &self.tmp_dir,
+                &self.destination,
+                self.formats.as_deref(),
+            )
+        })
+        .map_err(|_| panicked())
     }
 
     fn resolve(&mut self, _env: Env, out: ExtractOutcome) -> napi::Result<ExtractOutcome> {
@@ -179,17 +239,20 @@ impl Task for ExtractTask {
 }
 
 /// Extracts `source` (gzip, bzip2, xz or zstd, by magic bytes) to `destination` through a temp
-/// file in `tmpDir` (same filesystem as `destination`: the publish is a rename).
+/// file in `tmpDir` (same filesystem as `destination`: the publish is a rename). `formats`
+/// (names as in `format`): a file in any other format is `invalid` with `format_not_enabled`.
 #[napi(ts_return_type = "Promise<ExtractOutcome>")]
 pub fn extract_file(
     source: String,
     tmp_dir: String,
     destination: String,
+    formats: Option<Vec<String>>,
 ) -> AsyncTask<ExtractTask> {
     AsyncTask::new(ExtractTask {
         source: source.into(),
         tmp_dir: tmp_dir.into(),
         destination: destination.into(),
+        formats,
     })
 }
 
@@ -211,13 +274,33 @@ mod tests {
         let src = dir.join("bad.gz");
         fs::write(&src, b"\x1f\x8b\x08\x00garbage").unwrap();
         let dst = dir.join("bad");
-        let r = extract(&src, &dir, &dst);
+        let r = extract(&src, &dir, &dst, None);
         assert_eq!(r.status, "invalid");
         let left: Vec<_> = fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left, vec![std::ffi::OsString::from("bad.gz")]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_format_not_enabled_is_refused_before_writing() {
+        let dir = std::env::temp_dir().join(format!("lf-extract-fmt-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let src = dir.join("a.xz");
+        fs::write(&src, b"\xfd7zXZ\x00rest").unwrap();
+        let dst = dir.join("a");
+        let only_gzip = ["gzip".to_string()];
+        let r = extract(&src, &dir, &dst, Some(&only_gzip));
+        assert_eq!(r.status, "invalid");
+        assert_eq!(r.reason.as_deref(), Some("format_not_enabled"));
+        assert_eq!(r.format.as_deref(), Some("xz"));
+        assert!(!dst.exists());
+        // Enabled: decoded as usual (this input is a truncated xz stream).
+        let with_xz = ["gzip".to_string(), "xz".to_string()];
+        let r = extract(&src, &dir, &dst, Some(&with_xz));
+        assert_ne!(r.reason.as_deref(), Some("format_not_enabled"));
         fs::remove_dir_all(&dir).unwrap();
     }
 }
