@@ -101,7 +101,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 1
   }
   const s = svc.core.settings
-  process.stderr.write(`logferry serve: listening on ${svc.url} (data ${s.dataDir}; sources ${s.sources.map((x) => `${x.name} (${x.kind})`).join(', ')}; Ctrl-C to stop)\n`)
+  process.stderr.write(`logferry serve: listening on ${svc.url} (web UI ${svc.url}/ui/; data ${s.dataDir}; sources ${s.sources.map((x) => `${x.name} (${x.kind})`).join(', ')}; Ctrl-C to stop)\n`)
   const sig = await waitForStopSignal()
   process.stderr.write(`logferry serve: ${sig}: stopping\n`)
   await svc.stop()
