@@ -856,4 +856,5 @@ module.exports.parseSealedName = nativeBinding.parseSealedName
 module.exports.readLogFileSync = nativeBinding.readLogFileSync
 module.exports.sanitizeEventName = nativeBinding.sanitizeEventName
 module.exports.sealedNameOf = nativeBinding.sealedNameOf
+module.exports.searchFileSync = nativeBinding.searchFileSync
 module.exports.utcStamp = nativeBinding.utcStamp

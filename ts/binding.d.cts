@@ -254,6 +254,16 @@ export interface NativeSearchError {
   message: string
 }
 
+export interface NativeSearchFileOptions {
+  pattern: string
+  regex?: boolean
+  ignoreCase?: boolean
+  path: string
+  /** A line start (default 0), and its line number (default 1). */
+  offset?: number
+  line?: number
+}
+
 export interface NativeSearchMatch {
   lineNumber: number
   offset: number
@@ -315,6 +325,13 @@ export declare function sanitizeEventName(name: string): string
 
 /** The name the engine would give `activePath` sealed at `unixMs` (the first candidate). */
 export declare function sealedNameOf(activePath: string, unixMs: number): NativeSealedName
+
+/**
+ * One small file searched on the JS thread, all its matches at once (and where its complete
+ * lines end): the error scan's candidates of a file that changed by little, for which a
+ * search thread's hand-offs cost more than the search.
+ */
+export declare function searchFileSync(options: NativeSearchFileOptions): NativeSearchBatch
 
 /** `YYYY-MM-DD_HH-MM-SS` of a time (ms since the epoch), in UTC: the stamp of sealed names. */
 export declare function utcStamp(unixMs: number): string

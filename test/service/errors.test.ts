@@ -1,7 +1,7 @@
 // Error detection: a fixture per built-in signature, explicit levels, configured rules, the
 // incremental scan (only new bytes, an open traceback left for the next scan), GET /errors and
 // the error/warning counts of /services/stats through a real service.
-import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -84,12 +84,19 @@ describe('the candidate prefilter', () => {
     const everyLine = { ...all, candidate: undefined }
     // The candidate in JavaScript (a configured regex rule keeps it there) finds the same too.
     const jsCandidate = { ...all, nativeCandidate: undefined }
-    for (const f of [...readdirSync(FIXTURES).map((x) => join(FIXTURES, x)), noise]) {
+    // Over 1 MiB (searched on a native search thread, not the JS thread): tracebacks across its
+    // blocks, a last line without its newline.
+    const big = join(work, 'big.log')
+    const tb = readFileSync(join(FIXTURES, 'python-traceback.log'), 'utf8')
+    writeFileSync(big, Array.from({ length: 1200 }, (_, i) => `${'INFO filler line\n'.repeat(60)}${i % 3 === 0 ? tb : `ERROR e${i}\n`}`).join('') + 'ERROR unfinished')
+    expect(statSync(big).size).toBeGreaterThan(1 << 20)
+    for (const f of [...readdirSync(FIXTURES).map((x) => join(FIXTURES, x)), noise, big]) {
       const fast = await scan(f, undefined, all)
       const slow = await scan(f, undefined, everyLine)
       expect(fast, f).toEqual(slow)
       expect(await scan(f, undefined, jsCandidate), f).toEqual(slow)
     }
+    expect((await scan(big))?.events.length).toBeGreaterThan(1200)
     // Per 8 lines: ERROR, the JSON err level, the accented ERROR line.
     expect((await scan(noise))?.state.errors).toBe((5000 / 8) * 3)
   })

@@ -9,7 +9,9 @@ use napi::bindgen_prelude::*;
 use napi::{Env, JsDeferred};
 use napi_derive::napi;
 
-use logferry_search::{Batch, DecodeFailure, Filter, Matcher, Resume, Search, SearchOptions};
+use logferry_search::{
+    search_file, Batch, DecodeFailure, Filter, Matcher, Resume, Search, SearchOptions,
+};
 
 use crate::decompress::{self, Failure};
 
@@ -142,6 +144,63 @@ fn count(name: &str, v: Option<f64>) -> Result<Option<u64>> {
     }
 }
 
+/// Patterns compiled lately, most recent last: the error scan starts a search per file with the
+/// same pattern, and compiling it (a case-insensitive alternation) costs more than searching
+/// 100 KiB. A clone shares the compiled program.
+/// Pattern, regex, ignore case.
+type PatternKey = (String, bool, bool);
+
+static COMPILED: std::sync::Mutex<Vec<(PatternKey, Matcher)>> = std::sync::Mutex::new(Vec::new());
+const COMPILED_KEPT: usize = 8;
+
+fn matcher(pattern: &str, regex: bool, ignore_case: bool) -> Result<Matcher> {
+    let key = (pattern.to_string(), regex, ignore_case);
+    let mut kept = COMPILED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(i) = kept.iter().position(|(k, _)| *k == key) {
+        let entry = kept.remove(i);
+        let m = entry.1.clone();
+        kept.push(entry);
+        return Ok(m);
+    }
+    let m = Matcher::new(pattern, regex, ignore_case).map_err(|e| {
+        napi::Error::new(Status::InvalidArg, format!("ERR_INVALID_PATTERN: {}", e.0))
+    })?;
+    if kept.len() >= COMPILED_KEPT {
+        kept.remove(0);
+    }
+    kept.push((key, m.clone()));
+    Ok(m)
+}
+
+#[napi(object)]
+pub struct NativeSearchFileOptions {
+    pub pattern: String,
+    pub regex: Option<bool>,
+    pub ignore_case: Option<bool>,
+    pub path: String,
+    /// A line start (default 0), and its line number (default 1).
+    pub offset: Option<f64>,
+    pub line: Option<f64>,
+}
+
+/// One small file searched on the JS thread, all its matches at once (and where its complete
+/// lines end): the error scan's candidates of a file that changed by little, for which a
+/// search thread's hand-offs cost more than the search.
+#[napi(catch_unwind)]
+pub fn search_file_sync(options: NativeSearchFileOptions) -> Result<NativeSearchBatch> {
+    let m = matcher(
+        &options.pattern,
+        options.regex.unwrap_or(false),
+        options.ignore_case.unwrap_or(false),
+    )?;
+    let offset = count("offset", options.offset)?.unwrap_or(0);
+    let line = count("line", options.line)?.unwrap_or(1);
+    Ok(to_js(
+        search_file(&m, PathBuf::from(options.path), offset, line, decode),
+        false,
+    ))
+}
+
 type Resolver = Box<dyn FnOnce(Env) -> Result<Option<NativeSearchBatch>> + Send>;
 
 #[napi]
@@ -155,14 +214,11 @@ impl NativeSearch {
     /// Compiles the pattern (ERR_INVALID_PATTERN) and starts the search.
     #[napi(constructor, catch_unwind)]
     pub fn new(options: NativeSearchOptions) -> Result<Self> {
-        let matcher = Matcher::new(
+        let matcher = matcher(
             &options.pattern,
             options.regex.unwrap_or(false),
             options.ignore_case.unwrap_or(false),
-        )
-        .map_err(|e| {
-            napi::Error::new(Status::InvalidArg, format!("ERR_INVALID_PATTERN: {}", e.0))
-        })?;
+        )?;
         let resume = match options.resume {
             None => None,
             Some(r) => Some(Resume {

@@ -13,6 +13,6 @@ pub mod source;
 
 pub use files::{Filter, Resume};
 pub use matcher::{Matcher, PatternError};
-pub use run::{Batch, Search, SearchOptions, Waiter};
+pub use run::{search_file, Batch, Search, SearchOptions, Waiter};
 pub use scanner::{End, Hit};
 pub use source::{Decode, DecodeFailure, FileError};

@@ -6,15 +6,19 @@
 //! never spans a line break (a regex match that crosses one is re-checked on its first line
 //! alone, which is what ripgrep gets by removing `\n` from the pattern).
 
+use std::sync::Arc;
+
 use memchr::{memchr, memmem, memrchr};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternError(pub String);
 
+/// A clone shares the compiled pattern and its pool of search caches (the regex crate's pool is
+/// sharded by thread): a search started with a pattern used before starts with warm caches.
 #[derive(Clone)]
 pub enum Matcher {
-    Literal(Box<memmem::Finder<'static>>),
-    Regex(regex::bytes::Regex),
+    Literal(Arc<memmem::Finder<'static>>),
+    Regex(Arc<regex::bytes::Regex>),
 }
 
 /// The regex crate's compiled-size bound (its default is 10 MiB); a pattern above it is refused.
@@ -31,7 +35,7 @@ impl Matcher {
             ));
         }
         if !regex && !ignore_case {
-            return Ok(Matcher::Literal(Box::new(
+            return Ok(Matcher::Literal(Arc::new(
                 memmem::Finder::new(pattern.as_bytes()).into_owned(),
             )));
         }
@@ -45,7 +49,7 @@ impl Matcher {
             .case_insensitive(ignore_case)
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
-            .map(Matcher::Regex)
+            .map(|r| Matcher::Regex(Arc::new(r)))
             .map_err(|e| PatternError(e.to_string()))
     }
 

@@ -244,7 +244,6 @@ impl Sink for Collector<'_> {
 }
 
 fn worker(shared: &Shared, files: &[FileEntry], opts: &SearchOptions) {
-    // A clone per thread: each has its own regex cache (the regex crate's advice for threads).
     let matcher = opts.matcher.clone();
     let cfg = ScanConfig {
         before: opts.before,
@@ -292,6 +291,64 @@ fn worker(shared: &Shared, files: &[FileEntry], opts: &SearchOptions) {
         }
         c.flush();
         shared.file_done(i);
+    }
+}
+
+/// Hits gathered whole: [`search_file`]'s sink.
+struct Gather(Vec<Hit>);
+
+impl Sink for Gather {
+    fn hit(&mut self, hit: Hit) -> Flow {
+        self.0.push(hit);
+        Flow::Continue
+    }
+    fn block_end(&mut self) -> Flow {
+        Flow::Continue
+    }
+}
+
+/// One file searched on the caller's thread, from `offset` (a line start; line number `line`
+/// there) to its end, every hit at once: for a small file, where handing a search to a thread
+/// and back costs more than the search.
+pub fn search_file(
+    matcher: &Matcher,
+    path: PathBuf,
+    offset: u64,
+    line: u64,
+    decode: Decode,
+) -> Batch {
+    let entry = FileEntry {
+        path,
+        mtime_ms: 0.0,
+        walked: false,
+        start_offset: offset,
+        start_line: line.max(1),
+    };
+    let cfg = ScanConfig {
+        before: 0,
+        after: 0,
+        max_hits: u64::MAX,
+        block: BLOCK,
+    };
+    let mut scanner = Scanner::new(matcher, cfg, entry.start_offset, entry.start_line);
+    let mut gather = Gather(Vec::new());
+    let result = scan_file(
+        &entry,
+        &mut scanner,
+        &AtomicBool::new(false),
+        decode,
+        &mut gather,
+    );
+    let (end, error) = match result {
+        Ok(()) => (scanner.end(), None),
+        Err(e) => (None, Some(e)),
+    };
+    Batch {
+        path: entry.path,
+        mtime_ms: 0.0,
+        hits: gather.0,
+        error,
+        end,
     }
 }
 
@@ -555,6 +612,21 @@ mod tests {
             line: 2,
         });
         let batches = drain(&Search::start(o).unwrap());
+        let one = search_file(
+            &Matcher::new("HIT", false, false).unwrap(),
+            p.clone(),
+            6,
+            2,
+            gunzip,
+        );
+        assert_eq!(one.hits, batches[0].hits);
+        assert_eq!(
+            one.end,
+            Some(End {
+                offset: 18,
+                line: 5
+            })
+        );
         let hits: Vec<_> = batches
             .iter()
             .flat_map(|b| b.hits.iter().map(|h| (h.line, h.offset)))

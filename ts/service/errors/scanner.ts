@@ -78,8 +78,10 @@ function decoded(path: string, compression: 'gzip' | 'zstd' | null, start: numbe
 }
 
 /** The native search, loaded with the first plain file scanned (it comes with the addon). */
-let nativeSearch: Promise<[typeof import('../../search/native-search.js'), typeof import('../../search/search-logs.js')]> | undefined
-const loadNativeSearch = (): NonNullable<typeof nativeSearch> => (nativeSearch ??= Promise.all([import('../../search/native-search.js'), import('../../search/search-logs.js')]))
+let nativeSearch: Promise<[typeof import('../../search/native-search.js'), typeof import('../../search/search-logs.js'), typeof import('../../native.js')]> | undefined
+const loadNativeSearch = (): NonNullable<typeof nativeSearch> => (nativeSearch ??= Promise.all([import('../../search/native-search.js'), import('../../search/search-logs.js'), import('../../native.js')]))
+/** New bytes up to this are searched on the JS thread (about a millisecond): a search thread's hand-offs would cost more. */
+const SEARCH_HERE_BYTES = 1 << 20
 
 /**
  * Hands the complete lines of `path` from byte `at` (a line start) to byte `end` (a line start)
@@ -182,7 +184,7 @@ export async function scanFile(o: ScanFileOptions): Promise<ScanResult | undefin
   if (compression === null && o.classifier.candidate && o.classifier.nativeCandidate !== undefined) {
     // The native search finds the candidate lines (and where the complete lines end); a traceback's
     // lines after its first are read here, as the loop below would.
-    const [{ startSearch }, { SearchFileError }] = await loadNativeSearch()
+    const [{ startSearch }, { SearchFileError }, { native }] = await loadNativeSearch()
     let looked = offset
     let end: { offset: number; line: number } | undefined
     let held: { lineNumber: number; offset: number; line: string } | undefined
@@ -208,7 +210,11 @@ export async function scanFile(o: ScanFileOptions): Promise<ScanResult | undefin
         return tb !== undefined
       })
     }
-    const search = startSearch({ pattern: o.classifier.nativeCandidate, regex: true, ignoreCase: true, paths: [o.path], threads: 1, resume: { path: o.path, mtimeMs: o.mtimeMs, offset, line: lines + 1 } })
+    const pattern = o.classifier.nativeCandidate
+    const search =
+      o.size - offset <= SEARCH_HERE_BYTES
+        ? [native.searchFileSync({ pattern, regex: true, ignoreCase: true, path: o.path, offset, line: lines + 1 })]
+        : startSearch({ pattern, regex: true, ignoreCase: true, paths: [o.path], threads: 1, resume: { path: o.path, mtimeMs: o.mtimeMs, offset, line: lines + 1 } })
     for await (const b of search) {
       if (b.error) throw new SearchFileError(b.error.code as 'ERR_IO' | 'ERR_CORRUPT' | 'ERR_PANIC', o.path, b.error.message)
       if (b.end) end = b.end
