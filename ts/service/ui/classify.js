@@ -80,11 +80,16 @@ function candidateOf(rules) {
   const parts = [...TOKENS.map(escape), ...rules.map((r) => r.match === "substring" ? escape(r.pattern) : `(?:${r.pattern})`)];
   return new RegExp(parts.join("|"), "gim");
 }
+function nativeCandidateOf(rules) {
+  if (rules.some((r) => r.match === "regex" || /[^\x20-\x7e\t]/.test(r.pattern))) return void 0;
+  return [...TOKENS, ...rules.map((r) => r.pattern)].map(escape).join("|");
+}
 function createClassifier(settings = DEFAULT_ERROR_SETTINGS) {
   const signatures = [...settings.rules.map(compile), ...settings.builtins ? BUILTIN_SIGNATURES : []];
   return {
     tracebacks: settings.builtins,
     candidate: candidateOf(settings.rules),
+    nativeCandidate: nativeCandidateOf(settings.rules),
     classify(line) {
       for (const s of signatures) if (s.test(line)) return { level: s.level, signature: s.name };
       return { level: explicitLevel(line) };
