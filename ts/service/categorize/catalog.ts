@@ -13,17 +13,8 @@ import type { NewEvents, PersistedFile, ServiceState } from '../service-state.js
 import type { CategoryInfo, ErrorEventEntry, ErrorList, ErrorQuery, FileEntry, FileList, FileQuery } from '../types.js'
 import type { Categorizer } from './rules.js'
 
-interface Entry {
-  source: string
-  /** `/`-separated, relative to the source's mirror root. */
-  sourcePath: string
-  service: string
-  size: number
-  mtimeMs: number
-  ino: number
-  /** Where the error scan stopped, and its counts. */
-  scan?: ScanState
-}
+/** A catalogued file: what the service state persists for it (sourcePath `/`-separated, relative to the mirror root; scan: where the error scan stopped, and its counts). */
+type Entry = PersistedFile
 
 /** Names the mirror never holds as logs: rsync's partial dir and temp files, dot files. */
 export function isHiddenPath(rel: string): boolean {
