@@ -73,10 +73,18 @@ export async function tailCommand(args: string[]): Promise<number> {
       return 2
     }
     if (stop.signal.aborted) return 0
-    const code = (err as { code?: unknown }).code
-    note(`${target}: ${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message}`)
+    note(`${target}: ${describeError(err)}`)
     return 1
   }
+}
+
+/** An error's code and message once each; fetch's "fetch failed" with the reason under it (ECONNREFUSED ...). */
+function describeError(err: unknown): string {
+  const e = err as { code?: unknown; message?: string; cause?: { code?: unknown; message?: string } }
+  const message = e.message ?? String(err)
+  const code = typeof e.code === 'string' && !message.startsWith(e.code) ? `${e.code}: ` : ''
+  const cause = e.cause?.message !== undefined && e.cause.message !== message ? ` (${e.cause.message})` : ''
+  return `${code}${message}${cause}`
 }
 
 async function tailFile(path: string, n: number, follow: boolean, signal: AbortSignal): Promise<number> {
@@ -191,7 +199,7 @@ async function tailUrl(raw: string, n: number, follow: boolean, tokenFile: strin
         retryDelay: 500,
         signal,
         retryable: (err) => !(err instanceof HttpStatusError) || err.status >= 500 || err.status === 429,
-        onRetry: (err, _n, delay) => note(`${(err as Error).message}; retrying in ${Math.round(delay / 100) / 10} s`),
+        onRetry: (err, _n, delay) => note(`${describeError(err)}; retrying in ${Math.round(delay / 100) / 10} s`),
       },
     )
     if (!r.ok) {
