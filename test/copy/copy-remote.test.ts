@@ -66,7 +66,9 @@ async function roundTrip(destination: string | ReturnType<typeof s3Config>, chec
 describe('copy jobs to real servers', () => {
   it.skipIf(skip('hdfs'))('WebHDFS (hdfs:// URL): copies, recopies a changed file, skips unchanged ones after a restart', async () => {
     const url = hdfsUrl('roundtrip')
-    await roundTrip(url.replace('webhdfs://', 'hdfs://'), open(url))
+    // hdfs:// names the NameNode's RPC address; ?url= its WebHDFS address (on a port of its own here).
+    const rpc = new URL(servers.hdfs?.rpcUrl ?? 'hdfs://127.0.0.1:1').port
+    await roundTrip(`${url.replace(/^webhdfs:\/\/root@127\.0\.0\.1:\d+/, `hdfs://root@127.0.0.1:${rpc}`)}?url=${servers.hdfs?.url ?? ''}`, open(url))
   })
 
   it.skipIf(skip('s3'))('S3 (config object): copies, recopies a changed file, skips unchanged ones after a restart', async () => {

@@ -103,7 +103,7 @@ function errorInfo(e: Error | undefined): { code: string; message: string } | un
 
 function merge(reports: readonly TransferReport[], durationMs: number): TransferReport {
   const files = reports.flatMap((r) => r.files)
-  const sum = (k: 'files' | 'copied' | 'skipped' | 'failed' | 'dryRun' | 'bytes'): number => reports.reduce((n, r) => n + r.totals[k], 0)
+  const sum = (k: 'files' | 'copied' | 'skipped' | 'failed' | 'dryRun' | 'deleted' | 'bytes'): number => reports.reduce((n, r) => n + r.totals[k], 0)
   return {
     ok: reports.every((r) => r.ok),
     files,
@@ -113,6 +113,7 @@ function merge(reports: readonly TransferReport[], durationMs: number): Transfer
       skipped: sum('skipped'),
       failed: sum('failed'),
       dryRun: sum('dryRun'),
+      deleted: sum('deleted'),
       bytes: sum('bytes'),
       durationMs,
     },

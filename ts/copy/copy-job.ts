@@ -211,7 +211,7 @@ export class CopyJob {
           if (!(err instanceof TransferAbortError)) throw err
           result.aborted = true
           result.error = err
-          report = err.report ?? { ok: false, files: [], totals: { files: 0, copied: 0, skipped: 0, failed: 0, dryRun: 0, bytes: 0, durationMs: 0 } }
+          report = err.report ?? { ok: false, files: [], totals: { files: 0, copied: 0, skipped: 0, failed: 0, dryRun: 0, deleted: 0, bytes: 0, durationMs: 0 } }
         }
         for (const f of report.files) {
           const c = selected.get(f.source)

@@ -102,6 +102,7 @@ const CONFIGS: Record<string, Schema<unknown>> = {
     root: text,
     user: text,
     delegation: text,
+    namenode: optional(string({ nonEmpty: true, pattern: /^hdfs:\/\/[^/?#]+\/?$/, hint: "a NameNode RPC address like 'hdfs://host:8020'" })),
   } satisfies Record<keyof WebHdfsConfig, Field<unknown>>),
   sftp: object({
     protocol: required(oneOf(['sftp', 'ssh'])),

@@ -27,7 +27,8 @@ function invalid(detail: string): StorageError {
 /**
  * Builds a filesystem. URLs: `file:///dir`, `memory://name`, `s3://bucket/prefix`,
  * `gs://bucket/prefix`, `az://container/prefix` or `abfs://container@account.dfs.core.windows.net/prefix`,
- * `webhdfs://host:port/dir` or `hdfs://user@host:port/dir` (the NameNode HTTP port, default 9870),
+ * `webhdfs://host:port/dir` (the NameNode HTTP port, default 9870) or `hdfs://user@host:port/dir`
+ * (the NameNode RPC port, default 8020, with WebHDFS on the same host's port 9870 unless `?url=` says),
  * `sftp://user[:password]@host[:port]/dir` (parsed by url.ts). Query parameters and `overrides`
  * add options (e.g. `s3://b?endpoint=http://127.0.0.1:9000`); every config is checked against its
  * protocol's keys (config.ts), so a mistyped option is an EINVAL naming it, not silently unused.
@@ -74,7 +75,7 @@ function fromConfig(c: StorageConfig): FileSystem {
       const scheme = c.protocol === 'swebhdfs' ? 'https' : 'http'
       const url = c.url ?? (c.host ? `${scheme}://${c.host}:${c.port ?? 9870}` : undefined)
       if (!url) throw invalid('webhdfs needs url or host')
-      return new WebHdfsFileSystem({ url, root: c.root ?? c.targetPath, user: c.user, delegation: c.delegation })
+      return new WebHdfsFileSystem({ url, root: c.root ?? c.targetPath, user: c.user, delegation: c.delegation, namenode: c.namenode })
     }
     case 'sftp':
     case 'ssh':

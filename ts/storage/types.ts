@@ -157,11 +157,12 @@ export interface FileSystemCapabilities {
 
 /**
  * Where an external tool finds a filesystem: 'hadoop', a Hadoop FileSystem URI base
- * (`webhdfs://host:port`, `swebhdfs://...`) with its root, user and whether hadoop's own HDFS
- * client may replace it by a NameNode RPC address; 'ssh', an SSH host that scp writes to.
+ * (`webhdfs://host:port`, `swebhdfs://...`) with its root, user and, when the filesystem knows
+ * it, its NameNode's RPC address (`rpcUri`, 'hdfs://host:port', which hadoop's own HDFS client
+ * prefers); 'ssh', an SSH host that scp writes to.
  */
 export type ToolAddress =
-  | { readonly kind: 'hadoop'; readonly uri: string; readonly root: string; readonly user?: string }
+  | { readonly kind: 'hadoop'; readonly uri: string; readonly root: string; readonly user?: string; readonly rpcUri?: string }
   | { readonly kind: 'ssh'; readonly host: string; readonly port: number; readonly username?: string; readonly privateKeyPath?: string; readonly root: string }
 
 /** What a native local write read and hashed (WriteLocalFile). */

@@ -30,6 +30,9 @@ const BUCKETS: Record<string, string> = { s3: 's3', s3a: 's3', gs: 'gs', gcs: 'g
 /** Schemes whose authority names a server (paths within are absolute). */
 const SERVERS: Record<string, string> = { hdfs: 'webhdfs', webhdfs: 'webhdfs', swebhdfs: 'webhdfs', sftp: 'sftp', ssh: 'sftp' }
 
+/** NameNode HTTP ports (Hadoop 3 and 2): an hdfs:// URL on one of them means WebHDFS there. */
+const HDFS_HTTP_PORTS = new Set([9870, 50070])
+
 /** scheme://authority path ?query: the query starts at the first '?', '#' is part of the path. */
 const URL_RE = /^([a-z][a-z0-9+.-]+):\/\/([^/?]*)([^?]*)(?:\?(.*))?$/is
 
@@ -134,11 +137,17 @@ export function parseLocation(raw: string): StorageLocation {
   const storeUrl = `${scheme}://${m[2] as string}/${q}`
   const host = auth.host.includes(':') ? `[${auth.host}]` : auth.host
   if (protocol === 'webhdfs') {
-    // The NameNode's HTTP address (default port 9870); user from the URL or ?user.name= / ?user=.
+    // webhdfs:// and swebhdfs:// name the NameNode's HTTP address (default port 9870). hdfs:// names
+    // its RPC address, as in hadoop (default port 8020), with WebHDFS on the same host's port 9870
+    // unless ?url= says otherwise; on 9870 / 50070 (HTTP ports, never RPC ones) it is read as
+    // WebHDFS there, as logferry always did. ?namenode= adds an RPC address to a webhdfs:// URL.
+    // User from the URL or ?user.name= / ?user=.
     const { 'user.name': userName, user: userParam, ...rest } = query
-    const url = `${scheme === 'swebhdfs' ? 'https' : 'http'}://${host}:${auth.port ?? 9870}`
+    const rpc = scheme === 'hdfs' && !HDFS_HTTP_PORTS.has(auth.port ?? 0)
+    const url = `${scheme === 'swebhdfs' ? 'https' : 'http'}://${host}:${rpc ? 9870 : (auth.port ?? 9870)}`
+    const namenode = rpc ? { namenode: `hdfs://${host}:${auth.port ?? 8020}` } : {}
     const user = auth.user ?? userName ?? userParam
-    return { protocol, store: { protocol, url, ...(user !== undefined ? { user } : {}), ...rest }, storeUrl, path }
+    return { protocol, store: { protocol, url, ...namenode, ...(user !== undefined ? { user } : {}), ...rest }, storeUrl, path }
   }
   const store: Record<string, unknown> = { protocol, host: auth.host, port: auth.port ?? 22 }
   if (auth.user !== undefined) store.username = auth.user

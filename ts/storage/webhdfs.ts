@@ -24,6 +24,11 @@ export interface WebHdfsOptions {
   user?: string
   /** A delegation token; replaces user.name when set. */
   delegation?: string
+  /**
+   * The same NameNode's RPC address ('hdfs://host:8020'), when known: hadoop's own HDFS client
+   * (distcp, hadoop fs) then reaches this filesystem there instead of over WebHDFS.
+   */
+  namenode?: string
 }
 
 interface HdfsStatus {
@@ -80,6 +85,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
       uri: `${nameNode.protocol === 'https:' ? 'swebhdfs' : 'webhdfs'}://${nameNode.host}`,
       root: this.root,
       ...(this.auth['user.name'] !== undefined ? { user: this.auth['user.name'] } : {}),
+      ...(options.namenode !== undefined ? { rpcUri: options.namenode.replace(/\/+$/, '') } : {}),
     }
     this.capabilities = {
       atomicPublish: 'rename',

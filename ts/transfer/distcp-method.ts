@@ -1,12 +1,13 @@
 /**
  * 'distcp': one `hadoop distcp -update -strategy dynamic` run for the batch (local MapReduce or the
- * cluster's, as the hadoop configuration says), then a per-file check of the target.
+ * cluster's, as the hadoop configuration says), then a per-file check of the target. Source and
+ * target each go on their own NameNode (endpoint.ts), so one run copies between two clusters.
  */
 import { attempt } from '../delivery/retry.js'
 import { isStorageError } from '../storage/index.js'
 import { basenamePath, dirnamePath, isTempName } from '../storage/path.js'
 import { DEFAULT_TOOL_TIMEOUT_MS, hadoopEnv, verifySame } from './cli-copy.js'
-import { hadoopUri } from './endpoint.js'
+import { hadoopFsRoot, hadoopUri } from './endpoint.js'
 import { pool, type MethodContext, type MethodResult, type TransferMethodImpl } from './method.js'
 import type { ResolvedOptions } from './options.js'
 import { runCommand } from './run-command.js'
@@ -24,6 +25,15 @@ interface Job {
   targetDir: string
 }
 
+interface Plan {
+  jobs: Job[]
+  /**
+   * The batch is one directory copied whole onto the target root, and it holds every planned
+   * file: distcp's -delete then removes exactly the target files mirror removes.
+   */
+  mirrorsRoot: boolean
+}
+
 /** The directory a planned file's target path is relative to on the source side. */
 function baseOf(f: PlannedFile): string | undefined {
   if (f.source === f.target) return ''
@@ -36,21 +46,24 @@ function baseOf(f: PlannedFile): string | undefined {
  * already there). Other files go in one job per target directory (distcp puts a file source under
  * its name). Usually that is one job for the whole batch.
  */
-async function planJobs(files: readonly PlannedFile[], all: readonly PlannedFile[], o: ResolvedOptions): Promise<Job[]> {
-  const planned = new Set(all.filter((f) => f.error === undefined).map((f) => f.source))
+async function planJobs(files: readonly PlannedFile[], all: readonly PlannedFile[], o: ResolvedOptions): Promise<Plan> {
+  const planned = all.filter((f) => f.error === undefined)
+  const plannedSources = new Set(planned.map((f) => f.source))
   const wholeDirs: string[] = []
   const rest: PlannedFile[] = []
   const byBase = new Map<string, PlannedFile[]>()
   for (const f of files) {
     const base = o.preserveStructure ? baseOf(f) : undefined
-    if (base === undefined || base === '' || o.overwrite === 'never') rest.push(f)
+    // The source root itself only on a cluster: a local root may be the whole disk, too big to list.
+    const listable = base !== undefined && (base !== '' || o.sourceEndpoint.kind === 'hadoop')
+    if (!listable || o.overwrite === 'never') rest.push(f)
     else byBase.set(base, [...(byBase.get(base) ?? []), f])
   }
   for (const [base, group] of byBase) {
     let whole = false
     try {
       const below = (await o.source.ls(base, { recursive: true })).filter((e) => e.kind === 'file' && !isTempName(e.path))
-      whole = below.length > 0 && below.every((e) => planned.has(e.path))
+      whole = below.length > 0 && below.every((e) => plannedSources.has(e.path))
     } catch (err) {
       if (!isStorageError(err)) throw err
     }
@@ -65,20 +78,30 @@ async function planJobs(files: readonly PlannedFile[], all: readonly PlannedFile
     if (basenamePath(f.target) !== basenamePath(f.source)) throw new Error(`distcp cannot rename '${f.source}' to '${f.target}'`)
     jobs.set(dir, [...(jobs.get(dir) ?? []), src(f.source)])
   }
-  return [...jobs].map(([targetDir, sources]) => ({ targetDir, sources }))
+  const only = wholeDirs.length === 1 && rest.length === 0 ? wholeDirs[0] : undefined
+  const mirrorsRoot = only !== undefined && planned.every((f) => baseOf(f) === only)
+  return { jobs: [...jobs].map(([targetDir, sources]) => ({ targetDir, sources })), mirrorsRoot }
 }
 
-async function runJobs(jobs: Job[], ctx: MethodContext, bin: string): Promise<void> {
+/** distcp's switches for this transfer (the sources and the target follow them). */
+function distcpArgs(o: ResolvedOptions, maps: number, mirrorsRoot: boolean): string[] {
+  const args = ['distcp', o.overwrite === 'always' ? '-overwrite' : '-update']
+  if (o.mirror && mirrorsRoot) args.push('-delete')
+  args.push('-strategy', o.strategy, '-m', String(maps))
+  if (o.preserve !== undefined) args.push(o.preserve)
+  if (o.bandwidth !== undefined) args.push('-bandwidth', distcpBandwidthMB(o.bandwidth, maps))
+  return args
+}
+
+async function runJobs(plan: Plan, ctx: MethodContext, bin: string): Promise<void> {
   const { o } = ctx
   const dst = (rel: string): string => hadoopUri(o.targetEndpoint, rel, o.hadoop.namenode)
-  const maps = Math.max(1, Math.min(o.concurrency, ctx.all.length))
-  for (const job of jobs) {
+  const maps = o.maps ?? Math.max(1, Math.min(o.concurrency, ctx.all.length))
+  for (const job of plan.jobs) {
     await o.target.mkdir(job.targetDir, { parents: true }).catch((err: unknown) => {
       if (!isStorageError(err, 'EEXIST')) throw err
     })
-    const args = ['distcp', o.overwrite === 'always' ? '-overwrite' : '-update', '-strategy', 'dynamic', '-m', String(maps)]
-    if (o.bandwidth !== undefined) args.push('-bandwidth', distcpBandwidthMB(o.bandwidth, maps))
-    args.push(...job.sources, dst(job.targetDir))
+    const args = [...distcpArgs(o, maps, plan.mirrorsRoot), ...job.sources, dst(job.targetDir)]
     await runCommand(bin, args, { env: hadoopEnv(o), signal: o.signal, timeoutMs: o.hadoop.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS })
   }
 }
@@ -97,14 +120,14 @@ export const distcpMethod: TransferMethodImpl = {
   run: async (files, ctx): Promise<MethodResult[]> => {
     const { o, progress } = ctx
     const bin = findHadoop(o.hadoop.bin)
-    let jobs: Job[]
+    let plan: Plan
     try {
-      jobs = await planJobs(files, ctx.all, o)
+      plan = await planJobs(files, ctx.all, o)
     } catch (err) {
       return files.map(() => ({ attempts: 0, error: err }))
     }
     // One distcp run is the unit retried: it copies the batch or fails as a whole.
-    const r = await attempt(() => runJobs(jobs, ctx, bin), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
+    const r = await attempt(() => runJobs(plan, ctx, bin), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
     if (!r.ok) return files.map(() => ({ attempts: r.attempts, error: r.error }))
     // distcp copied everything or failed as a whole; now check each file on the target.
     return pool(files, o.concurrency, o.signal, async (f): Promise<MethodResult> => {
@@ -118,5 +141,26 @@ export const distcpMethod: TransferMethodImpl = {
         return { attempts: r.attempts, error: err }
       }
     })
+  },
+  /**
+   * Apache DistCp has no dry-run switch, so the check is hadoop listing what distcp would read
+   * (the sources, on the addresses distcp would get) and the target NameNode's root: a missing
+   * source, an unreachable cluster or a refused login fails here, and nothing is written.
+   */
+  rehearse: async (files, ctx): Promise<MethodResult[]> => {
+    const { o } = ctx
+    const bin = findHadoop(o.hadoop.bin)
+    let plan: Plan
+    try {
+      plan = await planJobs(files, ctx.all, o)
+    } catch (err) {
+      return files.map(() => ({ attempts: 0, error: err }))
+    }
+    const uris = [...new Set(plan.jobs.flatMap((j) => j.sources)), hadoopFsRoot(o.targetEndpoint, o.hadoop.namenode)]
+    const r = await attempt(
+      () => runCommand(bin, ['fs', '-ls', '-d', ...uris], { env: hadoopEnv(o), signal: o.signal, timeoutMs: o.hadoop.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS }),
+      { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal },
+    )
+    return files.map(() => (r.ok ? { attempts: r.attempts } : { attempts: r.attempts, error: r.error }))
   },
 }

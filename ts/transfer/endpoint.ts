@@ -30,9 +30,20 @@ export function absPath(root: string, rel: string): string {
   return root === '/' ? `/${n}` : n === '' ? root : `${root}/${n}`
 }
 
-/** The URI hadoop gets for `rel` on a local or Hadoop endpoint (on `namenode`, hadoop's RPC address, when given). */
+/**
+ * The URI hadoop gets for `rel` on a local or Hadoop endpoint: on the endpoint's own NameNode RPC
+ * address when it names one (each cluster of a cross-cluster copy has its own), else on
+ * `namenode` (hadoop.namenode, the default for endpoints that name none), else over WebHDFS.
+ */
 export function hadoopUri(ep: Endpoint, rel: string, namenode?: string): string {
   if (ep.kind === 'local') return `file://${absPath(ep.root, rel)}`
-  if (ep.kind === 'hadoop') return `${namenode ?? ep.uri}${absPath(ep.root, rel)}`
+  if (ep.kind === 'hadoop') return `${ep.rpcUri ?? namenode ?? ep.uri}${absPath(ep.root, rel)}`
+  throw new Error(`hadoop cannot address a ${ep.kind === 'ssh' ? 'SSH' : ep.protocol} filesystem`)
+}
+
+/** The root of the NameNode hadoop reaches a Hadoop endpoint on (as hadoopUri picks it). */
+export function hadoopFsRoot(ep: Endpoint, namenode?: string): string {
+  if (ep.kind === 'local') return 'file:///'
+  if (ep.kind === 'hadoop') return `${ep.rpcUri ?? namenode ?? ep.uri}/`
   throw new Error(`hadoop cannot address a ${ep.kind === 'ssh' ? 'SSH' : ep.protocol} filesystem`)
 }

@@ -6,6 +6,7 @@ export type TransferErrorCode =
   | 'ERR_VERIFY_FAILED'
   | 'ERR_TARGET_COLLISION'
   | 'ERR_COMMAND_FAILED'
+  | 'ERR_MIRROR_INCOMPLETE'
   | 'ABORT_ERR'
 
 export class TransferError extends Error {

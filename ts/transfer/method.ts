@@ -41,6 +41,11 @@ export interface TransferMethodImpl {
   prepare(o: ResolvedOptions): void
   /** Copies the files; one result per file, in order. Never throws for a file's failure. */
   run(files: readonly PlannedFile[], ctx: MethodContext): Promise<MethodResult[]>
+  /**
+   * A dry run's check of what `run` would do, copying nothing (methods whose tool can check a
+   * job); one result per file, an error for a file that could not be copied this way.
+   */
+  rehearse?(files: readonly PlannedFile[], ctx: MethodContext): Promise<MethodResult[]>
 }
 
 /** Runs `worker` over `items` with at most `limit` at a time, stopping new work once aborted. */

@@ -25,6 +25,7 @@ import { endpointOf, type Endpoint } from './endpoint.js'
 import { invalidArg } from './errors.js'
 import type {
   Compression,
+  DistcpStrategy,
   HadoopOptions,
   OverwritePolicy,
   PlannedFiles,
@@ -60,6 +61,12 @@ export interface ResolvedOptions {
   retryDelay: number
   deleteSource: boolean
   dryRun: boolean
+  mirror: boolean
+  /** distcp -m, when given (else the method derives it from concurrency). */
+  maps: number | undefined
+  strategy: DistcpStrategy
+  /** distcp's -p argument ('-p', '-prbugp'), or undefined. */
+  preserve: string | undefined
   signal: AbortSignal | undefined
   onProgress: ((p: TransferProgress) => void) | undefined
 }
@@ -68,6 +75,9 @@ const METHODS = ['storage', 'distcp', 'hdfs-put', 'hdfs-cp', 'scp', 'auto'] as c
 const OVERWRITE = ['ifChanged', 'always', 'never'] as const
 const COMPRESS = ['gzip', 'zstd'] as const
 const HOST_KEY_CHECKING = ['yes', 'no', 'accept-new'] as const
+const STRATEGIES = ['dynamic', 'uniformsize'] as const
+/** distcp -p letters: replication, block size, user, group, permission, checksum type, ACLs, XAttrs, timestamps, erasure coding policy. */
+const PRESERVE = union(boolean(), string({ pattern: /^[rbugpcaxte]+$/, hint: "true or distcp's -p letters (some of 'rbugpcaxte')" }))
 
 const report = invalidArgReporter()
 
@@ -120,6 +130,10 @@ const TRANSFER = object({
   retryDelay: withDefault(number({ min: 0, noun: 'a number of ms' }), DEFAULT_RETRY_DELAY_MS),
   deleteSource: withDefault(boolean(), false),
   dryRun: withDefault(boolean(), false),
+  mirror: withDefault(boolean(), false),
+  maps: optional(integer({ min: 1 })),
+  strategy: optional(oneOf(STRATEGIES)),
+  preserve: optional(PRESERVE),
   bandwidthLimit: optional(rate()),
   compress: optional(oneOf(COMPRESS)),
   hadoop: optional(HADOOP),
@@ -161,6 +175,11 @@ export function resolveOptions(options: TransferOptions): ResolvedOptions {
     patterns = typeof o.files === 'string' ? [o.files] : o.files
   }
   if (o.deleteSource && !o.verify) reportIssue(report, 'range', 'deleteSource', 'needs verify: a source is only deleted after a verified copy')
+  if (o.mirror && o.overwrite === 'never') reportIssue(report, 'range', 'mirror', "cannot be used with overwrite 'never': a mirror replaces changed target files")
+  if (o.mirror && o.deleteSource) reportIssue(report, 'range', 'mirror', 'cannot be used with deleteSource: the next mirror would delete every copied file')
+  for (const key of ['maps', 'strategy', 'preserve'] as const) {
+    if (o[key] !== undefined && o.method !== 'distcp' && o.method !== 'auto') reportIssue(report, 'range', key, `is a distcp option (method 'distcp' or 'auto'), not used by '${o.method}'`)
+  }
   const h = o.hadoop
   const s = o.scp
   const hadoop: HadoopOptions = { bin: h?.bin, env: h?.env, conf: h?.conf, namenode: h?.namenode?.replace(/\/$/, ''), timeoutMs: h?.timeoutMs }
@@ -193,6 +212,10 @@ export function resolveOptions(options: TransferOptions): ResolvedOptions {
     retryDelay: o.retryDelay,
     deleteSource: o.deleteSource,
     dryRun: o.dryRun,
+    mirror: o.mirror,
+    maps: o.maps,
+    strategy: o.strategy ?? 'dynamic',
+    preserve: o.preserve === true ? '-p' : typeof o.preserve === 'string' ? `-p${o.preserve}` : undefined,
     signal: o.signal,
     onProgress: o.onProgress,
   }

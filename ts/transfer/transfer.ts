@@ -5,6 +5,7 @@ import { compressedName } from './compression.js'
 import { TransferAbortError } from './errors.js'
 import { pool, type CopyDone, type MethodContext, type MethodResult } from './method.js'
 import { methodChain } from './methods.js'
+import { planMirror, settleMirror, type MirrorPlan } from './mirror.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
 import { fromPlannedList, planFiles } from './plan.js'
 import { ProgressTracker } from './progress.js'
@@ -34,6 +35,7 @@ function summarize(files: FileReport[], started: number): TransferReport {
       skipped: count('skipped'),
       failed,
       dryRun: count('dry-run'),
+      deleted: count('deleted'),
       bytes: files.reduce((n, f) => n + (f.outcome === 'copied' ? f.bytes : 0), 0),
       durationMs: Date.now() - started,
     },
@@ -124,6 +126,23 @@ async function settleCopied(st: FileState, o: ResolvedOptions, progress: Progres
   st.finish({ ...copied, outcome: 'copied' })
 }
 
+/**
+ * A dry run with an explicit method that can check a job (distcp): the files that would be copied
+ * go to its check, and those it refuses are reported failed instead of 'dry-run'.
+ */
+async function rehearse(states: FileState[], o: ResolvedOptions, base: Omit<MethodContext, 'onCopied'>): Promise<void> {
+  const method = o.method === 'auto' ? undefined : methodChain(o)[0]?.method
+  if (method?.rehearse === undefined || states.length === 0) return
+  const results = await method.rehearse(
+    states.map((st) => st.f),
+    { ...base, onCopied: async () => undefined },
+  )
+  states.forEach((st, i) => {
+    const r = results[i]
+    if (r?.error !== undefined) st.finish({ attempts: r.attempts, outcome: 'failed', error: toError(r.error) })
+  })
+}
+
 /** Moves the pending files through the method chain; a file leaves it at its first success. */
 async function copyPending(states: FileState[], o: ResolvedOptions, base: Omit<MethodContext, 'onCopied'>): Promise<void> {
   let pending = states
@@ -191,8 +210,11 @@ export async function transferFiles(options: TransferOptions): Promise<TransferR
     )
     states = planned.map((f) => new FileState(f, first))
     const index = new TargetIndex(o.target, planned.filter((f) => !f.error).map((f) => f.target))
+    // Before any copy: a method may delete the extras itself (distcp -delete).
+    const mirror: MirrorPlan | undefined = o.mirror ? await planMirror(o, planned.map((f) => f.target)) : undefined
     await pool(states, o.concurrency, o.signal, (st) => settleWithoutCopy(st, o, progress, index))
     const ctx = { o, progress, bucket: o.bandwidth !== undefined ? new TokenBucket(o.bandwidth) : undefined, all: planned }
+    if (o.dryRun) await rehearse(states.filter((st) => st.report?.outcome === 'dry-run'), o, ctx)
     await copyPending(
       states.filter((st) => st.report === undefined),
       o,
@@ -211,6 +233,10 @@ export async function transferFiles(options: TransferOptions): Promise<TransferR
     }
     const finished = states.map((st) => st.report).filter((r): r is FileReport => r !== undefined)
     if (o.signal?.aborted) throw new TransferAbortError(o.signal.reason, summarize(finished, started))
+    if (mirror !== undefined) {
+      const copiedWith = finished.find((r) => r.outcome === 'copied')?.method ?? first
+      finished.push(...(await settleMirror(mirror, o, copiedWith, finished.filter((r) => r.outcome === 'failed').length)))
+    }
     return summarize(finished, started)
   } catch (err) {
     if (o.signal?.aborted && !(err instanceof TransferAbortError)) {

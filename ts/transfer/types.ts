@@ -57,7 +57,11 @@ export interface MethodAttempt {
 /** What happens when the target already exists. */
 export type OverwritePolicy = 'ifChanged' | 'always' | 'never'
 
-export type FileOutcome = 'copied' | 'skipped' | 'failed' | 'dry-run'
+/** 'deleted': a target file `mirror` removed because it is absent at the source. */
+export type FileOutcome = 'copied' | 'skipped' | 'failed' | 'dry-run' | 'deleted'
+
+/** How distcp splits the copy among its maps (-strategy). */
+export type DistcpStrategy = 'dynamic' | 'uniformsize'
 
 export interface TransferProgress {
   bytesDone: number
@@ -124,8 +128,31 @@ export interface TransferOptions {
   retryDelay?: number
   /** Delete each source file after its copy was verified (requires verify). Default false. */
   deleteSource?: boolean
-  /** Plan and report without writing or deleting anything. Default false. */
+  /**
+   * Plan and report without writing or deleting anything. Default false. With method 'distcp'
+   * hadoop also checks the job without copying: it lists the sources and the target NameNode's
+   * root over the addresses distcp would use (Apache DistCp has no -dryrun switch), and a file
+   * whose check fails is reported failed.
+   */
   dryRun?: boolean
+  /**
+   * Make the target root a mirror of the files: target files that are not among them (absent at
+   * the source) are deleted, each reported with outcome 'deleted' (distcp gets `-update
+   * -delete`; other methods delete through the target filesystem). Deletes happen only when no
+   * copy failed. Refused with overwrite 'never' and with deleteSource. Default false.
+   */
+  mirror?: boolean
+  /** distcp -m: maps run at once. Default: concurrency (at most one per file). */
+  maps?: number
+  /** distcp -strategy. Default 'dynamic'. */
+  strategy?: DistcpStrategy
+  /**
+   * distcp -p: true preserves distcp's default set; a string of distcp's letters picks them
+   * (r replication, b block size, u user, g group, p permission, c checksum type, a ACLs,
+   * x XAttrs, t timestamps, e erasure coding policy), e.g. 'rbugp'. distcp (or auto) only;
+   * the methods auto falls back to do not preserve.
+   */
+  preserve?: boolean | string
   /**
    * Total rate limit for the whole transfer: bytes per second, or a string like '50MB/s',
    * '512KiB/s', '100Mbit/s'. The storage method shares one token bucket across its concurrent
@@ -162,6 +189,11 @@ export interface FileReport {
   checksum: string
   durationMs: number
   outcome: FileOutcome
+  /**
+   * Set on the entries of `mirror`: a target file absent at the source (`source` is where it
+   * would be, `bytes` its size on the target), with outcome 'deleted', 'dry-run' or 'failed'.
+   */
+  mirrorDelete?: true
   /** Why the file failed. */
   error?: Error
 }
@@ -172,6 +204,8 @@ export interface TransferTotals {
   skipped: number
   failed: number
   dryRun: number
+  /** Target files `mirror` deleted. */
+  deleted: number
   /** Bytes written to the target. */
   bytes: number
   durationMs: number
