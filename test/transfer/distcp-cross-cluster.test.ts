@@ -250,6 +250,27 @@ describe.skipIf(skip)('distcp between two MiniDFSClusters', () => {
     expect(await contents(dst)).toEqual(shas(files))
   })
 
+  it('hdfs-cp between the clusters (each path on its own NameNode); mirror deletes through the target filesystem', async () => {
+    const srcDir = freshDir()
+    const data = randomBytes(1234)
+    await open(hdfsUrl(cluster1, srcDir)).writeFile('one.log', data)
+    const target = hdfsUrl(cluster2, freshDir())
+    const dst = open(target)
+    await dst.writeFile('left/over.log', 'x\n')
+    const hadoop = loggedHadoop()
+    const r = await transferFiles({ source: hdfsUrl(cluster1, srcDir), files: 'one.log', target, method: 'hdfs-cp', mirror: true, hadoop: { bin: hadoop.bin } })
+    expect(outcomes(r)).toEqual([
+      ['left/over.log', 'deleted'],
+      ['one.log', 'copied'],
+    ])
+    expect(r.files.find((f) => f.outcome === 'deleted')).toMatchObject({ method: 'hdfs-cp', mirrorDelete: true, bytes: 2 })
+    const [call] = hadoop.calls()
+    expect(call?.slice(0, 3)).toEqual(['fs', '-cp', '-f'])
+    expect(call?.[3]).toBe(`${cluster1?.rpcUrl}${srcDir}/one.log`)
+    expect(call?.[4]).toMatch(new RegExp(`^hdfs://127\\.0\\.0\\.1:${cluster2?.rpcPort}/`))
+    expect(await contents(dst)).toEqual(new Map([['one.log', sha256(data)]]))
+  })
+
   it('cluster2 down: the copy is transient, retried, then failed with the reason; mirror deletes nothing', async () => {
     const files = new Map([['x.log', randomBytes(100)]])
     const srcDir = freshDir()
@@ -262,6 +283,8 @@ describe.skipIf(skip)('distcp between two MiniDFSClusters', () => {
       files: '**',
       target,
       method: 'distcp',
+      // No stat of the target first: the distcp run itself (its mkdir on the target) meets the dead cluster.
+      overwrite: 'always',
       mirror: true,
       retries: 2,
       retryDelay: 10,
