@@ -23,8 +23,9 @@ export interface HadoopOptions {
   /** HADOOP_CONF_DIR for the hadoop process. */
   conf?: string
   /**
-   * NameNode RPC address ('hdfs://host:8020'). When set, HDFS paths are given to hadoop as
-   * hdfs:// URIs on it; otherwise as webhdfs:// URIs on the filesystem's HTTP address.
+   * NameNode RPC address ('hdfs://host:8020') for HDFS endpoints that name none of their own (an
+   * hdfs:// URL or a config's `namenode` does): their paths go to hadoop as hdfs:// URIs on it;
+   * without either, as webhdfs:// URIs on the filesystem's HTTP address.
    */
   namenode?: string
   /** Kill a hadoop command after this many ms (default 1 hour). */
