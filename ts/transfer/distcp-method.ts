@@ -4,7 +4,7 @@
  * target each go on their own NameNode (endpoint.ts), so one run copies between two clusters.
  */
 import { attempt } from '../delivery/retry.js'
-import { isStorageError } from '../storage/index.js'
+import { isStorageError, type FileSystem } from '../storage/index.js'
 import { basenamePath, dirnamePath, isTempName } from '../storage/path.js'
 import { DEFAULT_TOOL_TIMEOUT_MS, hadoopEnv, verifySame } from './cli-copy.js'
 import { hadoopFsRoot, hadoopUri } from './endpoint.js'
@@ -41,6 +41,25 @@ function baseOf(f: PlannedFile): string | undefined {
 }
 
 /**
+ * Whether every file below `dir` is planned, walked one directory at a time so that the first
+ * unplanned file or directory ends it: a base at the root of a large cluster is not listed whole
+ * for a batch of a few files.
+ */
+async function everyFilePlanned(fs: FileSystem, dir: string, files: ReadonlySet<string>, dirs: ReadonlySet<string>): Promise<boolean> {
+  const entries = (await fs.ls(dir)).filter((e) => !isTempName(e.path))
+  if (entries.some((e) => (e.kind === 'file' ? !files.has(e.path) : !dirs.has(e.path)))) return false
+  for (const e of entries) if (e.kind !== 'file' && !(await everyFilePlanned(fs, e.path, files, dirs))) return false
+  return true
+}
+
+/** Every directory above a planned file. */
+function parentsOf(paths: Iterable<string>): Set<string> {
+  const out = new Set<string>()
+  for (const p of paths) for (let d = dirnamePath(p); d !== '' && !out.has(d); d = dirnamePath(d)) out.add(d)
+  return out
+}
+
+/**
  * Sources for the batch. A base directory whose every file is planned goes in whole (distcp
  * -update copies its content below the target root, keeping the structure, and skips what is
  * already there). Other files go in one job per target directory (distcp puts a file source under
@@ -49,21 +68,19 @@ function baseOf(f: PlannedFile): string | undefined {
 async function planJobs(files: readonly PlannedFile[], all: readonly PlannedFile[], o: ResolvedOptions): Promise<Plan> {
   const planned = all.filter((f) => f.error === undefined)
   const plannedSources = new Set(planned.map((f) => f.source))
+  const plannedDirs = parentsOf(plannedSources)
   const wholeDirs: string[] = []
   const rest: PlannedFile[] = []
   const byBase = new Map<string, PlannedFile[]>()
   for (const f of files) {
     const base = o.preserveStructure ? baseOf(f) : undefined
-    // The source root itself only on a cluster: a local root may be the whole disk, too big to list.
-    const listable = base !== undefined && (base !== '' || o.sourceEndpoint.kind === 'hadoop')
-    if (!listable || o.overwrite === 'never') rest.push(f)
+    if (base === undefined || o.overwrite === 'never') rest.push(f)
     else byBase.set(base, [...(byBase.get(base) ?? []), f])
   }
   for (const [base, group] of byBase) {
     let whole = false
     try {
-      const below = (await o.source.ls(base, { recursive: true })).filter((e) => e.kind === 'file' && !isTempName(e.path))
-      whole = below.length > 0 && below.every((e) => plannedSources.has(e.path))
+      whole = await everyFilePlanned(o.source, base, plannedSources, plannedDirs)
     } catch (err) {
       if (!isStorageError(err)) throw err
     }
