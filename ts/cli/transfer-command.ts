@@ -1,20 +1,47 @@
 /**
  * `logferry transfer SRC... DEST [options]`: transferFiles from the command line, with a
- * progress bar on a terminal and the report as a table (or JSON with --json).
- * Exit status: 0 all files copied or skipped, 1 some failed, 2 bad usage, 130 interrupted.
+ * progress bar on a terminal and the report as a table (or JSON with --json); `--check` reports
+ * which methods could copy, without copying (checkTransfer). The seed's switches and variables
+ * (transfer-seed-switches.ts) fill in SRC, DEST and the method.
+ * Exit status: 0 all files copied or skipped (--check: some method works), 1 some failed (--check:
+ * none works), 2 bad usage, 130 interrupted.
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { TransferAbortError, transferFiles, type FileReport, type TransferOptions, type TransferProgress, type TransferReport } from '../transfer/index.js'
+import { ConfigError } from '../config-error.js'
+import { sizeOf, SIZE_HINT } from '../options/units.js'
+import { checkTransfer, TransferAbortError, transferFiles, type ConcreteMethod, type FileReport, type TransferCheck, type TransferOptions, type TransferProgress, type TransferReport } from '../transfer/index.js'
 import { filesystem, type FileSystem } from '../storage/index.js'
 import { formatBytes, formatDuration, formatRate, table } from './format.js'
 import { ProgressBar } from './progress-bar.js'
 import { isUrl, splitLocation } from './source-spec.js'
+import { readSeedEnv, seedLocations, seedMethod, UsageError } from './transfer-seed-switches.js'
+
+/** The methods as --help lists them, in the order 'auto' tries them. */
+const METHOD_TABLE: Record<ConcreteMethod, readonly [tool: string, copies: string, seed: string]> = {
+  distcp: ['hadoop distcp', 'local or HDFS -> HDFS, one job (also cluster -> cluster)', '--use-distcp, USE_DISTCP=true'],
+  'hdfs-put': ['hadoop fs -put', 'local -> HDFS', "hdfs dfs -put (the seed's no-distcp path)"],
+  'hdfs-cp': ['hadoop fs -cp', 'HDFS -> HDFS or local', 'hdfs dfs -cp (its fallback)'],
+  scp: ['OpenSSH scp', 'local -> SFTP/SSH', 'scp (the last fallback)'],
+  storage: ['none (streams)', 'any -> any: local, S3, GCS, Azure, HDFS, SFTP', 'fsspec; --no-distcp, USE_DISTCP=false'],
+}
+const METHODS_HELP = table(
+  ['method', 'tool', 'copies', 'seed equivalent'],
+  (Object.keys(METHOD_TABLE) as ConcreteMethod[]).map((m) => [m, ...METHOD_TABLE[m]]),
+)
+  .split('\n')
+  .map((l) => `  ${l}`)
+  .join('\n')
 
 export const TRANSFER_USAGE = `usage: logferry transfer SRC... DEST [options]
+       logferry transfer --check SRC DEST [--json]
   SRC and DEST are local paths or URLs (s3://bucket/dir, gs://, az://, webhdfs://host:port/dir,
-  sftp://user@host/dir, file:///dir); SRC may be a glob (quote it) or a directory.
+  hdfs://namenode:8020/dir, sftp://user@host/dir, file:///dir); SRC may be a glob (quote it) or
+  a directory.
   --method M            auto | storage | distcp | hdfs-put | hdfs-cp | scp   (default auto)
+  --check               report which methods could copy SRC to DEST (tools, versions, NameNodes
+                        and ssh reachable, free space on the target); copies nothing; exit 0
+                        when at least one method works
   --concurrency N       files copied at once (default 4)
   --overwrite P         ifChanged | always | never                          (default ifChanged)
   --no-verify           do not compare checksums after each copy
@@ -27,9 +54,28 @@ export const TRANSFER_USAGE = `usage: logferry transfer SRC... DEST [options]
   --dry-run             plan and report, copy nothing
   --json                print the report as JSON on stdout
   --progress            print progress lines even when stderr is not a terminal
-  --quiet               no progress, no table (exit status only)`
-
-class UsageError extends Error {}
+  --quiet               no progress, no table (exit status only)
+distcp:
+  --mirror, --delete    make DEST a mirror: files absent at the source are deleted there (distcp
+                        -update -delete); each deletion is reported
+  -m, --maps N          distcp maps (default: --concurrency, at most one per file)
+  --strategy S          dynamic | uniformsize                              (default dynamic)
+  --preserve P          distcp -p: 'all' or letters of rbugpcaxte
+the seed's switches (docs/migrating-from-seed-002.md):
+  --use-distcp          --method distcp                       env USE_DISTCP=true
+  --no-distcp           --method storage (no hadoop tools)    env USE_DISTCP=false
+  --source-hdfs-path P  a SRC: an HDFS path or URL            env SOURCE_HDFS_PATH
+  --source-cluster NN   the NameNode of a bare source path    env SOURCE_CLUSTER
+  --target-cluster NN   DEST's NameNode: hdfs://host:port, host:port or webhdfs://host:port
+                                                              env TARGET_CLUSTER
+  --target-hdfs-path P  DEST's path on it (default /)         env TARGET_HDFS_PATH
+  --max-workers N       --concurrency N
+  --chunk-size SIZE     accepted (e.g. 8MiB); no effect yet: transferFiles has no part size option
+  With a target switch every positional is a SRC; flags and positionals win over the variables,
+  which only fill in what the command line leaves open. A path without a cluster goes on the
+  cluster the other side names.
+methods (auto tries them in this order, recording each attempt):
+\${METHODS_HELP}`
 
 const OPTIONS = {
   method: { type: 'string' },
@@ -47,6 +93,20 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  check: { type: 'boolean' },
+  mirror: { type: 'boolean' },
+  delete: { type: 'boolean' },
+  maps: { type: 'string', short: 'm' },
+  strategy: { type: 'string' },
+  preserve: { type: 'string' },
+  'use-distcp': { type: 'boolean' },
+  'no-distcp': { type: 'boolean' },
+  'source-hdfs-path': { type: 'string' },
+  'source-cluster': { type: 'string' },
+  'target-cluster': { type: 'string' },
+  'target-hdfs-path': { type: 'string' },
+  'max-workers': { type: 'string' },
+  'chunk-size': { type: 'string' },
 } as const
 
 function integer(v: string | undefined, name: string): number | undefined {
@@ -176,6 +236,54 @@ function progressSink(values: { json?: boolean; quiet?: boolean; progress?: bool
   }
 }
 
+function yesNo(b: boolean): string {
+  return b ? 'yes' : 'no'
+}
+
+function spaceText(c: TransferCheck): string | undefined {
+  const t = c.endpoints.find((e) => e.role === 'target')
+  if (t?.spaceError) return `space on the target: unknown (${t.spaceError.code}: ${t.spaceError.message})`
+  const s = t?.space
+  if (s === undefined) return undefined
+  const parts: string[] = []
+  if (s.free !== undefined) parts.push(`${formatBytes(s.free)} free${s.total !== undefined ? ` of ${formatBytes(s.total)}` : ''}`)
+  parts.push(s.quotaRemaining !== undefined ? `quota allows ${formatBytes(s.quotaRemaining)} more` : 'no space quota')
+  return `space on the target: ${parts.join('; ')}`
+}
+
+function printCheck(source: string, target: string, c: TransferCheck): void {
+  const out: string[] = [`${source} -> ${target}`, '']
+  out.push(table(['method', 'works', 'why not'], c.methods.map((m) => [m.method, yesNo(m.available), m.reason ? `${m.code ? `${m.code}: ` : ''}${m.reason}` : ''])))
+  out.push('')
+  out.push(table(['tool', 'found', 'version / why not'], c.tools.map((t) => [t.name, t.path ?? 'no', t.version ?? (t.error ? `${t.error.code}: ${t.error.message}` : '')])))
+  out.push('')
+  const rows = c.endpoints.flatMap((e) => e.routes.map((r) => [e.role, e.kind, r.via, r.address, yesNo(r.reachable), formatDuration(r.durationMs), r.error ? `${r.error.code}: ${r.error.message}` : '']))
+  out.push(table(['endpoint', 'kind', 'via', 'address', 'reachable', 'time', 'error'], rows, new Set([5])))
+  const space = spaceText(c)
+  if (space) out.push('', space)
+  process.stdout.write(`${out.join('\n')}\n\n`)
+}
+
+/** --check: checkTransfer for each source filesystem; 0 when every one has a working method. */
+async function check(groups: Map<string, string[]>, options: Omit<TransferOptions, 'files' | 'source'>, json: boolean): Promise<number> {
+  const checks: (TransferCheck & { source: string; target: string })[] = []
+  try {
+    for (const [source, paths] of groups) {
+      const c = await checkTransfer({ source, target: options.target, files: paths, compress: options.compress, bandwidthLimit: options.bandwidthLimit })
+      checks.push({ source, target: String(options.target), ...c })
+      if (!json) printCheck(source, String(options.target), c)
+    }
+  } catch (e) {
+    const code = (e as Error & { code?: unknown }).code
+    process.stderr.write(`logferry transfer: ${typeof code === 'string' ? `${code}: ` : ''}${(e as Error).message}\n`)
+    return 2
+  }
+  const ok = checks.every((c) => c.ok)
+  if (json) process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`)
+  else process.stdout.write(ok ? 'at least one method works\n' : 'no method works: see the reasons above\n')
+  return ok ? 0 : 1
+}
+
 export async function transferCommand(args: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>
   try {
@@ -191,14 +299,32 @@ export async function transferCommand(args: string[]): Promise<number> {
   }
   let groups: Map<string, string[]>
   let options: Omit<TransferOptions, 'files' | 'source'>
+  let chunkSize: number | undefined
   try {
-    if (positionals.length < 2) throw new UsageError('give at least one SRC and a DEST')
-    const dest = positionals[positionals.length - 1] as string
-    groups = groupSources(positionals.slice(0, -1))
+    const env = readSeedEnv(process.env)
+    const flags = {
+      useDistcp: values['use-distcp'],
+      noDistcp: values['no-distcp'],
+      sourceHdfsPath: values['source-hdfs-path'],
+      sourceCluster: values['source-cluster'],
+      targetCluster: values['target-cluster'],
+      targetHdfsPath: values['target-hdfs-path'],
+    }
+    const { sources, target } = seedLocations(positionals, flags, env)
+    groups = groupSources(sources)
+    const concurrency = integer(values.concurrency, 'concurrency')
+    const workers = integer(values['max-workers'], 'max-workers')
+    if (concurrency !== undefined && workers !== undefined && concurrency !== workers) throw new UsageError(`--max-workers ${workers} contradicts --concurrency ${concurrency} (they are one setting)`)
+    if (values['chunk-size'] !== undefined) {
+      chunkSize = sizeOf(values['chunk-size'])
+      if (chunkSize === undefined || chunkSize < 1) throw new UsageError(`--chunk-size must be ${SIZE_HINT}, got '${values['chunk-size']}'`)
+    }
+    const preserve = values.preserve
+    if (preserve !== undefined && preserve !== 'all' && !/^[rbugpcaxte]+$/.test(preserve)) throw new UsageError(`--preserve must be 'all' or letters of rbugpcaxte, got '${preserve}'`)
     options = {
-      target: absolute(dest),
-      method: values.method as TransferOptions['method'],
-      concurrency: integer(values.concurrency, 'concurrency'),
+      target: absolute(target),
+      method: seedMethod(values.method, flags, env),
+      concurrency: concurrency ?? workers,
       overwrite: values.overwrite as TransferOptions['overwrite'],
       verify: values['no-verify'] ? false : undefined,
       retries: integer(values.retries, 'retries'),
@@ -208,10 +334,22 @@ export async function transferCommand(args: string[]): Promise<number> {
       preserveStructure: values.flat ? false : undefined,
       deleteSource: values['delete-source'],
       dryRun: values['dry-run'],
+      mirror: values.mirror || values.delete ? true : undefined,
+      maps: integer(values.maps, 'maps'),
+      strategy: values.strategy as TransferOptions['strategy'],
+      preserve: preserve === undefined ? undefined : preserve === 'all' ? true : preserve,
     }
   } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`logferry transfer: ${e.code}: ${e.message}\n`)
+      return 2
+    }
     process.stderr.write(`logferry transfer: ${(e as Error).message}\n${TRANSFER_USAGE}\n`)
     return 2
+  }
+  if (values.check) return check(groups, options, values.json === true)
+  if (chunkSize !== undefined) {
+    process.stderr.write(`logferry transfer: note: --chunk-size ${values['chunk-size']} has no effect: transferFiles has no part size option yet (large files are copied in 32 MiB parts)\n`)
   }
 
   const missing = await missingCredentials([...groups.keys(), options.target as string])

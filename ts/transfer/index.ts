@@ -21,3 +21,5 @@ export type {
   TransferReport,
   TransferTotals,
 } from './types.js'
+export { checkTransfer, type TransferCheck, type TransferCheckOptions, type MethodCheck, type ToolCheck, type EndpointCheck, type RouteCheck, type ProblemInfo, type SpaceInfo } from './check.js'
+export * from './managers/index.js'
