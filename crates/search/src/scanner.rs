@@ -6,7 +6,7 @@
 
 use memchr::{memchr, memrchr};
 
-use crate::matcher::Matcher;
+use crate::matcher::{Matcher, Scratch};
 
 /// A matching line. `text` and the context lines exclude the `\n` (a `\r` before it is kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,8 @@ pub struct Scanner<'m> {
     hits: u64,
     /// Set when a last `process(true)` searched the whole input.
     end: Option<End>,
+    /// The matcher's work on the block being processed.
+    scratch: Scratch,
 }
 
 /// Where an input searched to its end stops: after its last `\n`, and the line number there.
@@ -89,6 +91,7 @@ impl<'m> Scanner<'m> {
             pending: Vec::new(),
             hits: 0,
             end: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -192,8 +195,12 @@ impl<'m> Scanner<'m> {
             }
         }
         let mut pos = self.scan_from;
+        self.scratch.clear();
         while self.hits < self.cfg.max_hits && pos < end {
-            let Some((ls, le)) = self.matcher.find_line(&self.buf[..end], pos) else {
+            let Some((ls, le)) =
+                self.matcher
+                    .find_line_in(&self.buf[..end], pos, &mut self.scratch)
+            else {
                 break;
             };
             let line = self.line_at(ls);
@@ -352,8 +359,13 @@ mod tests {
     #[test]
     fn equals_the_line_by_line_answer_at_any_block_size() {
         let data = corpus();
-        for (pat, re) in [("ERROR", false), (r"^\d+ info", true), (r"x{500}", true)] {
-            let m = Matcher::new(pat, re, false).unwrap();
+        for (pat, re, ic) in [
+            ("ERROR", false, false),
+            (r"^\d+ info", true, false),
+            (r"x{500}", true, false),
+            ("error|INFO ok|disk", true, true),
+        ] {
+            let m = Matcher::new(pat, re, ic).unwrap();
             for (b, a) in [(0, 0), (2, 3), (5, 1)] {
                 let want = naive(&m, cfg(b, a, 4096), &data);
                 assert!(!want.is_empty());
