@@ -118,6 +118,7 @@ const CONFIGS: Record<string, Schema<unknown>> = {
     hostFingerprint: text,
     readyTimeoutMs: count(1),
     remoteChecksum: flag,
+    connections: count(1),
   } satisfies Record<keyof SftpConfig, Field<unknown>>),
 }
 const ALIASES: Record<string, string> = { local: 'file', s3a: 's3', gcs: 'gs', abfs: 'az', abfss: 'az', azure: 'az', hdfs: 'webhdfs', swebhdfs: 'webhdfs', ssh: 'sftp' }

@@ -1,6 +1,8 @@
 /**
- * SFTP over one ssh2 connection (opened lazily, reopened after a drop). Key or password auth.
- * Writes go to a hidden temp file that `posix-rename@openssh.com` atomically moves into place.
+ * SFTP over ssh2 connections (opened lazily, reopened after a drop; a few more while requests
+ * are waiting on every open one, up to `connections`: each is one sshd process on the server,
+ * so several files are written in parallel there too). Key or password auth. Writes go to a
+ * hidden temp file that `posix-rename@openssh.com` atomically moves into place.
  */
 import { readFileSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
@@ -10,6 +12,8 @@ import { StorageError, isStorageError, type StorageErrorCode } from './errors.js
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import { ssh2 } from './sdk.js'
+import { RemoteHasher } from './sftp-hasher.js'
+import { WritePipeline, connectionLost } from './sftp-write.js'
 import { isTransient } from './transient.js'
 import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, ToolAddress, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
@@ -34,6 +38,8 @@ export interface SftpOptions {
    * shell (default true); false always reads the content back.
    */
   remoteChecksum?: boolean
+  /** SSH connections used at most at once (default 4; 1: everything over one connection). */
+  connections?: number
 }
 
 // SSH_FX_* status codes (draft-ietf-secsh-filexfer).
@@ -55,9 +61,13 @@ interface Session {
   sftp: SFTPWrapper
   /** Set when the connection or channel goes away: ssh2 never answers requests sent after that. */
   closed: boolean
+  /** Requests and write streams using it now (a new request goes to the least busy connection). */
+  busy: number
+  hasher: RemoteHasher
 }
 
-const connectionLost = (): Error => Object.assign(new Error('SFTP connection lost'), { code: 'ECONNRESET' })
+/** After a connection beyond the first failed to open, no other is tried for this long. */
+const GROW_BACKOFF_MS = 10_000
 
 export class SftpFileSystem extends BaseFileSystem {
   readonly protocol = 'sftp'
@@ -77,13 +87,20 @@ export class SftpFileSystem extends BaseFileSystem {
   private readonly sshAddress: ToolAddress
   private readonly config: ConnectConfig
   private readonly root: string
-  private session: Promise<Session> | undefined
+  /** Open connections, and the ones being opened. */
+  private readonly sessions: Session[] = []
+  private readonly connecting = new Set<Promise<Session>>()
+  private readonly maxConnections: number
+  private growFailedAt = -Infinity
   private remoteChecksum: boolean
+  /** Directories known to exist (made or seen by this object): a write below them makes none. */
+  private readonly knownDirs = new Set<string>()
 
   constructor(options: SftpOptions) {
     super()
     this.root = `/${normalizePath(options.root ?? '/')}`
     this.remoteChecksum = options.remoteChecksum ?? true
+    this.maxConnections = Math.max(1, Math.floor(options.connections ?? 4))
     const key = options.privateKey ?? (options.privateKeyPath ? readFileSync(options.privateKeyPath) : undefined)
     const expected = options.hostFingerprint?.replace(/^SHA256:/, '').replace(/=+$/, '')
     this.sshAddress = {
@@ -117,13 +134,15 @@ export class SftpFileSystem extends BaseFileSystem {
   }
 
   private connect(): Promise<Session> {
-    if (this.session) return this.session
     const s = new Promise<Session>((resolve, reject) => {
       const client = new (ssh2().Client)()
       let session: Session | undefined
       const drop = (): void => {
-        if (session) session.closed = true
-        if (this.session === s) this.session = undefined
+        if (!session || session.closed) return
+        session.closed = true
+        session.hasher.close()
+        const i = this.sessions.indexOf(session)
+        if (i >= 0) this.sessions.splice(i, 1)
       }
       client.once('ready', () => {
         // Small requests (stat, open, rename) must not wait out Nagle + delayed ACK (~40 ms each).
@@ -133,7 +152,8 @@ export class SftpFileSystem extends BaseFileSystem {
             client.end()
             return reject(err)
           }
-          session = { client, sftp, closed: false }
+          session = { client, sftp, closed: false, busy: 0, hasher: new RemoteHasher(client) }
+          this.sessions.push(session)
           sftp.once('close', drop)
           resolve(session)
         })
@@ -146,16 +166,31 @@ export class SftpFileSystem extends BaseFileSystem {
       client.once('end', drop)
       client.connect(this.config)
     })
-    this.session = s
-    s.catch(() => undefined)
+    this.connecting.add(s)
+    const settled = (): void => void this.connecting.delete(s)
+    s.then(settled, settled)
     return s
   }
 
-  /** A live session, or an ETRANSIENT-mapped failure. */
+  /**
+   * The least busy open connection (an ETRANSIENT-mapped failure when none can be opened). When
+   * every open one is busy, another is opened for the requests that come next, up to
+   * maxConnections; this request does not wait for it.
+   */
   private async live(): Promise<Session> {
-    const session = await this.connect()
-    if (session.closed) throw connectionLost()
-    return session
+    let best: Session | undefined
+    for (const s of this.sessions) if (!s.closed && (best === undefined || s.busy < best.busy)) best = s
+    const opening = this.connecting.size
+    if (best === undefined) {
+      const pending = this.connecting.values().next().value as Promise<Session> | undefined
+      const session = await (pending ?? this.connect())
+      if (session.closed) throw connectionLost()
+      return session
+    }
+    if (best.busy > 0 && opening === 0 && this.sessions.length < this.maxConnections && Date.now() - this.growFailedAt > GROW_BACKOFF_MS) {
+      this.connect().catch(() => (this.growFailedAt = Date.now()))
+    }
+    return best
   }
 
   private map(err: unknown, p: string): StorageError {
@@ -166,21 +201,27 @@ export class SftpFileSystem extends BaseFileSystem {
     return this.error(isTransient(err) ? 'ETRANSIENT' : 'EIO', p, err)
   }
 
-  /** Runs one SFTP request, mapping its failure. */
-  private async op<T>(p: string, fn: (sftp: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
+  /** Runs one SFTP request (on `on`, else the least busy connection), mapping its failure. */
+  private async op<T>(p: string, fn: (sftp: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void, on?: Session): Promise<T> {
     let session: Session
     try {
-      session = await this.live()
+      session = on ?? (await this.live())
     } catch (err) {
       throw this.map(err, p)
     }
-    return new Promise<T>((resolve, reject) => {
-      try {
-        fn(session.sftp, (err, v) => (err ? reject(this.map(err, p)) : resolve(v as T)))
-      } catch (err) {
-        reject(this.map(err, p))
-      }
-    })
+    if (session.closed) throw this.map(connectionLost(), p)
+    session.busy++
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        try {
+          fn(session.sftp, (err, v) => (err ? reject(this.map(err, p)) : resolve(v as T)))
+        } catch (err) {
+          reject(this.map(err, p))
+        }
+      })
+    } finally {
+      session.busy--
+    }
   }
 
   private toInfo(p: string, s: Stats): FileInfo {
@@ -231,6 +272,17 @@ export class SftpFileSystem extends BaseFileSystem {
       // A concurrent creator won the race: fine for `parents`.
       if (!(options?.parents && (await this.kind(p)) === 'directory')) throw err
     }
+    this.knownDirs.add(p)
+  }
+
+  /** Makes the parent directory of a file about to be written, unless it is known to exist. */
+  private async makeParent(path: string): Promise<void> {
+    const parent = dirnamePath(normalizePath(path))
+    if (parent === '' || this.knownDirs.has(parent)) return
+    await this.mkdir(parent, { parents: true }).catch((err: unknown) => {
+      throw isStorageError(err, 'EEXIST') ? this.error('ENOTDIR', parent, err) : err
+    })
+    this.knownDirs.add(parent)
   }
 
   async rm(path: string, options?: RmOptions): Promise<void> {
@@ -239,6 +291,7 @@ export class SftpFileSystem extends BaseFileSystem {
       await this.op<void>(path, (sftp, cb) => sftp.unlink(this.abs(path), cb))
       return
     }
+    this.knownDirs.clear()
     const children = await this.ls(path)
     if (children.length > 0 && !options?.recursive) throw this.error('ENOTEMPTY', path)
     for (const c of children) await this.rm(c.path, { recursive: true })
@@ -254,6 +307,7 @@ export class SftpFileSystem extends BaseFileSystem {
     const dst = await this.kind(to)
     if (dst === 'directory') throw this.error('EISDIR', to)
     if (dst === 'file' && src.kind === 'directory') throw this.error('ENOTDIR', to)
+    if (src.kind === 'directory') this.knownDirs.clear()
     const parent = dirnamePath(normalizePath(to))
     if (parent !== '') await this.mkdir(parent, { parents: true })
     await this.rename(from, to)
@@ -269,7 +323,7 @@ export class SftpFileSystem extends BaseFileSystem {
         const stop = Math.min(options?.end !== undefined ? options.end + 1 : info.size, info.size)
         if (start >= stop) return (async function* () {})()
         const session = await this.live()
-        const handle = await this.op<Buffer>(path, (s, cb) => s.open(this.abs(path), 'r', cb))
+        const handle = await this.op<Buffer>(path, (s, cb) => s.open(this.abs(path), 'r', cb), session)
         return this.readAhead(session, handle, start, stop)
       },
       (err) => this.map(err, path),
@@ -301,6 +355,7 @@ export class SftpFileSystem extends BaseFileSystem {
       })
     const queue: Promise<Buffer>[] = []
     let next = start
+    session.busy++
     const fill = (): void => {
       while (queue.length < depth && next < stop) {
         const len = Math.min(block, stop - next)
@@ -318,6 +373,7 @@ export class SftpFileSystem extends BaseFileSystem {
         if (buf.length > 0) yield buf
       }
     } finally {
+      session.busy--
       sftp.close(handle, () => undefined)
     }
   }
@@ -326,16 +382,32 @@ export class SftpFileSystem extends BaseFileSystem {
     return sinkWritable(
       async () => {
         await this.checkWritable(path, options)
-        const parent = dirnamePath(normalizePath(path))
-        if (parent !== '') {
-          await this.mkdir(parent, { parents: true }).catch((err: unknown) => {
-            throw isStorageError(err, 'EEXIST') ? this.error('ENOTDIR', parent, err) : err
-          })
-        }
+        await this.makeParent(path)
         const tmp = tempSibling(path)
-        const session = await this.live()
-        const handle = await this.op<Buffer>(tmp, (s, cb) => s.open(this.abs(tmp), 'wx', cb))
-        const closeHandle = (): Promise<void> => this.op<void>(tmp, (s, cb) => s.close(handle, cb))
+        let session: Session
+        try {
+          session = await this.live()
+        } catch (err) {
+          throw this.map(err, tmp)
+        }
+        const openTmp = (): Promise<Buffer> => this.op<Buffer>(tmp, (s, cb) => s.open(this.abs(tmp), 'wx', cb), session)
+        const handle = await openTmp().catch(async (err: unknown) => {
+          // The directory was known to exist, and someone else removed it since.
+          if (!isStorageError(err, 'ENOENT') || dirnamePath(normalizePath(path)) === '') throw err
+          this.knownDirs.clear()
+          await this.makeParent(path)
+          return openTmp()
+        })
+        // The stream keeps its connection busy: the next file goes to another one.
+        session.busy++
+        let released = false
+        const release = (): void => {
+          if (!released) session.busy--
+          released = true
+        }
+        // A handle is closed once: the server may give its number to the next file opened.
+        let closing: Promise<void> | undefined
+        const closeHandle = (): Promise<void> => (closing ??= this.op<void>(tmp, (s, cb) => s.close(handle, cb), session))
         const pipe = new WritePipeline(session, handle)
         return {
           write: async (chunk) => {
@@ -346,12 +418,17 @@ export class SftpFileSystem extends BaseFileSystem {
             }
           },
           close: async () => {
+            // The close goes out behind the last writes (no round trip of its own); a server that
+            // took it first would fail those writes, and their failure fails the copy.
+            const closed = closeHandle()
+            closed.catch(() => undefined)
             try {
               await pipe.drain()
             } catch (err) {
               throw this.map(err, path)
             }
-            await closeHandle()
+            await closed
+            release()
             await runBeforePublish(options?.beforePublish, { path: tmp })
             if (options?.overwrite === false) {
               await this.op<void>(path, (s, cb) => s.ext_openssh_hardlink(this.abs(tmp), this.abs(path), cb)).catch((err: unknown) => {
@@ -363,6 +440,7 @@ export class SftpFileSystem extends BaseFileSystem {
           abort: async () => {
             await pipe.drain().catch(() => undefined)
             await closeHandle().catch(() => undefined)
+            release()
             await this.op<void>(tmp, (s, cb) => s.unlink(this.abs(tmp), cb)).catch(() => undefined)
           },
         }
@@ -384,99 +462,33 @@ export class SftpFileSystem extends BaseFileSystem {
     return super.checksum(path, algorithm)
   }
 
-  /** The hex digest from the server, or undefined when it cannot tell (the caller falls back). */
+  /**
+   * The hex digest from the server, or undefined when it cannot tell (a directory, a missing
+   * file, no shell or tool: the caller reads back, which reports what is wrong).
+   */
   private async remoteHash(path: string, algorithm: 'sha256' | 'md5'): Promise<string | undefined> {
-    const info = await this.stat(path)
-    if (info.kind === 'directory') throw this.error('EISDIR', path)
-    const { client } = await this.live()
-    const quoted = `'${this.abs(path).replace(/'/g, `'\\''`)}'`
-    const len = algorithm === 'sha256' ? 64 : 32
-    const out = await new Promise<{ code: number | null; stdout: string } | undefined>((resolve) => {
-      client.exec(`${algorithm}sum -b -- ${quoted}`, (err, channel) => {
-        if (err) return resolve(undefined)
-        let stdout = ''
-        channel.on('data', (d: Buffer) => {
-          if (stdout.length < 4096) stdout += d.toString()
-        })
-        channel.stderr.on('data', () => undefined)
-        channel.on('close', (code: number | null) => resolve({ code, stdout }))
-      })
-    })
-    if (out === undefined || out.code === 126 || out.code === 127) {
-      this.remoteChecksum = false // no shell or no such tool: stop trying
-      return undefined
+    let session: Session
+    try {
+      session = await this.live()
+    } catch (err) {
+      throw this.map(err, path)
     }
-    const m = new RegExp(`^([0-9a-f]{${len}})\\s`).exec(out.stdout)
-    return out.code === 0 && m ? m[1] : undefined
+    session.busy++
+    try {
+      const value = await session.hasher.hash(this.abs(path), algorithm)
+      // No shell, or no sha256 tool: stop trying (the capability no longer states sha256).
+      if (session.hasher.unavailable || (algorithm === 'sha256' && session.hasher.kinds?.has('sha256') === false)) this.remoteChecksum = false
+      return value
+    } finally {
+      session.busy--
+    }
   }
 
   override async close(): Promise<void> {
-    const s = this.session
-    this.session = undefined
-    if (s) await s.then((x) => x.client.end(), () => undefined)
-  }
-}
-
-/**
- * Writes a file as a window of 32 KiB requests in flight across chunks (up to 64, 2 MiB): a
- * write resolves once its requests are sent, so the next chunk is on the wire while the server
- * acknowledges the previous one. drain() waits for every acknowledgement and reports the first
- * failure. Memory stays bounded by the window.
- */
-class WritePipeline {
-  private static readonly REQUEST = 32 << 10
-  private static readonly WINDOW = 64
-  private offset = 0
-  private inflight = 0
-  private failure: unknown
-  private waiters: (() => void)[] = []
-
-  constructor(
-    private readonly session: Session,
-    private readonly handle: Buffer,
-  ) {}
-
-  async write(chunk: Buffer): Promise<void> {
-    for (let pos = 0; pos < chunk.length; pos += WritePipeline.REQUEST) {
-      while (this.inflight >= WritePipeline.WINDOW && this.failure === undefined) await this.settle()
-      this.check()
-      const len = Math.min(WritePipeline.REQUEST, chunk.length - pos)
-      const at = this.offset + pos
-      this.inflight++
-      this.session.sftp.write(this.handle, chunk, pos, len, at, (err) => {
-        this.inflight--
-        if (err && this.failure === undefined) this.failure = err
-        this.wake()
-      })
-    }
-    this.offset += chunk.length
-  }
-
-  /** Resolves when every request was acknowledged; rejects with the first failure. */
-  async drain(): Promise<void> {
-    while (this.inflight > 0 && !this.session.closed) await this.settle()
-    this.check()
-  }
-
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure
-    if (this.session.closed) throw connectionLost()
-  }
-
-  /** Waits for an acknowledgement, or 1 s (ssh2 never answers after the channel closed). */
-  private settle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, 1000)
-      this.waiters.push(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
-  }
-
-  private wake(): void {
-    const w = this.waiters
-    this.waiters = []
-    for (const r of w) r()
+    const pending = [...this.connecting]
+    const open = this.sessions.splice(0)
+    for (const s of open) s.client.end()
+    await Promise.all(pending.map((p) => p.then((x) => x.client.end(), () => undefined)))
+    this.knownDirs.clear()
   }
 }
