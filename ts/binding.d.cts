@@ -309,6 +309,36 @@ export interface NativeStats {
 /** The parts of the file name of `path` when it is a name the engine gives sealed files. */
 export declare function parseSealedName(path: string): NativeSealedName | null
 
+/**
+ * Publishes (or discards) staged temp files, each checked by a read-back first when an
+ * expectation is given; one outcome per item, in order. A temp file not published is removed.
+ */
+export declare function publishFiles(items: Array<PublishItem>): Promise<PublishOutcome[]>
+
+/**
+ * What to do with a staged temp file: 'rename' over the target, 'link' (fails if the target
+ * exists), or 'discard'; with `expectSha256`, only if the temp file reads back as exactly
+ * `expectBytes` bytes of that sha256.
+ */
+export interface PublishItem {
+  tmp: string
+  dst: string
+  mode: string
+  expectBytes?: number
+  expectSha256?: string
+}
+
+/**
+ * `published`: the file is under its final name. `stored`: the temp file as read back (when
+ * an expectation was given and the read-back ran); a mismatch is `published: false` with no
+ * error. `error`: the failure of this file.
+ */
+export interface PublishOutcome {
+  published: boolean
+  stored?: FileDigest
+  error?: string
+}
+
 /** Reads a whole log file of either format (verifies framed checksums). */
 export declare function readLogFileSync(path: string): ReadResult
 
@@ -332,6 +362,27 @@ export declare function sealedNameOf(activePath: string, unixMs: number): Native
  * search thread's hand-offs cost more than the search.
  */
 export declare function searchFileSync(options: NativeSearchFileOptions): NativeSearchBatch
+
+/**
+ * A staged copy: what was read from the source (the checksums asked for), or the error that
+ * ended it.
+ */
+export interface StagedFile {
+  read?: FileDigest
+  error?: string
+}
+
+/**
+ * Copies each `src` to its new file `tmp` (parent directories created, once each), hashing
+ * the bytes read with `kinds`; one result per item, in order.
+ */
+export declare function stageFilesHashed(items: Array<StageItem>, kinds: Array<string>): Promise<StagedFile[]>
+
+/** One copy to stage: the source file and the temp name to create beside the target. */
+export interface StageItem {
+  src: string
+  tmp: string
+}
 
 /** `YYYY-MM-DD_HH-MM-SS` of a time (ms since the epoch), in UTC: the stamp of sealed names. */
 export declare function utcStamp(unixMs: number): string

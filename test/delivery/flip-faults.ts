@@ -1,13 +1,17 @@
 /**
  * A fault-injecting store: a wrapper over a real backend that flips one byte of what it
- * publishes, in the write stream, in the staged file of a native local write and, for chunked
+ * publishes, in the write stream, in the staged file of a native local write (or of each in a
+ * batch of them) and, for chunked
  * uploads, in one part. Everything else (the server, its answers, its checksums) is real.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs'
+import { closeSync, copyFileSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { Writable, finished } from 'node:stream'
 import { crc32cOf } from '../../ts/delivery/verify.js'
 import { localPathOf } from '../../ts/storage/capabilities.js'
+import type { LocalBatchItem, LocalBatchOptions, LocalBatchWriter } from '../../ts/storage/local-batch.js'
 import { hdfsBlockMd5s, type ChunkedUploadStrategy, type FileSystem, type PartChecksums } from '../../ts/storage/index.js'
 
 /** Where bytes were flipped (write streams by path, parts as `part <i> of <path>`). */
@@ -125,6 +129,30 @@ export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): 
     get(t, key, receiver) {
       if (key === 'capabilities') return capabilities
       const writeLocal = t.writeLocalFile?.bind(t)
+      if (key === 'writeLocalFile' && writeLocal && t.capabilities.atomicPublish !== 'rename') {
+        // A store whose write is the publish (S3's one PUT of a local file) stores the file with
+        // one byte flipped, while the caller is told the checksums of the bytes it read.
+        return async (localPath: string, path: string, options: Parameters<NonNullable<FileSystem['writeLocalFile']>>[2]) => {
+          if (o.match && !o.match(path)) return writeLocal(localPath, path, options)
+          const flipped = join(mkdtempSync(join(tmpdir(), 'logferry-flip-')), 'f')
+          copyFileSync(localPath, flipped)
+          flipOnDisk(flipped, o.at ?? 1000)
+          log.push(path)
+          try {
+            const stored = await writeLocal(flipped, path, options)
+            const data = readFileSync(localPath)
+            return {
+              bytes: data.length,
+              sha256: createHash('sha256').update(data).digest('hex'),
+              ...(options.checksums.includes('md5') ? { md5: createHash('md5').update(data).digest('hex') } : {}),
+              ...(options.checksums.includes('crc32c') ? { crc32c: crc32cOf(data).toString(16).padStart(8, '0') } : {}),
+              ...(stored.written ? { written: stored.written } : {}),
+            }
+          } finally {
+            rmSync(dirname(flipped), { recursive: true, force: true })
+          }
+        }
+      }
       if (key === 'writeLocalFile' && writeLocal) {
         // The native local write: the byte is flipped in the staged file on disk, before the
         // caller's check runs on it (the native pass hashed the source bytes it read).
@@ -136,6 +164,25 @@ export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): 
               if (staging !== undefined && !(o.match && !o.match(path))) {
                 flipOnDisk(staging, o.at ?? 1000)
                 log.push(path)
+              }
+              await options.beforePublish?.(staged)
+            },
+          })
+      }
+      const writeBatch = (t as FileSystem & Partial<LocalBatchWriter>).writeLocalFiles?.bind(t)
+      if (key === 'writeLocalFiles' && writeBatch) {
+        // The batch of native local writes: the same, in each matching staged file of the batch.
+        return (items: readonly LocalBatchItem[], options: LocalBatchOptions) =>
+          writeBatch(items, {
+            ...options,
+            beforePublish: async (staged) => {
+              for (const st of staged) {
+                const staging = localPathOf(t, st.path)
+                const path = st.path.replace(/(^|\/)\.([^/]*)\.logferry-tmp-[^/]*$/, '$1$2')
+                if (staging !== undefined && !(o.match && !o.match(path))) {
+                  flipOnDisk(staging, o.at ?? 1000)
+                  log.push(path)
+                }
               }
               await options.beforePublish?.(staged)
             },

@@ -19,6 +19,7 @@ import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy, PartChecksums } from '../storage/chunked-strategy.js'
 import { capabilitiesOf, localPathOf } from '../storage/capabilities.js'
+import { localBatchWriter } from '../storage/local-batch.js'
 import { StorageError, isStorageError } from '../storage/errors.js'
 import { hdfsBlockMd5s } from '../storage/hdfs-checksum.js'
 import { writtenObject, type WrittenObject } from '../storage/streams.js'
@@ -127,6 +128,51 @@ async function localCopy(source: FileSystem, srcPath: string, target: FileSystem
   o.onBytes?.(read.bytes)
   o.signal?.throwIfAborted()
   return { source: { bytes: read.bytes, sha256: read.sha256 }, target: { bytes: read.bytes, sha256: read.sha256 }, method: 'stream', parts: 1, chunkSize: 0 }
+}
+
+/** One file of a batch copy (copyLocalBatch). */
+export interface BatchCopyFile {
+  srcPath: string
+  dstPath: string
+}
+
+/**
+ * A copier of many files at once from a source on this machine to a target that writes local
+ * files in batches (local-batch.ts); undefined when these filesystems or options need the
+ * per-file copy. It verifies by the same rule: a target that states no checksum of its own
+ * (nativeChecksum.kinds empty) is compared by the size and sha256 of a read-back of its temp
+ * name, before the publish, with the sha256 of the bytes read; so only such targets are batched.
+ * Each file's outcome is its CopyFileResult or its error (ERR_VERIFY_FAILED for a mismatch).
+ */
+export function localBatchCopier(
+  source: FileSystem,
+  target: FileSystem,
+  o: Pick<CopyFileOptions, 'verify' | 'noClobber' | 'compress' | 'bucket' | 'stampSha256'>,
+): ((files: readonly BatchCopyFile[]) => Promise<(CopyFileResult | { error: unknown })[]>) | undefined {
+  const writer = localBatchWriter(target)
+  const verify = o.verify ?? true
+  if (!writer || localPathOf(source, '') === undefined || o.compress || o.bucket) return undefined
+  if (verify && digestKindsFor(target).size > 0) return undefined
+  if (o.stampSha256 && capabilitiesOf(target).objectMetadata) return undefined
+  return async (files) => {
+    const results = await writer.writeLocalFiles(
+      files.map((f) => ({ localPath: localPathOf(source, f.srcPath) as string, path: f.dstPath })),
+      { checksums: [], overwrite: !o.noClobber, verify },
+    )
+    return results.map((r, i) => {
+      const dstPath = (files[i] as BatchCopyFile).dstPath
+      if (r.published && r.read) {
+        const d = { bytes: r.read.bytes, sha256: r.read.sha256 }
+        return { source: d, target: d, method: 'stream', parts: 1, chunkSize: 0 }
+      }
+      if (r.error !== undefined) return { error: r.error }
+      if (r.read && r.stored) {
+        const mismatch = r.stored.bytes !== r.read.bytes ? `size ${r.stored.bytes} on the target, ${r.read.bytes} bytes from the source` : `sha256 ${r.stored.sha256} on the target, ${r.read.sha256} from the source`
+        return { error: verifyFailed(dstPath, mismatch) }
+      }
+      return { error: new StorageError('EIO', { backend: target.protocol, path: dstPath, detail: 'the batch write published nothing and said why not' }) }
+    })
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { BaseFileSystem } from './base.js'
 import { StorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
 import { native } from '../native.js'
+import type { LocalBatchItem, LocalBatchOptions, LocalBatchResult } from './local-batch.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LocalFileDigest, PositionedReader, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
@@ -91,6 +92,73 @@ export class LocalFileSystem extends BaseFileSystem {
       throw err
     }
     return out
+  }
+
+  /**
+   * writeLocalFile for many files (local-batch.ts): one native pass copies them all to their temp
+   * names, then, after beforePublish, one reads each back and publishes those that match. No
+   * stat of the target first: the publish itself refuses a directory (EISDIR) or, without
+   * overwrite, an existing file (EEXIST, by link()).
+   */
+  async writeLocalFiles(items: readonly LocalBatchItem[], options: LocalBatchOptions): Promise<LocalBatchResult[]> {
+    const out: LocalBatchResult[] = items.map(() => ({ published: false }))
+    const staging: { i: number; tmpRel: string; tmp: string }[] = []
+    items.forEach((item, i) => {
+      if (normalizePath(item.path) === '') out[i] = { published: false, error: this.error('EISDIR', item.path) }
+      else {
+        const tmpRel = tempSibling(item.path)
+        staging.push({ i, tmpRel, tmp: this.abs(tmpRel) })
+      }
+    })
+    const fail = (i: number, err: string): void => {
+      const p = (items[i] as LocalBatchItem).path
+      out[i] = { published: false, error: this.nativeError(err, p) }
+    }
+    const staged = await native.stageFilesHashed(
+      staging.map((s) => ({ src: (items[s.i] as LocalBatchItem).localPath, tmp: s.tmp })),
+      ['sha256', ...options.checksums],
+    )
+    const ready: { i: number; tmpRel: string; tmp: string; read: LocalFileDigest & { sha256: string } }[] = []
+    staging.forEach((s, k) => {
+      const r = staged[k]
+      if (r?.read?.sha256 == null) return fail(s.i, r?.error ?? 'EIO: the native copy returned nothing')
+      const read: LocalFileDigest & { sha256: string } = { bytes: r.read.bytes, sha256: r.read.sha256 }
+      if (typeof r.read.md5 === 'string') read.md5 = r.read.md5
+      if (typeof r.read.crc32c === 'string') read.crc32c = r.read.crc32c
+      out[s.i] = { published: false, read }
+      ready.push({ ...s, read })
+    })
+    if (ready.length === 0) return out
+    let refused: unknown
+    try {
+      await options.beforePublish?.(ready.map((s) => ({ path: s.tmpRel, read: s.read })))
+    } catch (err) {
+      refused = err
+    }
+    const mode = refused !== undefined ? 'discard' : options.overwrite ? 'rename' : 'link'
+    const published = await native.publishFiles(
+      ready.map((s) => ({ tmp: s.tmp, dst: this.abs((items[s.i] as LocalBatchItem).path), mode, ...(options.verify ? { expectBytes: s.read.bytes, expectSha256: s.read.sha256 } : {}) })),
+    )
+    ready.forEach((s, k) => {
+      const r = published[k]
+      const result = out[s.i] as LocalBatchResult
+      if (refused !== undefined) result.error = refused
+      else if (r === undefined) fail(s.i, 'EIO: the native publish returned nothing')
+      else if (typeof r.error === 'string') fail(s.i, r.error)
+      else {
+        result.published = r.published
+        if (r.stored?.sha256 != null) result.stored = { bytes: r.stored.bytes, sha256: r.stored.sha256 }
+      }
+      if (result.error !== undefined) result.published = false
+    })
+    return out
+  }
+
+  /** A native `<ERRNO>: ...` failure message as this backend's StorageError. */
+  private nativeError(message: string, p: string): StorageError {
+    const errno = /^(E[A-Z]+): /.exec(message)?.[1]
+    const err = Object.assign(new Error(message), errno !== undefined ? { code: errno } : {})
+    return this.map(err, p)
   }
 
   private async ensureParent(p: string, target: string): Promise<void> {

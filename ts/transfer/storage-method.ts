@@ -3,9 +3,11 @@
  * copy-file.ts): streamed, or in parallel parts for large files to targets with parallelParts,
  * hashed on the way, verified with the store before (rename backends) or right after (atomic
  * writes) it is published, and stamped with `logferry-sha256` on targets with object metadata.
+ * Many small files of this machine to local disk go in native batches (local-batches.ts).
  */
 import { copyFile, DEFAULT_CHUNK_SIZE } from '../delivery/copy-file.js'
-import { perFile, type TransferMethodImpl } from './method.js'
+import { inBatches } from './local-batches.js'
+import type { TransferMethodImpl } from './method.js'
 
 /** Parts in flight for one large file (files themselves run `concurrency` at a time). */
 const PARTS_PER_FILE = 4
@@ -15,7 +17,7 @@ export const storageMethod: TransferMethodImpl = {
   inapplicable: () => undefined,
   prepare: () => undefined,
   run: (files, ctx) =>
-    perFile(files, ctx, async (f, addBytes, attempt) => {
+    inBatches(files, ctx, async (f, addBytes, attempt) => {
       const { o } = ctx
       const r = await copyFile(o.source, f.source, o.target, f.target, {
         verify: o.verify,

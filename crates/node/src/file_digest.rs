@@ -21,7 +21,7 @@ use crate::error::panicked;
 use crate::extract::guarded;
 
 /// Largest read: big files go through in 1 MiB pieces, small ones in one buffer their size.
-const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 20;
 
 /// What was hashed: the byte count and the checksums asked for (lowercase hex; crc32c 8 digits).
 #[napi(object)]
@@ -34,7 +34,7 @@ pub struct FileDigest {
 }
 
 /// The checksums of one pass over some bytes.
-struct Digests {
+pub(crate) struct Digests {
     sha256: Option<Sha256>,
     md5: Option<Md5>,
     crc32c: Option<u32>,
@@ -42,7 +42,7 @@ struct Digests {
 }
 
 impl Digests {
-    fn new(kinds: &[String]) -> std::result::Result<Self, String> {
+    pub(crate) fn new(kinds: &[String]) -> std::result::Result<Self, String> {
         let mut d = Digests {
             sha256: None,
             md5: None,
@@ -60,7 +60,7 @@ impl Digests {
         Ok(d)
     }
 
-    fn update(&mut self, data: &[u8]) {
+    pub(crate) fn update(&mut self, data: &[u8]) {
         if let Some(h) = self.sha256.as_mut() {
             h.update(data);
         }
@@ -73,7 +73,7 @@ impl Digests {
         self.bytes += data.len() as u64;
     }
 
-    fn finish(self) -> FileDigest {
+    pub(crate) fn finish(self) -> FileDigest {
         FileDigest {
             bytes: self.bytes as i64,
             sha256: self.sha256.map(|h| hex(&h.finalize())),
@@ -115,7 +115,7 @@ fn errno_name(e: &io::Error) -> String {
 }
 
 /// An I/O failure as `<ERRNO>: <op> '<path>': <message>`.
-fn io_error(e: io::Error, op: &str, path: &std::path::Path) -> napi::Error {
+pub(crate) fn io_error(e: io::Error, op: &str, path: &std::path::Path) -> napi::Error {
     napi::Error::new(
         Status::GenericFailure,
         format!("{}: {op} '{}': {e}", errno_name(&e), path.display()),

@@ -11,6 +11,7 @@ pub mod decompress;
 mod error;
 pub mod event_name;
 pub mod extract;
+pub mod file_batch;
 pub mod file_digest;
 mod js_string;
 pub mod logger;
