@@ -282,6 +282,14 @@ describe('uploadFile with a store that flips one byte', () => {
         // whole-object check would still fail the upload, but only after complete(). WebHDFS
         // states nothing per part: its check is the file checksum between CONCAT and RENAME.
         expect(completes.n).toBe(t.name === 'hdfs' ? 1 : 0)
+        // Which check refused the part. S3: the ETag (MD5 of what arrived) against the MD5 of
+        // what was read; moto takes a part whose body does not match its Content-MD5 (real S3
+        // answers BadDigest), so against moto the ETag check is the one that must hold. GCS:
+        // the part object's stored MD5. Azure: the service refuses the block (contentMD5).
+        // Removing each of these checks fails this test (S3: the upload then fails only at the
+        // whole-object check after complete(); Azure: the upload of the damaged part is reported done).
+        const refusedBy = { s3: /part 2: ETag [0-9a-f]{32} is not the MD5 of the bytes read/, gcs: /part 1: stored MD5 /, azure: /ECHECKSUM: az .*400 InvalidOperation/, hdfs: /HDFS checksum/ }
+        expect(err?.message).toMatch(refusedBy[t.name])
         expect(log).toEqual(['part 1 of logs/up.bin'])
         expect(await real.exists('logs/up.bin')).toBe(false)
         expect(await t.rawList(real)).toEqual([])
