@@ -75,7 +75,7 @@ the seed's switches (docs/migrating-from-seed-002.md):
   which only fill in what the command line leaves open. A path without a cluster goes on the
   cluster the other side names.
 methods (auto tries them in this order, recording each attempt):
-\${METHODS_HELP}`
+${METHODS_HELP}`
 
 const OPTIONS = {
   method: { type: 'string' },

@@ -18,12 +18,11 @@ const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) =>
 export function storageConfigOf(seed: SeedFsConfig): StorageConfig {
   const c: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(seed)) if (v !== undefined) c[camel(k)] = v
-  if (c.protocol === 'hdfs' && c.host !== undefined && c.url === undefined && c.namenode === undefined) {
+  if (c.protocol === 'hdfs' && c.host !== undefined) {
     const host = String(c.host)
-    const rpcPort = c.port ?? 8020
     c.protocol = 'webhdfs'
-    c.url = `http://${host}:9870`
-    c.namenode = `hdfs://${host}:${String(rpcPort)}`
+    c.url ??= `http://${host}:9870`
+    c.namenode ??= `hdfs://${host}:${String(c.port ?? 8020)}`
     delete c.host
     delete c.port
   }
