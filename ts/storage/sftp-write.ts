@@ -9,6 +9,8 @@ import type { SFTPWrapper } from 'ssh2'
 export interface WriteSession {
   readonly sftp: SFTPWrapper
   readonly closed: boolean
+  /** The connection's socket, corked while one chunk's requests are issued (one writev, not one per packet). */
+  readonly socket?: { cork(): void; uncork(): void }
 }
 
 /** ssh2 internals read for the request size (absent in other versions: the defaults apply). */
@@ -64,15 +66,23 @@ export class WritePipeline {
     for (let pos = 0; pos < chunk.length; ) {
       while (this.inflight >= MAX_INFLIGHT_BYTES && this.failure === undefined) await this.settle()
       this.check()
-      const len = Math.min(this.request, chunk.length - pos)
-      const at = this.offset + pos
-      this.inflight += len
-      this.session.sftp.write(this.handle, chunk, pos, len, at, (err) => {
-        this.inflight -= len
-        if (err && this.failure === undefined) this.failure = err
-        this.wake()
-      })
-      pos += len
+      const socket = this.session.socket
+      socket?.cork()
+      try {
+        while (pos < chunk.length && this.inflight < MAX_INFLIGHT_BYTES) {
+          const len = Math.min(this.request, chunk.length - pos)
+          const at = this.offset + pos
+          this.inflight += len
+          this.session.sftp.write(this.handle, chunk, pos, len, at, (err) => {
+            this.inflight -= len
+            if (err && this.failure === undefined) this.failure = err
+            this.wake()
+          })
+          pos += len
+        }
+      } finally {
+        socket?.uncork()
+      }
     }
     this.offset += chunk.length
   }

@@ -64,6 +64,7 @@ interface Session {
   /** Requests and write streams using it now (a new request goes to the least busy connection). */
   busy: number
   hasher: RemoteHasher
+  socket: { cork(): void; uncork(): void } | undefined
 }
 
 /** After a connection beyond the first failed to open, no other is tried for this long. */
@@ -152,7 +153,10 @@ export class SftpFileSystem extends BaseFileSystem {
             client.end()
             return reject(err)
           }
-          session = { client, sftp, closed: false, busy: 0, hasher: new RemoteHasher(client) }
+          // ssh2 writes each packet to the socket on its own; corked, a chunk's packets go in one writev.
+          const socket = (client as unknown as { _sock?: { cork?: () => void; uncork?: () => void } })._sock
+          const corkable = typeof socket?.cork === 'function' && typeof socket.uncork === 'function' ? (socket as { cork(): void; uncork(): void }) : undefined
+          session = { client, sftp, closed: false, busy: 0, hasher: new RemoteHasher(client), socket: corkable }
           this.sessions.push(session)
           sftp.once('close', drop)
           resolve(session)
