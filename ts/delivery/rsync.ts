@@ -69,6 +69,12 @@ export interface RsyncOptions {
   /** Longest single backoff wait in ms (the retry helper's cap by default). */
   retryDelayMax?: number
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void
+  /**
+   * Sees each itemised line as rsync prints it, every attempt's. A received file's line comes
+   * once its data is in, just before it takes its name: it is in place when the next received
+   * file's line, or the end of the run, comes (rsync's receiver takes one file at a time).
+   */
+  onItem?: (item: RsyncItem) => void
   /** Kill rsync after this many ms (default: no limit; `timeout` already bounds silence). */
   maxDurationMs?: number
 }
@@ -300,7 +306,12 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
   const seen = new Map<string, RsyncItem>()
   const r = await attempt(
     async () => {
-      const items = { push: (i: RsyncItem): void => void seen.set(i.path, i) }
+      const items = {
+        push: (i: RsyncItem): void => {
+          seen.set(i.path, i)
+          o.onItem?.(i)
+        },
+      }
       let pending = ''
       const onStdout = (b: Buffer): void => {
         pending += b.toString('utf8')

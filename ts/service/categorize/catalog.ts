@@ -52,6 +52,12 @@ export interface CatalogOptions {
   maxEvents?: number
 }
 
+/** Files landing during a fetch, categorised meanwhile (Catalog.feed). */
+export interface CatalogFeed {
+  add(path: string, size: number): void
+  settle(): Promise<{ linked: number; done: ReadonlySet<string> }>
+}
+
 export class Catalog {
   readonly #o: CatalogOptions
   readonly #entries = new Map<string, Entry>()
@@ -119,8 +125,9 @@ export class Catalog {
   /**
    * Makes `dst` the same inode as `src`: a new name is linked directly, an existing one is
    * replaced atomically (link to a temp name, rename over). A copy where no hard link can be made.
+   * `exists` null: only a new name is made; false when the name is taken (nothing done).
    */
-  async #materialize(src: string, dst: string, exists: boolean): Promise<void> {
+  async #materialize(src: string, dst: string, exists: boolean | null): Promise<boolean> {
     const dir = dirname(dst)
     if (!this.#made.has(dir)) {
       await mkdir(dir, { recursive: true })
@@ -135,9 +142,20 @@ export class Catalog {
         await copyFile(src, to)
       }
     }
+    if (exists === null) {
+      // A file new to the catalog: its name is made without looking first (one lstat less per new file).
+      try {
+        await place(dst)
+        return true
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+        return false
+      }
+    }
     if (!exists) {
       try {
-        return await place(dst)
+        await place(dst)
+        return true
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
       }
@@ -145,6 +163,7 @@ export class Catalog {
     const tmp = join(dir, `.${basename(dst)}.lf-${process.pid}-${(this.#tmpSeq++).toString(36)}`)
     await place(tmp)
     await rename(tmp, dst)
+    return true
   }
 
   #tmpSeq = 0
@@ -195,15 +214,18 @@ export class Catalog {
     if (old && old.service !== service) await this.#unlinkCategorized(old)
     const dst = this.#linkPath(entry)
     let same = false
-    let exists = false
-    try {
-      const d = await lstat(dst)
-      exists = true
-      same = d.ino === st.ino && d.dev === st.dev
-    } catch {
-      same = false
+    const linkedNew = old === undefined && (await this.#materialize(abs, dst, null))
+    if (!linkedNew) {
+      let exists = false
+      try {
+        const d = await lstat(dst)
+        exists = true
+        same = d.ino === st.ino && d.dev === st.dev
+      } catch {
+        same = false
+      }
+      if (!same) await this.#materialize(abs, dst, exists)
     }
-    if (!same) await this.#materialize(abs, dst, exists)
     const carried = this.#carriedEvents.get(key)
     if (carried) this.#newEvents.set(key, { fresh: true, events: carried })
     this.#carried.delete(key)
@@ -246,6 +268,58 @@ export class Catalog {
     }
     await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker))
     return linked
+  }
+
+  /**
+   * `update` for the files of one source as a fetch lands them, while it goes on (a few at a
+   * time). `settle()` waits for them: the number (re)linked, and the paths done — not a path
+   * added again while its update ran, nor one whose size on disk was not the size reported
+   * (not in place yet after all): the caller updates those.
+   */
+  feed(source: string, concurrency = 16): CatalogFeed {
+    const queue: { path: string; size: number }[] = []
+    let head = 0
+    const active = new Set<string>()
+    const again = new Set<string>()
+    const done = new Set<string>()
+    let linked = 0
+    let failure: { error: unknown } | undefined
+    let idle: (() => void) | undefined
+    const pump = (): void => {
+      while (active.size < concurrency && head < queue.length && failure === undefined) {
+        const { path, size } = queue[head++] as { path: string; size: number }
+        if (active.has(path)) {
+          again.add(path)
+          continue
+        }
+        active.add(path)
+        this.update(source, path).then(
+          (l) => {
+            if (l) linked++
+            if (this.#entries.get(`${source}/${path}`)?.size === size) done.add(path)
+            else done.delete(path)
+          },
+          (error: unknown) => void (failure ??= { error }),
+        ).finally(() => {
+          active.delete(path)
+          pump()
+          if (active.size === 0) idle?.()
+        })
+      }
+    }
+    return {
+      add: (path, size) => {
+        queue.push({ path, size })
+        pump()
+      },
+      settle: async () => {
+        while (active.size > 0) await new Promise<void>((res) => (idle = res))
+        if (failure) throw failure.error
+        for (const p of again) done.delete(p)
+        for (const p of queue.slice(head)) done.delete(p.path)
+        return { linked, done }
+      },
+    }
   }
 
   /**

@@ -19,7 +19,11 @@ export interface Fetcher {
   readonly source: SourceSettings
   /** The method a sync will try first. */
   readonly plannedMethod: SyncMethod
-  /** Mirrors the source into `dest` (created by the caller). */
-  fetch(dest: string, signal: AbortSignal): Promise<FetchResult>
+  /**
+   * Mirrors the source into `dest` (created by the caller). `onLanded`, when the fetcher can tell:
+   * a changed file is in place (with its size) while the fetch goes on, so it can be categorised
+   * meanwhile; `changed` still lists it.
+   */
+  fetch(dest: string, signal: AbortSignal, onLanded?: (path: string, size: number) => void): Promise<FetchResult>
   close(): Promise<void>
 }

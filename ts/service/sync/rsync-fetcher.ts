@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { closeSshConnection, rsyncFailureItems, RsyncUnavailableError, rsyncVersion, runRsync, type SshTarget } from '../../delivery/rsync.js'
+import { closeSshConnection, rsyncFailureItems, type RsyncItem, RsyncUnavailableError, rsyncVersion, runRsync, type SshTarget } from '../../delivery/rsync.js'
 import type { RsyncSourceSettings, ServiceLog } from '../types.js'
 import type { FetchResult, Fetcher } from './fetcher.js'
 import { fetchWithStorage } from './storage-fetcher.js'
@@ -92,7 +92,16 @@ export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOpti
   return {
     source: src,
     plannedMethod: 'rsync',
-    async fetch(dest, signal) {
+    async fetch(dest, signal, onLanded) {
+      // A received file is in place once the next one's line comes (RsyncOptions.onItem).
+      let received: RsyncItem | undefined
+      const onItem =
+        onLanded &&
+        ((i: RsyncItem): void => {
+          if (i.type !== 'file' || !i.transferred) return
+          if (received) onLanded(received.path, received.size)
+          received = i
+        })
       const retired = o.retired?.()
       let extraArgs: string[] | undefined
       if (retired !== undefined && retired.size > 0) {
@@ -111,6 +120,7 @@ export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOpti
           retryDelay: o.retryDelay,
           signal,
           rsyncPath: o.rsyncPath,
+          onItem,
           onRetry: (err, attempt, delayMs) => o.log.warn('rsync failed, retrying', { source: src.name, attempt, delayMs, error: (err as Error).message }),
         })
         const changed = r.items.filter((i) => i.type === 'file' && (i.transferred || i.deleted)).map((i) => i.path)

@@ -146,11 +146,23 @@ export class SyncRunner extends EventEmitter<Events> {
         try {
           const dest = join(this.#o.logsDir, f.source.name)
           await mkdir(dest, { recursive: true })
-          const got = await f.fetch(dest, signal)
-          if (this.#dirty.has(f.source.name)) {
+          // Files are categorised as they land, while the fetch goes on (after a failure the
+          // reconcile looks at every file anyway).
+          const feed = this.#dirty.has(f.source.name) ? undefined : this.#o.catalog.feed(f.source.name)
+          let got
+          try {
+            got = await f.fetch(dest, signal, feed?.add)
+          } catch (err) {
+            await feed?.settle().catch(() => undefined)
+            throw err
+          }
+          if (feed === undefined) {
             categorized += await this.#o.catalog.reconcile([f.source.name])
             this.#dirty.delete(f.source.name)
-          } else categorized += await this.#o.catalog.updateMany(f.source.name, got.changed)
+          } else {
+            const early = await feed.settle()
+            categorized += early.linked + (await this.#o.catalog.updateMany(f.source.name, got.changed.filter((p) => !early.done.has(p))))
+          }
           const failed = got.failures !== undefined && got.failures.length > 0
           const end = new Date()
           r = {
