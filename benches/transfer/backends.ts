@@ -104,7 +104,7 @@ export async function startBackend(name: string, scratch: string): Promise<Backe
       if (!s.rpcPort) throw new Error('MiniHdfs did not report its RPC port (rebuild it with test/servers/install.sh)')
       return {
         name,
-        target: (p) => ({ fs: () => filesystem(`webhdfs://root@127.0.0.1:${s.port}/bench/${p}`), rclone: `lfhdfs:/bench/${p}` }),
+        target: (p) => ({ fs: () => filesystem(`webhdfs://root@127.0.0.1:${s.port}/bench/${p}?namenode=hdfs://127.0.0.1:${s.rpcPort}`), rclone: `lfhdfs:/bench/${p}` }),
         env: remoteEnv('lfhdfs', { type: 'hdfs', namenode: `127.0.0.1:${s.rpcPort}`, username: 'root' }),
         stop: () => s.stop(),
       }

@@ -1,6 +1,6 @@
 /**
  * WebHDFS chunked upload: every chunk is written in parallel as its own hidden temporary file
- * next to the target (two-step CREATE), then CONCAT appends parts 1..n-1 to part 0 on the
+ * next to the target (over RPC where the filesystem writes natively, else the two-step CREATE), then CONCAT appends parts 1..n-1 to part 0 on the
  * NameNode (no data copied) and RENAME publishes part 0 under the target name. A failure
  * deletes every temporary part. Parts are created with an explicit block size, so the file's HDFS
  * checksum (GETFILECHECKSUM, each part's blocks kept as they are) is known from the parts' own
@@ -39,6 +39,18 @@ function putToDataNode(location: string, data: Buffer): Promise<{ status: number
 
 export function webHdfsConcatStrategy(fs: WebHdfsFileSystem): ChunkedUploadStrategy {
   const createFile = async (path: string, data: Buffer, remotePath: string): Promise<void> => {
+    // Over the NameNode's RPC port when the filesystem can (no DataNode-side close wait per part).
+    const native = await fs.openNativeWrite(path, true, HDFS_DEFAULT_BLOCK_SIZE)
+    if (native) {
+      try {
+        await native.write(data)
+        await native.close()
+      } catch (err) {
+        native.abort()
+        throw err
+      }
+      return
+    }
     let res: Response
     try {
       res = await fetch(fs.operationUrl(path, 'CREATE', { overwrite: true, blocksize: HDFS_DEFAULT_BLOCK_SIZE }), { method: 'PUT', redirect: 'manual' })
