@@ -102,12 +102,14 @@ export class LocalFileSystem extends BaseFileSystem {
    */
   async writeLocalFiles(items: readonly LocalBatchItem[], options: LocalBatchOptions): Promise<LocalBatchResult[]> {
     const out: LocalBatchResult[] = items.map(() => ({ published: false }))
-    const staging: { i: number; tmpRel: string; tmp: string }[] = []
+    const staging: { i: number; tmpRel: string; tmp: string; dst: string }[] = []
     items.forEach((item, i) => {
-      if (normalizePath(item.path) === '') out[i] = { published: false, error: this.error('EISDIR', item.path) }
+      // Normalized once: the temp name and both absolute paths are built from it.
+      const rel = normalizePath(item.path)
+      if (rel === '') out[i] = { published: false, error: this.error('EISDIR', item.path) }
       else {
-        const tmpRel = tempSibling(item.path)
-        staging.push({ i, tmpRel, tmp: this.abs(tmpRel) })
+        const tmpRel = tempSibling(rel)
+        staging.push({ i, tmpRel, tmp: nodePath.join(this.root, tmpRel), dst: nodePath.join(this.root, rel) })
       }
     })
     const fail = (i: number, err: string): void => {
@@ -118,7 +120,7 @@ export class LocalFileSystem extends BaseFileSystem {
       staging.map((s) => ({ src: (items[s.i] as LocalBatchItem).localPath, tmp: s.tmp })),
       ['sha256', ...options.checksums],
     )
-    const ready: { i: number; tmpRel: string; tmp: string; read: LocalFileDigest & { sha256: string } }[] = []
+    const ready: { i: number; tmpRel: string; tmp: string; dst: string; read: LocalFileDigest & { sha256: string } }[] = []
     staging.forEach((s, k) => {
       const r = staged[k]
       if (r?.read?.sha256 == null) return fail(s.i, r?.error ?? 'EIO: the native copy returned nothing')
@@ -137,7 +139,7 @@ export class LocalFileSystem extends BaseFileSystem {
     }
     const mode = refused !== undefined ? 'discard' : options.overwrite ? 'rename' : 'link'
     const published = await native.publishFiles(
-      ready.map((s) => ({ tmp: s.tmp, dst: this.abs((items[s.i] as LocalBatchItem).path), mode, ...(options.verify ? { expectBytes: s.read.bytes, expectSha256: s.read.sha256 } : {}) })),
+      ready.map((s) => ({ tmp: s.tmp, dst: s.dst, mode, ...(options.verify ? { expectBytes: s.read.bytes, expectSha256: s.read.sha256 } : {}) })),
     )
     ready.forEach((s, k) => {
       const r = published[k]
