@@ -95,6 +95,18 @@ function fastFailConf(): string {
   return conf
 }
 
+// A fresh cluster's first write waits for its DataNode to settle (many seconds on a loaded
+// machine): done here, in the setup, not inside a test's time limit.
+if (!skip) {
+  await Promise.all(
+    [cluster1, cluster2].map(async (c) => {
+      const fs = open(hdfsUrl(c, `/logferry/${run}/warm-up`))
+      await fs.writeFile('w.log', 'w')
+      await fs.rm('w.log')
+    }),
+  )
+}
+
 const outcomes = (r: TransferReport): [string, string][] => r.files.map((f) => [f.target, f.outcome] as [string, string]).sort(([a], [b]) => a.localeCompare(b))
 
 describe('per-endpoint NameNodes in the one URL parser', () => {
@@ -127,7 +139,8 @@ describe('per-endpoint NameNodes in the one URL parser', () => {
   })
 })
 
-describe.skipIf(skip)('distcp between two MiniDFSClusters', () => {
+// Each test starts a few JVMs (distcp in local MapReduce, hadoop fs): minutes on a loaded machine.
+describe.skipIf(skip)('distcp between two MiniDFSClusters', { timeout: 300_000 }, () => {
   it('one distcp from cluster1 to cluster2 on each endpoint\'s own NameNode; the second run copies nothing', async () => {
     const files = fixture()
     const srcDir = freshDir()
@@ -293,7 +306,7 @@ describe.skipIf(skip)('distcp between two MiniDFSClusters', () => {
     expect(r.ok).toBe(false)
     const [copy, ...rest] = r.files
     expect(copy).toMatchObject({ target: 'x.log', outcome: 'failed', method: 'distcp', attempts: 3, error: { code: 'ETRANSIENT' } })
-    expect(copy?.error?.message).toMatch(/ECONNREFUSED|Connection refused|connect/i)
+    expect(copy?.error?.message).toMatch(/ECONNREFUSED|Connection refused/)
     // The stale file could not even be listed (the listing is retried as well): one failed mirror entry.
     expect(rest.map((f) => [f.outcome, f.mirrorDelete, (f.error as { code?: string } | undefined)?.code])).toEqual([['failed', true, 'ERR_MIRROR_INCOMPLETE']])
     expect(r.totals).toMatchObject({ failed: 2, deleted: 0 })
