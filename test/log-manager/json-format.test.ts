@@ -3,22 +3,16 @@
  * for the same calls, the options (label levels, ISO time, message key, base), and a fuzz of
  * 100,000 random field objects whose every line must parse and give the fields back.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { hostname, tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { isDeepStrictEqual } from 'node:util'
 import { join } from 'node:path'
 import pino from 'pino'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDirs } from '../temp-dirs.js'
 import { LogManager, sealedFilesOf, type HandlerConfig } from '../../ts/index.js'
 
-const base = mkdtempSync(join(tmpdir(), 'logferry-json-'))
-afterAll(() => rmSync(base, { recursive: true, force: true }))
-let n = 0
-const dir = (): string => {
-  const d = join(base, String(++n))
-  mkdirSync(d)
-  return d
-}
+const { dir } = tempDirs('logferry-json-')
 
 type Line = Record<string, unknown>
 

@@ -2,20 +2,14 @@
  * LogManager over the real engine: config errors (YAML syntax with line/column, every key by
  * path), exact bytes of formats, level filtering, child bindings, rotation, retention, copy jobs.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { hostname, tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { tempDirs } from '../temp-dirs.js'
 import { LogManager, readLogFileSync, sealedFilesOf, type LogManagerConfig } from '../../ts/index.js'
 
-const base = mkdtempSync(join(tmpdir(), 'logferry-lm-'))
-afterAll(() => rmSync(base, { recursive: true, force: true }))
-let n = 0
-const dir = (): string => {
-  const d = join(base, String(++n))
-  mkdirSync(d)
-  return d
-}
+const { dir } = tempDirs('logferry-lm-')
 const lines = (path: string): string[] => readLogFileSync(path).records.map((r) => r.toString())
 /** Everything a handler wrote: its rotated files oldest first, then the active file if any. */
 async function written(sink: string): Promise<string> {

@@ -2,15 +2,13 @@
  * pino's call conventions on LogManager loggers, over the real engine: info(obj, msg), info(msg),
  * info(err), child(bindings) rendered once, level get/set, isLevelEnabled, redact paths.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDirs } from '../temp-dirs.js'
 import { LogManager, sealedFilesOf, type LoggerConfig } from '../../ts/index.js'
 
-const base = mkdtempSync(join(tmpdir(), 'logferry-conv-'))
-afterAll(() => rmSync(base, { recursive: true, force: true }))
-let n = 0
+const { base, dir } = tempDirs('logferry-conv-')
 
 async function written(sink: string): Promise<string[]> {
   const files = (await sealedFilesOf(sink)).map((f) => f.path)
@@ -21,8 +19,7 @@ async function written(sink: string): Promise<string[]> {
 
 /** One JSON handler (no time, no base) and one template handler behind logger `app`. */
 async function run(logger: Partial<LoggerConfig>, body: (m: LogManager) => void): Promise<{ json: Record<string, unknown>[]; text: string[] }> {
-  const d = join(base, String(++n))
-  mkdirSync(d)
+  const d = dir()
   const m = new LogManager({
     handlers: {
       json: { sink: join(d, 'j.log'), format: 'json', json: { time: false, base: null } },

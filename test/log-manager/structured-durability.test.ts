@@ -3,20 +3,13 @@
  * loses none, and rotation under structured load splits no line and loses or repeats no record.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDirs } from '../temp-dirs.js'
 import { LogManager, sealedFilesOf } from '../../ts/index.js'
 
-const base = mkdtempSync(join(tmpdir(), 'logferry-sdur-'))
-afterAll(() => rmSync(base, { recursive: true, force: true }))
-let n = 0
-const dir = (): string => {
-  const d = join(base, String(++n))
-  mkdirSync(d)
-  return d
-}
+const { dir } = tempDirs('logferry-sdur-')
 const N = 100_000
 
 /** Every file of a handler, oldest first; each must end with a whole line. */

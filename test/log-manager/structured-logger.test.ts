@@ -1,12 +1,11 @@
 /** structuredLogger(): one JSON logger on one file without a config, over the real engine. */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDirs } from '../temp-dirs.js'
 import { sealedFilesOf, structuredLogger } from '../../ts/index.js'
 
-const base = mkdtempSync(join(tmpdir(), 'logferry-slog-'))
-afterAll(() => rmSync(base, { recursive: true, force: true }))
+const { base } = tempDirs('logferry-slog-')
 
 async function lines(sink: string): Promise<string[]> {
   const files = (await sealedFilesOf(sink)).map((f) => f.path)

@@ -5,23 +5,16 @@
  * it), rotation and pino's flush/end on the destination.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import pino from 'pino'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDirs } from '../temp-dirs.js'
 import { destination } from '../../ts/pino/index.js'
 import transport from '../../ts/pino/transport.js'
 import { sealedFilesOf } from '../../ts/index.js'
 
-const base = mkdtempSync(join(tmpdir(), 'logferry-pino-'))
-afterAll(() => rmSync(base, { recursive: true, force: true }))
-let n = 0
-const dir = (): string => {
-  const d = join(base, String(++n))
-  mkdirSync(d)
-  return d
-}
+const { dir } = tempDirs('logferry-pino-')
 const N = 100_000
 
 /** The lines of every file in `d` (one log: its sealed files sort by their stamp). */
