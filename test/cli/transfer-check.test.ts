@@ -76,6 +76,20 @@ describe.skipIf(skipHdfs)('logferry transfer --check against a MiniDFSCluster', 
     expect(table.stdout).toContain('at least one method works')
   })
 
+  it('a space quota on the target directory is reported as what it still allows (WebHDFS SETQUOTA, then GETQUOTAUSAGE)', async () => {
+    const dir = `/logferry/check-quota-${Date.now().toString(36)}`
+    const base = hdfs?.url ?? 'http://127.0.0.1:1'
+    const mk = await fetch(`${base}/webhdfs/v1${dir}?op=MKDIRS&user.name=root`, { method: 'PUT' })
+    expect(mk.ok).toBe(true)
+    const quota = 64 * 1024 * 1024
+    const set = await fetch(`${base}/webhdfs/v1${dir}?op=SETQUOTA&namespacequota=1000&storagespacequota=${quota}&user.name=root`, { method: 'PUT' })
+    expect(set.ok, await set.text()).toBe(true)
+    const r = await transferCli(['--check', join(src, '*.log'), hdfsUrl(hdfs, dir), '--json'], withHadoop)
+    expect(r.code, r.stderr).toBe(0)
+    const target = (parse(r.stdout).checks[0] as TransferCheck).endpoints.find((e) => e.role === 'target')
+    expect(target?.space?.quotaRemaining).toBe(quota)
+  })
+
   it('cluster down (an unused loopback port): no method works, exit 1, each route names why', async () => {
     const [rpc, http] = [await freePort(), await freePort()]
     const dest = `hdfs://root@127.0.0.1:${rpc}/logferry/down?url=http://127.0.0.1:${http}`

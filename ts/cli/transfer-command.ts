@@ -247,7 +247,8 @@ function spaceText(c: TransferCheck): string | undefined {
   if (s === undefined) return undefined
   const parts: string[] = []
   if (s.free !== undefined) parts.push(`${formatBytes(s.free)} free${s.total !== undefined ? ` of ${formatBytes(s.total)}` : ''}`)
-  parts.push(s.quotaRemaining !== undefined ? `quota allows ${formatBytes(s.quotaRemaining)} more` : 'no space quota')
+  if (s.quotaRemaining !== undefined) parts.push(`its space quota allows ${formatBytes(s.quotaRemaining)} more`)
+  if (parts.length === 0) return undefined
   return `space on the target: ${parts.join('; ')}`
 }
 
