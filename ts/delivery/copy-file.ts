@@ -104,27 +104,27 @@ async function localCopy(source: FileSystem, srcPath: string, target: FileSystem
   const localPath = localPathOf(source, srcPath)
   if (localPath === undefined || !target.writeLocalFile || o.compress || o.bucket) return undefined
   const verify = o.verify ?? true
-  const kinds = verify ? [...digestKindsFor(target)] : []
+  // (A native write is one object: it states its MD5, never an MD5 of parts.)
+  const kinds = verify ? [...digestKindsFor(target)].filter((k) => k !== 'md5-of-parts') : []
   if (!kinds.every((k) => LOCAL_COPY_KINDS.has(k))) return undefined
   o.signal?.throwIfAborted()
-  const metadata = await stampFor(source, srcPath, target, o)
   let checked = false
   const check = async (path: string, d: StreamDigest, written?: WrittenObject): Promise<void> => {
     checked = true
-    const changed = changedWhileCopied(srcPath, metadata, d.sha256)
-    if (changed) throw changed
     if (!verify) return
     const mismatch = await compareWithStore(target, path, d, written)
     if (mismatch !== undefined) throw verifyFailed(dstPath, mismatch)
   }
+  // The stamp is the sha256 of the one read that is written: no pass of its own.
+  const stamp = o.stampSha256 && capabilitiesOf(target).objectMetadata ? SHA256_KEY : undefined
   const read = await target.writeLocalFile(localPath, dstPath, {
     checksums: ['sha256', ...(kinds as ('md5' | 'crc32c')[])],
     overwrite: !o.noClobber,
-    ...(metadata ? { metadata } : {}),
+    ...(stamp ? { sha256Metadata: stamp } : {}),
     ...(o.targetAbsent ? { knownAbsent: true } : {}),
     beforePublish: async (staged) => check(staged.path, staged.read ?? { bytes: -1 }, staged.written),
   })
-  if (!checked) await verifyPublished(target, dstPath, (path) => check(path, read))
+  if (!checked) await verifyPublished(target, dstPath, (path, written) => check(path, read, written), read.written)
   o.onBytes?.(read.bytes)
   o.signal?.throwIfAborted()
   return { source: { bytes: read.bytes, sha256: read.sha256 }, target: { bytes: read.bytes, sha256: read.sha256 }, method: 'stream', parts: 1, chunkSize: 0 }
@@ -337,14 +337,18 @@ async function chunkedCopy(
   const signal = o.signal
   const parts = Math.ceil(size / chunkSize)
   const concurrency = Math.max(1, o.concurrency ?? 4)
-  const metadata = await stampFor(source, srcPath, target, o)
+  // The stamp's own pass over the source runs while the workers read and hash their first parts;
+  // only the session's begin (which must carry the stamp) waits for it.
+  const stamp = stampFor(source, srcPath, target, o)
+  stamp.catch(() => undefined)
+  const stamped = o.stampSha256 === true && capabilitiesOf(target).objectMetadata
+  let metadata: Record<string, string> | undefined
   if (o.noClobber && !o.targetAbsent && (await target.exists(dstPath))) throw new StorageError('EEXIST', { backend: target.protocol, path: dstPath })
   const requestRetry = (part: number | undefined): RetryOptions => {
     const r = o.partRetry
     if (!r) return { retries: 0, retryDelay: 0, signal }
     return { ...r, signal, onRetry: (err, attempt) => r.onRetry?.(err, attempt, part) }
   }
-  const begin: BeginOptions = metadata ? { metadata } : {}
   let sha256: string | undefined
   // A chunked upload is two operations, the session and its parts. A part the store no longer
   // knows ('no such upload' after a restart) means the session is lost; so does a part that still
@@ -361,11 +365,17 @@ async function chunkedCopy(
     await retry(
       async () => {
         lost = false
-        const { value: session } = await retry(() => strategy.begin(dstPath, size, begin), requestRetry(undefined))
+        const opening = stamp.then(async (m) => {
+          metadata = m
+          const begin: BeginOptions = m ? { metadata: m } : {}
+          return (await retry(() => strategy.begin(dstPath, size, begin), requestRetry(undefined))).value
+        })
+        opening.catch(() => undefined)
         const digests = new PartDigests()
-        const ordered = metadata || o.sha256 ? new InOrderSha256() : undefined
+        const ordered = stamped || o.sha256 ? new InOrderSha256() : undefined
         try {
-          await uploadParts(session, digests, ordered)
+          await uploadParts(opening, digests, ordered)
+          const session = await opening
           signal?.throwIfAborted()
           const now = reader ? await reader.size() : (await source.stat(srcPath)).size
           if (now !== size) throw new StorageError('EIO', { backend: source.protocol, path: srcPath, detail: 'the file changed size while it was copied' })
@@ -388,7 +398,7 @@ async function chunkedCopy(
             .catch((err: unknown) => sessionLost(asVerifyFailure(err, dstPath)))
           if (!checked) await verifyPublished(target, dstPath, check, written ?? undefined)
         } catch (err) {
-          await session.abort()
+          await (await opening.catch(() => undefined))?.abort()
           throw err
         }
       },
@@ -399,7 +409,7 @@ async function chunkedCopy(
   }
   return { source: { bytes: size, ...(sha256 !== undefined ? { sha256 } : {}) }, target: { bytes: size, ...(sha256 !== undefined ? { sha256 } : {}) }, method: strategy.name, parts, chunkSize }
 
-  async function uploadParts(session: ChunkedUploadSession, digests: PartDigests, ordered: InOrderSha256 | undefined): Promise<void> {
+  async function uploadParts(opening: Promise<ChunkedUploadSession>, digests: PartDigests, ordered: InOrderSha256 | undefined): Promise<void> {
     let next = 0
     let failed = false
     const worker = async (): Promise<void> => {
@@ -417,7 +427,8 @@ async function chunkedCopy(
         // worker while its part is still being uploaded, or the abort could run before the part lands.
         const done = await Promise.allSettled([
           ordered?.feed(index, data),
-          retry(() => session.uploadPart(index, data, sums), requestRetry(index)).catch((err: unknown) => sessionLost(asVerifyFailure(err, dstPath))),
+          // (A failed begin is not a lost session: it reaches the caller as it is.)
+          opening.then((session) => retry(() => session.uploadPart(index, data, sums), requestRetry(index)).catch((err: unknown) => sessionLost(asVerifyFailure(err, dstPath)))),
         ])
         const failure = done.find((r): r is PromiseRejectedResult => r.status === 'rejected')
         if (failure) throw failure.reason

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
 import { StorageError } from './errors.js'
-import type { S3FileSystem } from './s3.js'
+import { unsignedPayload, type S3FileSystem } from './s3.js'
 import { s3Sdk } from './sdk.js'
 
 const unquote = (etag: string | undefined): string => (etag ?? '').replace(/"/g, '')
@@ -37,17 +37,7 @@ export function s3MultipartStrategy(fs: S3FileSystem): ChunkedUploadStrategy {
           // The caller's MD5 of the bytes it read: S3 refuses a body that does not match it (BadDigest).
           const md5 = sums?.md5 ?? createHash('md5').update(data).digest()
           const command = new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: index + 1, Body: data, ContentLength: data.length, ContentMD5: md5.toString('base64') })
-          // The part's integrity is its Content-MD5, which S3 checks; a SigV4 payload hash too
-          // would be a second full hash of every part on the JS thread (1 s per 512 MiB here).
-          command.middlewareStack.add(
-            (next) => async (args) => {
-              const request = args.request as { headers?: Record<string, string> }
-              if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD'
-              return next(args)
-            },
-            { step: 'build', name: 'logferryUnsignedPartPayload' },
-          )
-          const r = await guard(() => fs.client.send(command))
+          const r = await guard(() => fs.client.send(unsignedPayload(command)))
           const etag = unquote(r.ETag)
           // S3 answers a plain part's MD5 as its ETag; anything else means the bytes differ.
           if (etag !== md5.toString('hex')) {

@@ -7,6 +7,7 @@ export type {
   FileSystem,
   FileSystemCapabilities,
   LocalFileDigest,
+  LocalWriteOptions,
   NativeChecksumKind,
   ToolAddress,
   StagedWrite,

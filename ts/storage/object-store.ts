@@ -187,14 +187,18 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
     )
   }
 
+  /** A write to `path` may go ahead (overwrite policy, not a directory, parent not a file) unless `knownAbsent`. */
+  protected async checkWriteTarget(path: string, options?: WriteOptions): Promise<void> {
+    if (options?.knownAbsent) return
+    await this.checkWritable(path, options)
+    const parent = dirnamePath(normalizePath(path))
+    if (parent !== '' && (await this.kind(parent)) === 'file') throw this.error('ENOTDIR', parent)
+  }
+
   createWriteStream(path: string, options?: WriteOptions): Writable {
     return sinkWritable(
       async () => {
-        if (!options?.knownAbsent) {
-          await this.checkWritable(path, options)
-          const parent = dirnamePath(normalizePath(path))
-          if (parent !== '' && (await this.kind(parent)) === 'file') throw this.error('ENOTDIR', parent)
-        }
+        await this.checkWriteTarget(path, options)
         return this.guarded(path, () => this.openObjectSink(this.key(path), options?.metadata))
       },
       (err) => this.mapError(err, path),

@@ -1,16 +1,20 @@
 /** Amazon S3 and S3-compatible stores (custom endpoint, path-style), multipart via lib-storage. */
-import type { S3Client } from '@aws-sdk/client-s3'
+import type { PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3'
 import { once } from 'node:events'
+import { createReadStream, promises as fsp } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { native } from '../native.js'
+import type { FileDigest } from '../binding.cjs'
 import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
-import type { Sink, WrittenObject } from './streams.js'
+import { writtenObject, type Sink, type WrittenObject } from './streams.js'
 import { isTransient } from './transient.js'
 import { s3MultipartStrategy } from './chunked-s3.js'
 import { s3LibStorage, s3Sdk } from './sdk.js'
-import type { Checksum, FileSystemCapabilities } from './types.js'
+import type { Checksum, FileSystemCapabilities, LocalFileDigest, LocalWriteOptions } from './types.js'
 
 export interface S3Options {
   bucket: string
@@ -26,7 +30,10 @@ export interface S3Options {
   accessKeyId?: string
   secretAccessKey?: string
   sessionToken?: string
-  /** Multipart part size in bytes (default 8 MiB, minimum 5 MiB). */
+  /**
+   * Multipart part size in bytes (default 8 MiB, minimum 5 MiB); also the largest local file
+   * `writeLocalFile` holds in memory for its one PUT.
+   */
   partSize?: number
   /** Parts uploaded concurrently per stream (default 2). Memory ~ partSize x (queueSize + 1). */
   queueSize?: number
@@ -37,6 +44,60 @@ export interface S3Options {
   maxAttempts?: number
   /** Use this client instead of building one. */
   client?: S3Client
+}
+
+/** S3's limit for one PUT. */
+const SINGLE_PUT_MAX = 5 * 2 ** 30
+
+/**
+ * Sends the body unsigned (x-amz-content-sha256: UNSIGNED-PAYLOAD): its integrity is the
+ * Content-MD5 the caller sets, which the store checks; a SigV4 payload hash too would be a second
+ * full hash of the body on the JS thread (1 s per 512 MiB here).
+ */
+export function unsignedPayload(command: PutObjectCommand): PutObjectCommand
+export function unsignedPayload(command: UploadPartCommand): UploadPartCommand
+export function unsignedPayload(command: PutObjectCommand | UploadPartCommand): PutObjectCommand | UploadPartCommand {
+  // (Both commands' stacks take the same build-step middleware; the SDK types them apart.)
+  ;(command as PutObjectCommand).middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> }
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD'
+      return next(args)
+    },
+    { step: 'build', name: 'logferryUnsignedPayload' },
+  )
+  return command
+}
+
+/** What a PUT's (or a multipart Complete's) answer states about the stored bytes. */
+function answeredBy(out: { ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }): WrittenObject {
+  const etag = out.ETag?.replace(/"/g, '')
+  // A single-part object's ETag is the MD5 of its bytes, unless it is a multipart ETag
+  // ("...-N") or the object is encrypted with KMS or a customer key (then it is opaque).
+  const opaque = out.SSECustomerAlgorithm !== undefined || (out.ServerSideEncryption ?? '').startsWith('aws:kms')
+  return etag !== undefined && !opaque && /^[0-9a-f]{32}$/i.test(etag) ? { etag, md5: etag.toLowerCase() } : { etag }
+}
+
+/**
+ * A local file hashed with `kinds` on the libuv pool: read into memory when no larger than
+ * `bufferMax`, else hashed where it lies (to be streamed after). Its failures are the local file's.
+ */
+async function readLocal(localPath: string, bufferMax: number, kinds: string[]): Promise<{ data?: Buffer; d: FileDigest }> {
+  try {
+    const handle = await fsp.open(localPath, 'r')
+    try {
+      const size = (await handle.stat()).size
+      if (size > bufferMax) return { d: await native.hashFile(localPath, kinds) }
+      const data = await handle.readFile()
+      return { data, d: await native.hashBuffer(data, kinds) }
+    } finally {
+      await handle.close()
+    }
+  } catch (err) {
+    const errno = (err as { code?: string }).code ?? /^(E[A-Z]+): /.exec((err as Error | null)?.message ?? '')?.[1]
+    const code = errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR' ? errno : 'EIO'
+    throw new StorageError(code, { backend: 'file', path: localPath, cause: err })
+  }
 }
 
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload'])
@@ -75,7 +136,10 @@ export class S3FileSystem extends ObjectStoreFileSystem {
         endpoint: options.endpoint,
         forcePathStyle: options.forcePathStyle ?? custom,
         maxAttempts: options.maxAttempts ?? 1,
-        ...(custom ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+        // Every body logferry sends carries its Content-MD5 (checked by the store): the SDK's
+        // default CRC32 of each body would be a second checksum of every byte on the JS thread.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        ...(custom ? { responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
         ...(options.accessKeyId && options.secretAccessKey
           ? {
               credentials: {
@@ -183,14 +247,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     })
     let failure: unknown
     const done = upload.done().then(
-      (r): WrittenObject => {
-        const out = r as { ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }
-        const etag = out.ETag?.replace(/"/g, '')
-        // A single-part object's ETag is the MD5 of its bytes, unless it is a multipart ETag
-        // ("...-N") or the object is encrypted with KMS or a customer key (then it is opaque).
-        const opaque = out.SSECustomerAlgorithm !== undefined || (out.ServerSideEncryption ?? '').startsWith('aws:kms')
-        return etag !== undefined && !opaque && /^[0-9a-f]{32}$/i.test(etag) ? { etag, md5: etag.toLowerCase() } : { etag }
-      },
+      (r): WrittenObject => answeredBy(r as Parameters<typeof answeredBy>[0]),
       (err: unknown) => {
         failure = err
         body.destroy()
@@ -215,6 +272,44 @@ export class S3FileSystem extends ObjectStoreFileSystem {
         await upload.abort().catch(() => undefined)
       },
     }
+  }
+
+  /**
+   * A file of this machine as one PUT, with no stream per file: read into memory (up to
+   * `partSize`, the memory one part of a stream write holds), hashed on the libuv pool (MD5 for the Content-MD5 the store checks, sha256
+   * for the caller and the `sha256Metadata` stamp: one read of the file serves them all), sent
+   * unsigned. Larger files are hashed first and streamed from the file (the store's MD5 of what it
+   * received then tells a file that changed in between); beyond one PUT's limit, a multipart
+   * stream write. The answer's MD5 (the ETag) comes back as `written`.
+   */
+  async writeLocalFile(localPath: string, path: string, options: LocalWriteOptions): Promise<LocalFileDigest> {
+    await this.checkWriteTarget(path, options)
+    const key = this.key(path)
+    const kinds = [...new Set(['md5', ...options.checksums, ...(options.sha256Metadata !== undefined ? ['sha256'] : [])])]
+    const { data, d } = await readLocal(localPath, this.partSize, kinds)
+    const metadata = { ...options.metadata, ...(options.sha256Metadata !== undefined && d.sha256 ? { [options.sha256Metadata]: d.sha256 } : {}) }
+    const Metadata = Object.keys(metadata).length > 0 ? metadata : undefined
+    let written: WrittenObject
+    if (data === undefined && d.bytes > SINGLE_PUT_MAX) {
+      const writer = this.createWriteStream(path, { ...options, metadata: Metadata, knownAbsent: true })
+      await pipeline(createReadStream(localPath), writer)
+      written = writtenObject(writer) ?? {}
+    } else {
+      const command = new this.sdk.PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: data ?? createReadStream(localPath, { start: 0, end: Math.max(0, d.bytes - 1) }),
+        ContentLength: d.bytes,
+        ContentMD5: Buffer.from(d.md5 ?? '', 'hex').toString('base64'),
+        ...(Metadata ? { Metadata } : {}),
+      })
+      written = answeredBy(await this.guarded(path, () => this.client.send(unsignedPayload(command))))
+    }
+    const out: LocalFileDigest = { bytes: d.bytes, written }
+    if (d.sha256 !== undefined) out.sha256 = d.sha256
+    if (d.md5 !== undefined) out.md5 = d.md5
+    if (d.crc32c !== undefined) out.crc32c = d.crc32c
+    return out
   }
 
   /** Asks the SDK's credential chain (static options, environment, profiles, web identity, container, instance metadata). */

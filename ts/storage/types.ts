@@ -171,6 +171,19 @@ export interface LocalFileDigest {
   sha256?: string
   md5?: string
   crc32c?: string
+  /** What the store answered the write with (object stores, whose write is the publish). */
+  written?: WrittenObject
+}
+
+/** Options of FileSystem.writeLocalFile. */
+export interface LocalWriteOptions extends WriteOptions {
+  /** Checksums of the bytes read to compute and return. */
+  checksums: readonly ('sha256' | 'md5' | 'crc32c')[]
+  /**
+   * Backends with objectMetadata: also store the sha256 of the bytes read under this metadata key
+   * (the `logferry-sha256` stamp from the same read, not from a pass of its own).
+   */
+  sha256Metadata?: string
 }
 
 export type ChecksumAlgorithm = 'sha256' | 'md5' | 'native'
@@ -209,9 +222,10 @@ export interface FileSystem {
   /**
    * Writes the file `localPath` of this machine to `path` in one native pass off the JS thread
    * (read, hash with `checksums`, write the temp name, WriteOptions.beforePublish, publish):
-   * what a streamed write of it does, without a stream per file. Backends on local disk.
+   * what a streamed write of it does, without a stream per file. Backends on local disk, and S3
+   * (the file hashed on the libuv pool and sent as one request; its answer in `written`).
    */
-  writeLocalFile?(localPath: string, path: string, options: WriteOptions & { checksums: readonly ('sha256' | 'md5' | 'crc32c')[] }): Promise<LocalFileDigest>
+  writeLocalFile?(localPath: string, path: string, options: LocalWriteOptions): Promise<LocalFileDigest>
   get(remotePath: string, localPath: string): Promise<void>
   readFile(path: string, options?: ReadStreamOptions): Promise<Buffer>
   writeFile(path: string, data: string | Uint8Array, options?: WriteOptions): Promise<void>
