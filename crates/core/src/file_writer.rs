@@ -12,7 +12,7 @@ use crate::config::{Config, Format, SealedCallback, ALIGN};
 use crate::frame::{count_records, padded, BlockHeader, FRAME_HEADER_LEN};
 use crate::sealed_name::sealed_path;
 use crate::shard::HEADROOM;
-use crate::shard_set::Chunk;
+use crate::shard_set::{Chunk, SinkError};
 
 /// Time spent in the last batch, for the flush metrics.
 #[derive(Default, Clone, Copy, Debug)]
@@ -152,13 +152,16 @@ impl FileWriter {
 
     /// Writes a batch. `on_error` is told of each failed attempt and says whether to retry
     /// (after its own pause). Each attempt is idempotent. If `on_error` gives up, the error is
-    /// returned and the writer must not be given the same batch again (its layout was
-    /// already prepared): the logger only gives up when close runs out of time.
+    /// returned with the number of leading chunks that are in a file (written before a
+    /// rotation, or before the rotation that failed), and the writer must not be given the
+    /// same batch again (its layout was already prepared): the logger only gives up when
+    /// close runs out of time.
     pub(crate) fn write_batch(
         &mut self,
         chunks: &[Chunk],
         on_error: &mut dyn FnMut(&io::Error) -> bool,
-    ) -> io::Result<BatchTiming> {
+    ) -> Result<BatchTiming, SinkError> {
+        let failed = |written: usize| move |error: io::Error| SinkError { written, error };
         let t0 = Instant::now();
         let mut timing = BatchTiming::default();
         let mut i = 0;
@@ -175,7 +178,7 @@ impl FileWriter {
                 j += 1;
             }
             if j == i {
-                self.retry(on_error, |w| w.rotate())?;
+                self.retry(on_error, |w| w.rotate()).map_err(failed(i))?;
                 continue;
             }
             let plan = self.prepare(&chunks[i..j]);
@@ -185,13 +188,13 @@ impl FileWriter {
                     // Given up: a write cut short may have left part of the batch in the
                     // file; cut it off so the file ends where the writer's state says.
                     let _ = self.buffered.set_len(self.disk_len);
-                    return Err(e);
+                    return Err(failed(i)(e));
                 }
             }
             self.commit(&plan);
             self.reserve_ahead();
             if self.pos >= self.max_file_size {
-                self.retry(on_error, |w| w.rotate())?;
+                self.retry(on_error, |w| w.rotate()).map_err(failed(j))?;
             }
             i = j;
         }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::file_writer::FileWriter;
-use crate::shard_set::{Chunk, Outcome, ShardSet, Work};
+use crate::shard_set::{Chunk, Outcome, ShardSet, Sink, SinkError, Work};
 use crate::stats::{FlushCounters, RawFlush, Stats};
 
 struct Done {
@@ -371,7 +371,7 @@ fn retry_policy(inner: &Inner) -> impl FnMut(&io::Error) -> bool + '_ {
     }
 }
 
-fn drain(inner: &Inner, sink: &mut dyn FnMut(&[Chunk]) -> io::Result<()>) -> io::Result<()> {
+fn drain(inner: &Inner, sink: &mut Sink<'_>) -> io::Result<()> {
     while inner.set.has_ready() {
         inner.set.flush_batch(sink)?;
     }
@@ -380,17 +380,22 @@ fn drain(inner: &Inner, sink: &mut dyn FnMut(&[Chunk]) -> io::Result<()>) -> io:
 
 /// Writes one batch, retrying failed attempts with a capped backoff. Gives up only once a
 /// requested close has waited `flush_timeout`.
-fn write_chunks(inner: &Inner, w: &mut FileWriter, chunks: &[Chunk]) -> io::Result<()> {
+fn write_chunks(
+    inner: &Inner,
+    w: &mut FileWriter,
+    chunks: &[Chunk],
+) -> std::result::Result<(), SinkError> {
     let t0 = Instant::now();
     let mut on_error = retry_policy(inner);
     let rot0 = w.rotations;
     let res = w.write_batch(chunks, &mut on_error);
     publish(inner, w);
-    let timing = res?;
+    // Counted also when the batch is given up: its rotations happened.
     inner
         .counters
         .rotations
         .fetch_add(w.rotations - rot0, Relaxed);
+    let timing = res?;
     inner.done.lock().unwrap().failed = None;
     inner
         .counters

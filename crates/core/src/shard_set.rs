@@ -35,6 +35,17 @@ pub struct Chunk {
     pub len: usize,
 }
 
+/// A batch the sink did not finish: its first `written` chunks are in a file (a rotation in
+/// the batch can seal them away before a later chunk fails), the others are not.
+#[derive(Debug)]
+pub(crate) struct SinkError {
+    pub(crate) written: usize,
+    pub(crate) error: io::Error,
+}
+
+/// Writes one batch of chunks, in order.
+pub(crate) type Sink<'a> = dyn FnMut(&[Chunk]) -> Result<(), SinkError> + 'a;
+
 /// What the flusher should do next.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Work {
@@ -468,11 +479,9 @@ impl ShardSet {
     }
 
     /// Writes every queued buffer through `sink` (one call for the whole batch). On error the
-    /// batch goes back to the head of the queue, untouched, and the error is returned.
-    pub(crate) fn flush_batch(
-        &self,
-        sink: &mut dyn FnMut(&[Chunk]) -> io::Result<()>,
-    ) -> io::Result<usize> {
+    /// chunks the sink wrote count as flushed (they are in a file), the others go back to the
+    /// head of the queue, untouched, and the error is returned.
+    pub(crate) fn flush_batch(&self, sink: &mut Sink<'_>) -> io::Result<usize> {
         let batch: Vec<Ready> = {
             let mut q = self.q.lock().unwrap();
             q.ready.drain(..).collect()
@@ -489,31 +498,28 @@ impl ShardSet {
                 len: r.len,
             });
         }
-        match sink(&chunks) {
-            Ok(()) => {
-                for r in &batch {
-                    let shard = &self.shards[r.shard];
-                    shard.trim(r.slot, r.len);
-                    shard.mark_flushed(r.slot);
-                }
-                Ok(batch.len())
-            }
-            Err(e) => {
-                let mut q = self.q.lock().unwrap();
-                for r in batch.into_iter().rev() {
-                    q.ready.push_front(r);
-                }
-                Err(e)
+        let (written, res) = match sink(&chunks) {
+            Ok(()) => (batch.len(), Ok(batch.len())),
+            Err(SinkError { written, error }) => (written.min(batch.len()), Err(error)),
+        };
+        let (done, rest) = batch.split_at(written);
+        if !rest.is_empty() {
+            let mut q = self.q.lock().unwrap();
+            for r in rest.iter().rev() {
+                q.ready.push_front(*r);
             }
         }
+        for r in done {
+            let shard = &self.shards[r.shard];
+            shard.trim(r.slot, r.len);
+            shard.mark_flushed(r.slot);
+        }
+        res
     }
 
     /// Moves the data of every active buffer into the queue (the flusher's periodic and
     /// on-request swap). Writes queued buffers through `sink` when a swap needs them on disk.
-    pub(crate) fn swap_all(
-        &self,
-        sink: &mut dyn FnMut(&[Chunk]) -> io::Result<()>,
-    ) -> io::Result<()> {
+    pub(crate) fn swap_all(&self, sink: &mut Sink<'_>) -> io::Result<()> {
         for (si, shard) in self.shards.iter().enumerate() {
             loop {
                 let x = shard.active();
@@ -555,10 +561,7 @@ impl ShardSet {
     }
 
     /// Seals every shard for good and queues what it holds (close). Requires `request_close`.
-    pub(crate) fn seal_all(
-        &self,
-        sink: &mut dyn FnMut(&[Chunk]) -> io::Result<()>,
-    ) -> io::Result<()> {
+    pub(crate) fn seal_all(&self, sink: &mut Sink<'_>) -> io::Result<()> {
         for (si, shard) in self.shards.iter().enumerate() {
             #[cfg(loom)]
             let mut spins = 0;
