@@ -52,6 +52,9 @@ export interface CatalogOptions {
   maxEvents?: number
 }
 
+/** Catalog.feed writes the state store every this many changed files. */
+const FEED_FLUSH_FILES = 200
+
 /** Files landing during a fetch, categorised meanwhile (Catalog.feed). */
 export interface CatalogFeed {
   add(path: string, size: number): void
@@ -272,7 +275,7 @@ export class Catalog {
 
   /**
    * `update` for the files of one source as a fetch lands them, while it goes on (a few at a
-   * time). `settle()` waits for them: the number (re)linked, and the paths done — not a path
+   * time; the state store written every FEED_FLUSH_FILES files). `settle()` waits for them: the number (re)linked, and the paths done — not a path
    * added again while its update ran, nor one whose size on disk was not the size reported
    * (not in place yet after all): the caller updates those.
    */
@@ -298,6 +301,8 @@ export class Catalog {
             if (l) linked++
             if (this.#entries.get(`${source}/${path}`)?.size === size) done.add(path)
             else done.delete(path)
+            // Written as the fetch goes on too: what is left to write when it ends is small.
+            if (this.#toSave.size >= FEED_FLUSH_FILES) this.flush()
           },
           (error: unknown) => void (failure ??= { error }),
         ).finally(() => {
