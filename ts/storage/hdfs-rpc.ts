@@ -428,7 +428,12 @@ class BlockPipeline {
     lens.writeUInt32BE(4 + sums.length + data.length, 0)
     lens.writeUInt16BE(header.length, 4)
     this.offset += data.length
-    if (!this.socket.write(Buffer.concat([lens, header, sums, data]))) await new Promise<void>((resolve) => this.socket.once('drain', resolve))
+    // The data goes as it is (a writev with the small head), not copied into one packet buffer.
+    this.socket.cork()
+    this.socket.write(Buffer.concat([lens, header, sums]))
+    const room = this.socket.write(data)
+    this.socket.uncork()
+    if (!room) await new Promise<void>((resolve) => this.socket.once('drain', resolve))
   }
 
   /** Ends the block: the empty last packet, every ack. */
