@@ -59,6 +59,15 @@ function parentsOf(paths: Iterable<string>): Set<string> {
   return out
 }
 
+/** The batch's jobs, or every file failed with the planning error (nothing was run). */
+async function planOrFail(files: readonly PlannedFile[], all: readonly PlannedFile[], o: ResolvedOptions): Promise<Plan | { failed: MethodResult[] }> {
+  try {
+    return await planJobs(files, all, o)
+  } catch (err) {
+    return { failed: files.map(() => ({ attempts: 0, error: err })) }
+  }
+}
+
 /**
  * Sources for the batch. A base directory whose every file is planned goes in whole (distcp
  * -update copies its content below the target root, keeping the structure, and skips what is
@@ -137,12 +146,8 @@ export const distcpMethod: TransferMethodImpl = {
   run: async (files, ctx): Promise<MethodResult[]> => {
     const { o, progress } = ctx
     const bin = findHadoop(o.hadoop.bin)
-    let plan: Plan
-    try {
-      plan = await planJobs(files, ctx.all, o)
-    } catch (err) {
-      return files.map(() => ({ attempts: 0, error: err }))
-    }
+    const plan = await planOrFail(files, ctx.all, o)
+    if (!('jobs' in plan)) return plan.failed
     // One distcp run is the unit retried: it copies the batch or fails as a whole.
     const r = await attempt(() => runJobs(plan, ctx, bin), { retries: o.retries, retryDelay: o.retryDelay, signal: o.signal })
     if (!r.ok) return files.map(() => ({ attempts: r.attempts, error: r.error }))
@@ -167,12 +172,8 @@ export const distcpMethod: TransferMethodImpl = {
   rehearse: async (files, ctx): Promise<MethodResult[]> => {
     const { o } = ctx
     const bin = findHadoop(o.hadoop.bin)
-    let plan: Plan
-    try {
-      plan = await planJobs(files, ctx.all, o)
-    } catch (err) {
-      return files.map(() => ({ attempts: 0, error: err }))
-    }
+    const plan = await planOrFail(files, ctx.all, o)
+    if (!('jobs' in plan)) return plan.failed
     const uris = [...new Set(plan.jobs.flatMap((j) => j.sources)), hadoopFsRoot(o.targetEndpoint, o.hadoop.namenode)]
     const r = await attempt(
       () => runCommand(bin, ['fs', '-ls', '-d', ...uris], { env: hadoopEnv(o), signal: o.signal, timeoutMs: o.hadoop.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS }),
