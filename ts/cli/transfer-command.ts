@@ -9,7 +9,6 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '../config-error.js'
-import { sizeOf, SIZE_HINT } from '../options/units.js'
 import { checkTransfer, TransferAbortError, transferFiles, type ConcreteMethod, type FileReport, type TransferCheck, type TransferOptions, type TransferProgress, type TransferReport } from '../transfer/index.js'
 import { filesystem, type FileSystem } from '../storage/index.js'
 import { formatBytes, formatDuration, formatRate, table } from './format.js'
@@ -70,7 +69,8 @@ the seed's switches (docs/migrating-from-seed-002.md):
                                                               env TARGET_CLUSTER
   --target-hdfs-path P  DEST's path on it (default /)         env TARGET_HDFS_PATH
   --max-workers N       --concurrency N
-  --chunk-size SIZE     accepted (e.g. 8MiB); no effect yet: transferFiles has no part size option
+  --chunk-size SIZE     part size of large files' chunked copies (e.g. 64MiB; storage method;
+                        bytes, not the seed's rows per query; 64 KiB-4000 MiB, default 32 MiB)
   With a target switch every positional is a SRC; flags and positionals win over the variables,
   which only fill in what the command line leaves open. A path without a cluster goes on the
   cluster the other side names.
@@ -270,7 +270,7 @@ async function check(groups: Map<string, string[]>, options: Omit<TransferOption
   const checks: (TransferCheck & { source: string; target: string })[] = []
   try {
     for (const [source, paths] of groups) {
-      const c = await checkTransfer({ source, target: options.target, files: paths, compress: options.compress, bandwidthLimit: options.bandwidthLimit })
+      const c = await checkTransfer({ source, target: options.target, files: paths, compress: options.compress, bandwidthLimit: options.bandwidthLimit, chunkSize: options.chunkSize })
       checks.push({ source, target: String(options.target), ...c })
       if (!json) printCheck(source, String(options.target), c)
     }
@@ -300,7 +300,6 @@ export async function transferCommand(args: string[]): Promise<number> {
   }
   let groups: Map<string, string[]>
   let options: Omit<TransferOptions, 'files' | 'source'>
-  let chunkSize: number | undefined
   try {
     const env = readSeedEnv(process.env)
     const flags = {
@@ -316,10 +315,6 @@ export async function transferCommand(args: string[]): Promise<number> {
     const concurrency = integer(values.concurrency, 'concurrency')
     const workers = integer(values['max-workers'], 'max-workers')
     if (concurrency !== undefined && workers !== undefined && concurrency !== workers) throw new UsageError(`--max-workers ${workers} contradicts --concurrency ${concurrency} (they are one setting)`)
-    if (values['chunk-size'] !== undefined) {
-      chunkSize = sizeOf(values['chunk-size'])
-      if (chunkSize === undefined || chunkSize < 1) throw new UsageError(`--chunk-size must be ${SIZE_HINT}, got '${values['chunk-size']}'`)
-    }
     const preserve = values.preserve
     if (preserve !== undefined && preserve !== 'all' && !/^[rbugpcaxte]+$/.test(preserve)) throw new UsageError(`--preserve must be 'all' or letters of rbugpcaxte, got '${preserve}'`)
     options = {
@@ -332,6 +327,8 @@ export async function transferCommand(args: string[]): Promise<number> {
       retryDelay: integer(values['retry-delay'], 'retry-delay'),
       bandwidthLimit: values['bandwidth-limit'],
       compress: values.compress as TransferOptions['compress'],
+      // Checked (units, bounds) by transferFiles' options, as --bandwidth-limit.
+      chunkSize: values['chunk-size'],
       preserveStructure: values.flat ? false : undefined,
       deleteSource: values['delete-source'],
       dryRun: values['dry-run'],
@@ -349,9 +346,6 @@ export async function transferCommand(args: string[]): Promise<number> {
     return 2
   }
   if (values.check) return check(groups, options, values.json === true)
-  if (chunkSize !== undefined) {
-    process.stderr.write(`logferry transfer: note: --chunk-size ${values['chunk-size']} has no effect: transferFiles has no part size option yet (large files are copied in 32 MiB parts)\n`)
-  }
 
   const missing = await missingCredentials([...groups.keys(), options.target as string])
   if (missing) {

@@ -16,6 +16,7 @@ export type {
   MkdirOptions,
   ReadStreamOptions,
   RmOptions,
+  SpaceInfo,
   WriteOptions,
 } from './types.js'
 export { StorageError, isStorageError, redact, type StorageErrorCode, type StorageErrorOptions } from './errors.js'

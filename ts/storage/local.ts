@@ -8,7 +8,7 @@ import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from '.
 import { native } from '../native.js'
 import type { LocalBatchItem, LocalBatchOptions, LocalBatchResult } from './local-batch.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
-import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LocalFileDigest, PositionedReader, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LocalFileDigest, PositionedReader, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, SpaceInfo, WriteOptions } from './types.js'
 
 export interface LocalOptions {
   /** Directory every path is relative to (default '/'). */
@@ -189,6 +189,18 @@ export class LocalFileSystem extends BaseFileSystem {
     const code = (err as { code?: string } | null)?.code
     if (err instanceof StorageError) return err
     return this.error(code !== undefined ? CODE_MAP[code] ?? 'EIO' : 'EIO', p, err)
+  }
+
+  /** statfs of the volume holding `p` (or its nearest existing ancestor): what a non-root user may still write. */
+  async space(p: string): Promise<SpaceInfo> {
+    for (let d = this.abs(p); ; d = nodePath.dirname(d)) {
+      try {
+        const s = await fsp.statfs(d)
+        return { free: s.bavail * s.bsize, total: s.blocks * s.bsize }
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ENOENT' || nodePath.dirname(d) === d) throw this.map(err, p)
+      }
+    }
   }
 
   async stat(p: string): Promise<FileInfo> {

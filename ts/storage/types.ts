@@ -186,6 +186,16 @@ export interface LocalWriteOptions extends WriteOptions {
   sha256Metadata?: string
 }
 
+/** Room for new data where a path lives, as far as the store tells (FileSystem.space). */
+export interface SpaceInfo {
+  /** Bytes free for new data on the volume or cluster holding the path. */
+  free?: number
+  /** Size of that volume or cluster. */
+  total?: number
+  /** Bytes a space quota on the path still allows, when one is set. */
+  quotaRemaining?: number
+}
+
 export type ChecksumAlgorithm = 'sha256' | 'md5' | 'native'
 
 export interface Checksum {
@@ -238,6 +248,12 @@ export interface FileSystem {
    * copy, so missing credentials are one clear error rather than a failure per file.
    */
   missingCredentials?(): Promise<string | undefined>
+  /**
+   * Backends that can tell how much may still be written at `path` (or where it would be
+   * created): local disk (statfs), HDFS (the cluster's free space and a space quota). Backends
+   * without a limit to tell (object stores) leave it out.
+   */
+  space?(path: string): Promise<SpaceInfo>
   /** Releases connections. The filesystem must not be used afterwards. */
   close(): Promise<void>
 }

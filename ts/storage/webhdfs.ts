@@ -13,7 +13,7 @@ import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from '.
 import { webHdfsConcatStrategy } from './chunked-webhdfs.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import { isTransient, isTransientStatus } from './transient.js'
-import type { Checksum, FileInfo, FileSystemCapabilities, ToolAddress, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { Checksum, FileInfo, FileSystemCapabilities, ToolAddress, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, SpaceInfo, WriteOptions } from './types.js'
 import { nodeHttp, nodeHttps } from './sdk.js'
 import { HDFS_DEFAULT_BLOCK_SIZE } from './hdfs-checksum.js'
 import { HdfsRpcClient, HdfsRpcError, type HdfsFileWriter } from './hdfs-rpc.js'
@@ -216,6 +216,28 @@ export class WebHdfsFileSystem extends BaseFileSystem {
   /** One JSON WebHDFS call (CONCAT, RENAME, DELETE...); failures are StorageErrors. */
   operation<T>(path: string, method: string, op: string, params?: Record<string, string | number | boolean | undefined>): Promise<T> {
     return this.call<T>(path, method, op, params)
+  }
+
+  /**
+   * The cluster's free space (GETSTATUS, Hadoop 3.3+; left out on NameNodes without it) and what
+   * a space quota on `path` still allows (GETQUOTAUSAGE; none for a path not created yet).
+   */
+  async space(path: string): Promise<SpaceInfo> {
+    const out: SpaceInfo = {}
+    try {
+      const s = (await this.call<{ FsStatus: { remaining: number; capacity: number } }>('', 'GET', 'GETSTATUS')).FsStatus
+      out.free = s.remaining
+      out.total = s.capacity
+    } catch (err) {
+      if (!isStorageError(err, 'EINVAL') && !isStorageError(err, 'ENOTSUP')) throw err
+    }
+    try {
+      const q = (await this.call<{ QuotaUsage: { spaceQuota: number; spaceConsumed: number } }>(path, 'GET', 'GETQUOTAUSAGE')).QuotaUsage
+      if (q.spaceQuota >= 0) out.quotaRemaining = Math.max(0, q.spaceQuota - q.spaceConsumed)
+    } catch (err) {
+      if (!isStorageError(err, 'ENOENT')) throw err
+    }
+    return out
   }
 
   /** The absolute HDFS path of a path under this filesystem's root. */

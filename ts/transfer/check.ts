@@ -1,15 +1,13 @@
 /**
  * checkTransfer: which methods could copy between a source and a target, without copying (the
  * seed's troubleshooting steps as one call: `which hadoop`, `hadoop version`, `hdfs dfs -ls`,
- * `ssh host echo`, `hdfs dfs -df` / `df -h`). Each method is asked with its own `inapplicable`
- * and `prepare` (the checks transferFiles makes before using it); each endpoint is asked once
+ * `ssh host echo`, `hdfs dfs -df` / `df -h`, the last as FileSystem.space where the target
+ * declares it). Each method is asked with its own `inapplicable` and `prepare` (the checks
+ * transferFiles makes before using it); each endpoint is asked once
  * through the storage layer, and once through hadoop (`hadoop fs -ls -d` of the root, as distcp's
  * dry run does) when a hadoop method would reach it.
  */
-import { statfs } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { capabilitiesOf } from '../storage/capabilities.js'
-import { isStorageError, WebHdfsFileSystem, type FileSystem } from '../storage/index.js'
+import type { SpaceInfo } from '../storage/index.js'
 import { hadoopEnv } from './cli-copy.js'
 import { hadoopFsRoot, type Endpoint } from './endpoint.js'
 import type { TransferMethodImpl } from './method.js'
@@ -20,22 +18,15 @@ import { findHadoop, findScp } from './tools.js'
 import type { ConcreteMethod, TransferOptions } from './types.js'
 
 /** What checkTransfer takes: the options of the transfer it is about (files, method and callbacks are not needed). */
-export type TransferCheckOptions = Pick<TransferOptions, 'source' | 'target' | 'hadoop' | 'scp' | 'compress' | 'bandwidthLimit'> & {
+export type TransferCheckOptions = Pick<TransferOptions, 'source' | 'target' | 'hadoop' | 'scp' | 'compress' | 'bandwidthLimit' | 'chunkSize'> & {
   /** The paths or globs the transfer would copy (only for the options check; nothing is listed). Default '.'. */
   files?: TransferOptions['files']
   /** Time allowed for each hadoop probe in ms (default 60 s). */
   probeTimeoutMs?: number
 }
 
-/** Room for new data on the target, as far as the store tells. */
-export interface SpaceInfo {
-  /** Bytes free for new data on the volume or cluster holding the target. */
-  free?: number
-  /** Size of that volume or cluster. */
-  total?: number
-  /** Bytes a space quota on the target directory still allows, when one is set. */
-  quotaRemaining?: number
-}
+/** Room for new data on the target, as far as the store tells (FileSystem.space). */
+export type { SpaceInfo }
 
 export interface ProblemInfo {
   code: string
@@ -121,49 +112,6 @@ function storageAddress(ep: Endpoint, protocol: string): string {
   return `${protocol}://`
 }
 
-/** statfs of the volume holding `dir` (or its nearest existing ancestor): what a non-root user may still write. */
-async function localSpace(dir: string): Promise<SpaceInfo> {
-  for (let d = dir; ; d = dirname(d)) {
-    try {
-      const s = await statfs(d)
-      return { free: s.bavail * s.bsize, total: s.blocks * s.bsize }
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT' || dirname(d) === d) throw err
-    }
-  }
-}
-
-/**
- * The cluster's free space (WebHDFS GETSTATUS, Hadoop 3.3+; left out on NameNodes without it)
- * and what a space quota on the target directory still allows (GETQUOTAUSAGE).
- */
-async function webHdfsSpace(fs: WebHdfsFileSystem): Promise<SpaceInfo> {
-  const out: SpaceInfo = {}
-  try {
-    const s = (await fs.operation<{ FsStatus: { remaining: number; capacity: number } }>('', 'GET', 'GETSTATUS')).FsStatus
-    out.free = s.remaining
-    out.total = s.capacity
-  } catch (err) {
-    if (!isStorageError(err, 'EINVAL') && !isStorageError(err, 'ENOTSUP')) throw err
-  }
-  try {
-    const q = (await fs.operation<{ QuotaUsage: { spaceQuota: number; spaceConsumed: number } }>('', 'GET', 'GETQUOTAUSAGE')).QuotaUsage
-    if (q.spaceQuota >= 0) out.quotaRemaining = Math.max(0, q.spaceQuota - q.spaceConsumed)
-  } catch (err) {
-    // A target directory that does not exist yet has no quota of its own.
-    if (!isStorageError(err, 'ENOENT')) throw err
-  }
-  return out
-}
-
-/** Room on `fs` where the store tells: local disk (statfs), HDFS (WebHDFS); undefined elsewhere. */
-function spaceOf(fs: FileSystem): Promise<SpaceInfo> | undefined {
-  const local = capabilitiesOf(fs).localRoot
-  if (local !== undefined) return localSpace(join(local))
-  if (fs instanceof WebHdfsFileSystem) return webHdfsSpace(fs)
-  return undefined
-}
-
 /** The first line of `hadoop version`. */
 async function hadoopVersion(bin: string, o: ResolvedOptions, timeoutMs: number): Promise<string> {
   const r = await runCommand(bin, ['version'], { env: hadoopEnv(o), timeoutMs })
@@ -230,7 +178,8 @@ export async function checkTransfer(options: TransferCheckOptions): Promise<Tran
           probes.push(timed('hadoop', root, () => hadoopProbe(hadoopBin as string, root, o, timeoutMs)))
         }
         const check: EndpointCheck = { role, kind: describe(ep), routes: await Promise.all(probes) }
-        const space = role === 'target' && check.routes[0]?.reachable ? spaceOf(fs) : undefined
+        // Only stores that can tell declare space(); the others have no limit to report.
+        const space = role === 'target' && check.routes[0]?.reachable ? fs.space?.('') : undefined
         if (space !== undefined) {
           try {
             check.space = await space

@@ -13,13 +13,16 @@ import {
   optional,
   rate,
   record,
+  refine,
   required,
+  size,
   string,
   union,
   withDefault,
   type Field,
 } from '../options/schema.js'
 import { invalidArgReporter, reportIssue, validateOptions } from '../options/validate-options.js'
+import { DEFAULT_CHUNK_SIZE } from '../delivery/copy-file.js'
 import { filesystem, type FileSystem, type FileSystemSpec } from '../storage/index.js'
 import { endpointOf, type Endpoint } from './endpoint.js'
 import { invalidArg } from './errors.js'
@@ -51,6 +54,8 @@ export interface ResolvedOptions {
   /** Total bytes per second, or undefined for no limit. */
   bandwidth: number | undefined
   compress: Compression | undefined
+  /** Part size of the storage method's chunked copies (bytes). */
+  chunkSize: number
   hadoop: HadoopOptions
   scp: ScpOptions
   concurrency: number
@@ -80,6 +85,18 @@ const STRATEGIES = ['dynamic', 'uniformsize'] as const
 const PRESERVE = union(boolean(), string({ pattern: /^[rbugpcaxte]+$/, hint: "true or distcp's -p letters (some of 'rbugpcaxte')" }))
 
 const report = invalidArgReporter()
+
+/**
+ * Bounds of chunkSize. Below 64 KiB a part costs a request (a temporary file on WebHDFS) for
+ * almost no bytes. 4000 MiB is the largest part every store takes (Azure's block limit; S3
+ * allows 5 GiB) and fits one Buffer.
+ */
+export const CHUNK_SIZE_MIN = 64 << 10
+export const CHUNK_SIZE_MAX = 4000 * 2 ** 20
+const CHUNK_SIZE = refine(size({ min: CHUNK_SIZE_MIN, belowMin: 'is below the smallest part size, 64 KiB' }), (n, ctx) => {
+  if (n > CHUNK_SIZE_MAX) ctx.fail('range', `${n} is above the largest part size every store takes, 4000 MiB`)
+  return n
+})
 
 /** A URL, config or FileSystem: accepted as it is here, built (and checked) by filesystem(). */
 const fsSpec = custom<FileSystemSpec>('a URL, a storage config object or a FileSystem', (v) => typeof v === 'string' || (typeof v === 'object' && v !== null))
@@ -136,6 +153,7 @@ const TRANSFER = object({
   preserve: optional(PRESERVE),
   bandwidthLimit: optional(rate()),
   compress: optional(oneOf(COMPRESS)),
+  chunkSize: optional(CHUNK_SIZE),
   hadoop: optional(HADOOP),
   scp: optional(SCP),
   signal: optional(instanceOf(AbortSignal)),
@@ -156,8 +174,8 @@ export function resolveOptions(options: TransferOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalidArg('type', 'transferFiles needs an options object')
   const o = validateOptions(TRANSFER, options, report)
 
-  if (o.compress !== undefined && o.method !== 'storage' && o.method !== 'auto') {
-    reportIssue(report, 'range', 'compress', `is only done by the 'storage' method (or 'auto'), not by '${o.method}'`)
+  for (const key of ['compress', 'chunkSize'] as const) {
+    if (o[key] !== undefined && o.method !== 'storage' && o.method !== 'auto') reportIssue(report, 'range', key, `is only used by the 'storage' method (or 'auto'), not by '${o.method}'`)
   }
   let patterns: string[]
   let planned: readonly PlannedSourceFile[] | undefined
@@ -202,6 +220,7 @@ export function resolveOptions(options: TransferOptions): ResolvedOptions {
     method: o.method,
     bandwidth: o.bandwidthLimit,
     compress: o.compress,
+    chunkSize: o.chunkSize ?? DEFAULT_CHUNK_SIZE,
     hadoop,
     scp,
     concurrency: o.concurrency,

@@ -5,7 +5,7 @@
  * writes) it is published, and stamped with `logferry-sha256` on targets with object metadata.
  * Many small files of this machine to local disk go in native batches (local-batches.ts).
  */
-import { copyFile, DEFAULT_CHUNK_SIZE } from '../delivery/copy-file.js'
+import { copyFile } from '../delivery/copy-file.js'
 import { inBatches } from './local-batches.js'
 import type { TransferMethodImpl } from './method.js'
 
@@ -29,7 +29,8 @@ export const storageMethod: TransferMethodImpl = {
         // Only on the first attempt: a retry may follow a write whose answer was lost.
         targetAbsent: f.targetAbsent === true && attempt === 1,
         stampSha256: true,
-        chunkSize: DEFAULT_CHUNK_SIZE,
+        // Within the target strategy's limits (copy-file.ts chunkSizeFor).
+        chunkSize: o.chunkSize,
         concurrency: PARTS_PER_FILE,
         // The report's checksum is the sha256 of the bytes, also for chunked copies.
         sha256: true,

@@ -165,6 +165,15 @@ export interface TransferOptions {
    * and holds the compressed bytes.
    */
   compress?: Compression
+  /**
+   * Part size of the storage method's chunked copies: bytes, or a size like '64MiB' (64 KiB to
+   * 4000 MiB; default 32 MiB). A file larger than this goes to a target with parallel parts (S3
+   * multipart, GCS compose, Azure blocks, WebHDFS concat) in parts of this size, 4 at a
+   * time; smaller files are written whole. Each store's limits win: S3 parts are at least
+   * 5 MiB, and parts grow so no upload has more than the store's most parts (S3 10,000). Memory
+   * is about chunkSize x 4 x concurrency. The storage method only (or 'auto').
+   */
+  chunkSize?: number | string
   hadoop?: HadoopOptions
   scp?: ScpOptions
   signal?: AbortSignal
