@@ -296,20 +296,20 @@ export class Catalog {
           continue
         }
         active.add(path)
-        this.update(source, path).then(
-          (l) => {
+        this.update(source, path)
+          .then((l) => {
             if (l) linked++
             if (this.#entries.get(`${source}/${path}`)?.size === size) done.add(path)
             else done.delete(path)
             // Written as the fetch goes on too: what is left to write when it ends is small.
             if (this.#toSave.size >= FEED_FLUSH_FILES) this.flush()
-          },
-          (error: unknown) => void (failure ??= { error }),
-        ).finally(() => {
-          active.delete(path)
-          pump()
-          if (active.size === 0) idle?.()
-        })
+          })
+          .catch((error: unknown) => void (failure ??= { error }))
+          .finally(() => {
+            active.delete(path)
+            pump()
+            if (active.size === 0) idle?.()
+          })
       }
     }
     return {
