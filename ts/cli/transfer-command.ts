@@ -109,6 +109,11 @@ const OPTIONS = {
   'chunk-size': { type: 'string' },
 } as const
 
+/** `CODE: message`, once: many messages already start with their code. */
+function withCode(code: string | undefined, message: string): string {
+  return code === undefined || message.startsWith(code) ? message : `${code}: ${message}`
+}
+
 function integer(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got '${v}'`)
@@ -193,7 +198,7 @@ function printTable(report: TransferReport): void {
     formatDuration(f.durationMs),
     String(f.attempts),
     `${f.source} -> ${f.target}`,
-    f.error ? (f.error.message.startsWith(errorInfo(f.error)?.code ?? '') ? f.error.message : `${errorInfo(f.error)?.code}: ${f.error.message}`) : '',
+    f.error ? withCode(errorInfo(f.error)?.code, f.error.message) : '',
   ])
   process.stdout.write(`${table(['outcome', 'method', 'bytes', 'time', 'tries', 'file', 'error'], rows, new Set([2, 3, 4]))}\n`)
   const t = report.totals
@@ -256,9 +261,9 @@ function printCheck(source: string, target: string, c: TransferCheck): void {
   const out: string[] = [`${source} -> ${target}`, '']
   out.push(table(['method', 'works', 'why not'], c.methods.map((m) => [m.method, yesNo(m.available), m.reason ? `${m.code ? `${m.code}: ` : ''}${m.reason}` : ''])))
   out.push('')
-  out.push(table(['tool', 'found', 'version / why not'], c.tools.map((t) => [t.name, t.path ?? 'no', t.version ?? (t.error ? `${t.error.code}: ${t.error.message}` : '')])))
+  out.push(table(['tool', 'found', 'version / why not'], c.tools.map((t) => [t.name, t.path ?? 'no', t.version ?? (t.error ? withCode(t.error.code, t.error.message) : '')])))
   out.push('')
-  const rows = c.endpoints.flatMap((e) => e.routes.map((r) => [e.role, e.kind, r.via, r.address, yesNo(r.reachable), formatDuration(r.durationMs), r.error ? `${r.error.code}: ${r.error.message}` : '']))
+  const rows = c.endpoints.flatMap((e) => e.routes.map((r) => [e.role, e.kind, r.via, r.address, yesNo(r.reachable), formatDuration(r.durationMs), r.error ? withCode(r.error.code, r.error.message) : '']))
   out.push(table(['endpoint', 'kind', 'via', 'address', 'reachable', 'time', 'error'], rows, new Set([5])))
   const space = spaceText(c)
   if (space) out.push('', space)
