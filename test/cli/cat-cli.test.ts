@@ -1,28 +1,20 @@
 // `logferry cat` run as a child process (the built dist/cli.js): prints every record of text and
 // framed files, verifies the framed checksums and, on corruption, prints what comes before the
 // damage, names the byte offset and exits 1 (README).
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Logger } from '../../dist/index.js'
+import { runNode, type Run } from './run-child.js'
 
 const CLI = resolve('dist/cli.js')
 const base = mkdtempSync(join(tmpdir(), 'logferry-cat-'))
 afterAll(() => rmSync(base, { recursive: true, force: true }))
 let dirs = 0
 
-function cat(files: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, 'cat', ...files], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
+function cat(files: string[]): Promise<Run> {
+  return runNode([CLI, 'cat', ...files])
 }
 
 const line = (name: string, i: number): string => `${name} record ${i} ${'x'.repeat(i % 41)}`

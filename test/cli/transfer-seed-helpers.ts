@@ -1,16 +1,12 @@
 /** Helpers of the seed-switch and --check CLI tests: `logferry transfer` run from the sources, and HDFS locations. */
-import { spawn } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { SERVERS_DIR } from '../servers/process.js'
 import type { HdfsServer } from '../servers/types.js'
+import { runNode, type Run } from './run-child.js'
 
 export const HADOOP_HOME = join(SERVERS_DIR, 'hadoop')
 
-export interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+export type { Run }
 
 /** `logferry transfer ...args` from ts/cli.ts with `env` added to (and '' removing from) the environment. */
 export function transferCli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
@@ -20,15 +16,7 @@ export function transferCli(args: string[], env: Record<string, string | undefin
     if (v === undefined) delete full[k]
     else full[k] = v
   }
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve('ts/cli.ts'), 'transfer', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: full })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
+  return runNode(['--import', 'tsx', resolve('ts/cli.ts'), 'transfer', ...args], full)
 }
 
 /** The cluster as --target-cluster takes it: its RPC address, with its WebHDFS address in ?url= (not on :9870 here). */

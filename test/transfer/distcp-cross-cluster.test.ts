@@ -18,6 +18,7 @@ import { inCI } from '../servers/ci.js'
 import { startHdfs, type StartedHdfs } from '../servers/hdfs.js'
 import { SERVERS_DIR, freePort } from '../servers/process.js'
 import { suiteServers } from '../servers/suite-servers.js'
+import { hdfsUrl } from '../cli/transfer-seed-helpers.js'
 
 const HADOOP = join(SERVERS_DIR, 'hadoop', 'bin', 'hadoop')
 const hadoopMissing = existsSync(HADOOP) ? undefined : `${HADOOP} missing (run test/servers/install.sh)`
@@ -37,11 +38,6 @@ const run = `xcluster-${Date.now().toString(36)}`
 let dirs = 0
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
-/** An hdfs:// URL: the NameNode's RPC address, with its WebHDFS address in ?url= (its port is not 9870 here). */
-function hdfsUrl(c: { url: string; rpcUrl?: string } | undefined, dir: string): string {
-  const rpc = (c?.rpcUrl ?? 'hdfs://127.0.0.1:1').replace(/^hdfs:\/\//, '')
-  return `hdfs://root@${rpc}${dir}?url=${c?.url ?? 'http://127.0.0.1:1'}`
-}
 const freshDir = (): string => `/logferry/${run}/${++dirs}`
 
 const opened: FileSystem[] = []
