@@ -295,7 +295,7 @@ export async function transferCommand(args: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
   } catch (e) {
-    process.stderr.write(`logferry transfer: ${(e as Error).message}\n${TRANSFER_USAGE}\n`)
+    process.stderr.write(`logferry transfer: ${withCode((e as { code?: string }).code, (e as Error).message)}\n${TRANSFER_USAGE}\n`)
     return 2
   }
   const { values, positionals } = parsed
@@ -347,7 +347,7 @@ export async function transferCommand(args: string[]): Promise<number> {
       process.stderr.write(`logferry transfer: ${e.code}: ${e.message}\n`)
       return 2
     }
-    process.stderr.write(`logferry transfer: ${(e as Error).message}\n${TRANSFER_USAGE}\n`)
+    process.stderr.write(`logferry transfer: ${withCode((e as { code?: string }).code, (e as Error).message)}\n${TRANSFER_USAGE}\n`)
     return 2
   }
   if (values.check) return check(groups, options, values.json === true)
