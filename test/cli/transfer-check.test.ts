@@ -44,6 +44,21 @@ describe('logferry transfer --check (local)', () => {
     expect(target?.space?.total).toBeGreaterThanOrEqual(target?.space?.free ?? 0)
     expect(existsSync(dest)).toBe(false)
   })
+
+  it('a source path that is not there: exit 1, named as missing (the store itself answered)', async () => {
+    const gone = join(tmp, 'no-such-file.log')
+    const globInGone = join(tmp, 'no-such-dir', '*.log')
+    const r = await transferCli(['--check', gone, join(src, 'a.log'), globInGone, join(tmp, 'dest2'), '--json'], { HADOOP_HOME: join(tmp, 'no-hadoop') })
+    expect(r.code, r.stderr).toBe(1)
+    const out = parse(r.stdout)
+    expect(out.ok).toBe(false)
+    const source = out.checks[0]?.endpoints.find((e) => e.role === 'source')
+    expect(source?.routes[0]?.reachable).toBe(true)
+    expect(source?.missing).toEqual([gone, globInGone])
+    const text = await transferCli(['--check', gone, join(tmp, 'dest2')], { HADOOP_HOME: join(tmp, 'no-hadoop') })
+    expect(text.code).toBe(1)
+    expect(text.stdout).toContain(`source paths not found (ENOENT): ${gone}`)
+  })
 })
 
 describe.skipIf(skipHdfs)('logferry transfer --check against a MiniDFSCluster', () => {

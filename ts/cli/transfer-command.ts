@@ -265,6 +265,9 @@ function printCheck(source: string, target: string, c: TransferCheck): void {
   out.push('')
   const rows = c.endpoints.flatMap((e) => e.routes.map((r) => [e.role, e.kind, r.via, r.address, yesNo(r.reachable), formatDuration(r.durationMs), r.error ? withCode(r.error.code, r.error.message) : '']))
   out.push(table(['endpoint', 'kind', 'via', 'address', 'reachable', 'time', 'error'], rows, new Set([5])))
+  for (const e of c.endpoints) {
+    if (e.missing) out.push('', `${e.role} paths not found (ENOENT): ${e.missing.join(', ')}`)
+  }
   const space = spaceText(c)
   if (space) out.push('', space)
   process.stdout.write(`${out.join('\n')}\n\n`)
@@ -286,7 +289,7 @@ async function check(groups: Map<string, string[]>, options: Omit<TransferOption
   }
   const ok = checks.every((c) => c.ok)
   if (json) process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`)
-  else process.stdout.write(ok ? 'at least one method works\n' : 'no method works: see the reasons above\n')
+  else process.stdout.write(ok ? 'at least one method works\n' : checks.some((c) => c.endpoints.some((e) => e.missing)) ? 'a source path is missing: see above\n' : 'no method works: see the reasons above\n')
   return ok ? 0 : 1
 }
 

@@ -7,7 +7,8 @@
  * through the storage layer, and once through hadoop (`hadoop fs -ls -d` of the root, as distcp's
  * dry run does) when a hadoop method would reach it.
  */
-import type { SpaceInfo } from '../storage/index.js'
+import { isGlob, patternBase } from '../storage/glob.js'
+import type { FileSystem, SpaceInfo } from '../storage/index.js'
 import { hadoopEnv } from './cli-copy.js'
 import { hadoopFsRoot, type Endpoint } from './endpoint.js'
 import type { TransferMethodImpl } from './method.js'
@@ -58,6 +59,11 @@ export interface EndpointCheck {
   /** 'local', 'hadoop' (HDFS), 'ssh' or the protocol of a store external tools cannot reach. */
   kind: string
   routes: RouteCheck[]
+  /**
+   * Source paths that are not there (a literal path missing, or a glob whose literal base
+   * directory is missing); the first 1,000 patterns are looked at.
+   */
+  missing?: string[]
   /** Room on the target, where the store tells (local disk, HDFS). */
   space?: SpaceInfo
   spaceError?: ProblemInfo
@@ -73,7 +79,7 @@ export interface MethodCheck {
 }
 
 export interface TransferCheck {
-  /** At least one method is available. */
+  /** At least one method is available and no source path is missing. */
   ok: boolean
   methods: MethodCheck[]
   tools: ToolCheck[]
@@ -124,9 +130,21 @@ function hadoopProbe(bin: string, root: string, o: ResolvedOptions, timeoutMs: n
   return runCommand(bin, ['fs', ...fast, '-ls', '-d', root], { env: hadoopEnv(o), timeoutMs })
 }
 
+const MISSING_CHECK_LIMIT = 1000
+
+/** The patterns naming nothing on `fs`: literal paths that do not exist, globs whose base directory does not. */
+async function missingSources(fs: FileSystem, patterns: readonly string[]): Promise<string[]> {
+  const missing: string[] = []
+  for (const pattern of patterns.slice(0, MISSING_CHECK_LIMIT)) {
+    const path = isGlob(pattern) ? patternBase(pattern) : pattern
+    if (!(await fs.exists(path).catch(() => true))) missing.push(pattern)
+  }
+  return missing
+}
+
 /**
  * Reports which transfer methods could copy from `source` to `target` and why the others could
- * not, the tools found (hadoop with its version, scp), whether each endpoint answers (through the
+ * not, whether the source paths are there, the tools found (hadoop with its version, scp), whether each endpoint answers (through the
  * storage layer, and through hadoop for HDFS endpoints when a hadoop method applies), and the
  * room on the target where the store tells. Nothing is written. Throws only for invalid options.
  */
@@ -178,6 +196,10 @@ export async function checkTransfer(options: TransferCheckOptions): Promise<Tran
           probes.push(timed('hadoop', root, () => hadoopProbe(hadoopBin as string, root, o, timeoutMs)))
         }
         const check: EndpointCheck = { role, kind: describe(ep), routes: await Promise.all(probes) }
+        if (role === 'source' && check.routes[0]?.reachable && o.patterns !== undefined) {
+          const missing = await missingSources(fs, o.patterns)
+          if (missing.length > 0) check.missing = missing
+        }
         // Only stores that can tell declare space(); the others have no limit to report.
         const space = role === 'target' && check.routes[0]?.reachable ? fs.space?.('') : undefined
         if (space !== undefined) {
@@ -205,7 +227,8 @@ export async function checkTransfer(options: TransferCheckOptions): Promise<Tran
       const bad = unreachable(HADOOP_METHODS.has(v.method) ? 'hadoop' : 'storage')
       if (bad) Object.assign(v, { available: false, reason: `${bad.address} did not answer (${bad.via}): ${bad.error?.message ?? ''}`, code: bad.error?.code })
     }
-    return { ok: verdicts.some((v) => v.available), methods: verdicts, tools, endpoints }
+    const sourcesThere = endpoints.every((e) => e.missing === undefined)
+    return { ok: sourcesThere && verdicts.some((v) => v.available), methods: verdicts, tools, endpoints }
   } finally {
     await Promise.all(o.owned.map((fs) => fs.close().catch(() => undefined)))
   }
