@@ -24,7 +24,8 @@ export class ProgressBar {
       `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ` +
       `${p.filesDone}/${p.filesTotal} files  ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}  ` +
       `${formatRate(p.bytesDone, elapsed)}${eta}`
-    this.out.write(`\r${text.slice(0, Math.max(20, (this.out.columns ?? 100) - 1))}\x1b[K`)
+    // A terminal that reports 0 columns (serial consoles, some CI ptys) gets the default width.
+    this.out.write(`\r${text.slice(0, Math.max(20, (this.out.columns || 100) - 1))}\x1b[K`)
     this.#drawn = true
   }
 
