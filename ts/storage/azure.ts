@@ -3,10 +3,11 @@ import type { BlobServiceClient, ContainerClient, StoragePipelineOptions } from 
 import { randomBytes } from 'node:crypto'
 import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
-import { PartBuffer, type Sink } from './streams.js'
+import { PartBuffer, type Sink, type WrittenObject } from './streams.js'
 import { isTransient } from './transient.js'
 import { azureBlocksStrategy } from './chunked-azure.js'
 import { azureSdk } from './sdk.js'
+import type { FileDigest } from '../binding.cjs'
 import type { Checksum, FileSystemCapabilities } from './types.js'
 
 export interface AzureOptions {
@@ -40,10 +41,13 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   readonly container: ContainerClient
   private readonly blockSize: number
   private readonly blockParallelism: number
+  /** A local file of up to one block goes up from memory as one Put Blob (which states its MD5). */
+  protected readonly localBufferMax: number
 
   constructor(options: AzureOptions) {
     super(options.prefix)
     this.blockSize = options.blockSize ?? 8 << 20
+    this.localBufferMax = this.blockSize
     this.capabilities = {
       // One Put Blob, or the block list's commit: all bytes visible at once.
       atomicPublish: 'atomic-write',
@@ -152,6 +156,13 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     }
   }
 
+  /** One Put Blob: its answer states the MD5 the service computed of what it stored. */
+  protected async putObject(key: string, data: Buffer, _d: FileDigest, metadata?: Record<string, string>): Promise<WrittenObject> {
+    const r = await this.container.getBlockBlobClient(key).upload(data, data.length, metadata ? { metadata: toAzureNames(metadata) } : {})
+    const etag = r.etag?.replace(/"/g, '')
+    return r.contentMD5 ? { etag, md5: Buffer.from(r.contentMD5).toString('hex') } : { etag }
+  }
+
   protected async openObjectSink(key: string, metadata?: Record<string, string>): Promise<Sink> {
     const blob = this.container.getBlockBlobClient(key)
     const opts = metadata ? { metadata: toAzureNames(metadata) } : {}
@@ -186,11 +197,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
       },
       close: async () => {
         const rest = parts.drain()
-        if (ids.length === 0) {
-          // One Put Blob: its answer states the MD5 of what the service stored.
-          const r = await blob.upload(rest, rest.length, opts)
-          return r.contentMD5 ? { etag: r.etag?.replace(/"/g, ''), md5: Buffer.from(r.contentMD5).toString('hex') } : undefined
-        }
+        if (ids.length === 0) return this.putObject(key, rest, { bytes: rest.length }, metadata)
         if (rest.length > 0) await stage(rest)
         await settle()
         await blob.commitBlockList(ids, opts)

@@ -4,10 +4,11 @@ import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem, mapLimit } from './object-store.js'
-import { PartBuffer, type Sink } from './streams.js'
+import { PartBuffer, type Sink, type WrittenObject } from './streams.js'
 import { isTransient } from './transient.js'
 import { gcsComposeStrategy } from './chunked-gcs.js'
 import { gcsSdk } from './sdk.js'
+import type { FileDigest } from '../binding.cjs'
 import type { Checksum, FileSystemCapabilities } from './types.js'
 
 /** Objects up to this size are uploaded in one request; longer ones by a resumable upload. */
@@ -61,6 +62,8 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
   private readonly chunkSize: number | undefined
   private readonly compositePartSize: number | undefined
   private readonly compositeParallelism: number
+  /** A local file of up to one request's size goes up from memory in one request. */
+  protected readonly localBufferMax = SINGLE_REQUEST_MAX
 
   constructor(options: GcsOptions) {
     super(options.prefix)
@@ -246,6 +249,19 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
     }
   }
 
+  /** One (non-resumable) upload request; its answer states the MD5 the store computed of what it stored. */
+  protected async putObject(key: string, data: Buffer, _d: FileDigest, metadata?: Record<string, string>): Promise<WrittenObject> {
+    const file = this.bucket.file(key)
+    await file.save(data, {
+      resumable: false,
+      validation: false,
+      contentType: 'application/octet-stream',
+      ...(metadata ? { metadata: { metadata } } : {}),
+    })
+    const md5 = file.metadata?.md5Hash
+    return typeof md5 === 'string' ? { md5: Buffer.from(md5, 'base64').toString('hex') } : {}
+  }
+
   protected async openObjectSink(key: string, metadata?: Record<string, string>): Promise<Sink> {
     if (this.compositePartSize) return this.openCompositeSink(key, this.compositePartSize, metadata)
     // Up to SINGLE_REQUEST_MAX bytes are held back: an object that ends within them goes up in one
@@ -266,16 +282,9 @@ export class GcsFileSystem extends ObjectStoreFileSystem {
       },
       close: async () => {
         if (resumable) return resumable.close()
-        const file = this.bucket.file(key)
-        await file.save(Buffer.concat(held ?? [], heldBytes), {
-          resumable: false,
-          validation: false,
-          contentType: 'application/octet-stream',
-          ...(metadata ? { metadata: { metadata } } : {}),
-        })
+        const data = Buffer.concat(held ?? [], heldBytes)
         held = undefined
-        const md5 = file.metadata?.md5Hash
-        return typeof md5 === 'string' ? { md5: Buffer.from(md5, 'base64').toString('hex') } : undefined
+        return this.putObject(key, data, { bytes: data.length }, metadata)
       },
       abort: async () => {
         held = undefined

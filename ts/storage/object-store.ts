@@ -3,12 +3,16 @@
  * prefixes; `mkdir` leaves a zero-byte `dir/` marker so empty directories exist. Objects are
  * only visible once their upload completes, so a failed write publishes nothing.
  */
+import { createReadStream as localReadStream, promises as fsp } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { FileDigest } from '../binding.cjs'
+import { native } from '../native.js'
 import { BaseFileSystem } from './base.js'
-import type { StorageError } from './errors.js'
+import { StorageError } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath } from './path.js'
-import { type ByteSource, lazyReadable, sinkWritable, type Sink } from './streams.js'
-import type { FileInfo, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import { type ByteSource, lazyReadable, sinkWritable, writtenObject, type Sink, type WrittenObject } from './streams.js'
+import type { FileInfo, LocalFileDigest, LocalWriteOptions, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
 export interface ObjectMeta {
   key: string
@@ -50,6 +54,13 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
   protected abstract openObjectSink(key: string, metadata?: Record<string, string>): Promise<Sink>
   /** Backend error to StorageError. */
   protected abstract mapError(err: unknown, path: string): StorageError
+  /**
+   * One request storing `data` (hashed in `d`, MD5 included) under `key`: the store's answer,
+   * which states the MD5 of what it stored where the backend's does.
+   */
+  protected abstract putObject(key: string, data: Buffer, d: FileDigest, metadata?: Record<string, string>): Promise<WrittenObject>
+  /** Largest local file writeLocalFile holds in memory for its one putObject (the backend's one-request size). */
+  protected abstract readonly localBufferMax: number
 
   protected key(path: string): string {
     return joinPath(this.prefix, normalizePath(path))
@@ -195,6 +206,36 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
     if (parent !== '' && (await this.kind(parent)) === 'file') throw this.error('ENOTDIR', parent)
   }
 
+  /**
+   * A file of this machine as one request, with no stream per file: read into memory (up to
+   * localBufferMax), hashed on the libuv pool (MD5, the caller's checksums, the sha256 of the
+   * `sha256Metadata` stamp: one read of the file serves them all) and put. A larger file is
+   * hashed where it lies, then streamed (putLocalFile; the store's MD5 of what it received then
+   * tells a file that changed in between). The store's answer comes back as `written`.
+   */
+  async writeLocalFile(localPath: string, path: string, options: LocalWriteOptions): Promise<LocalFileDigest> {
+    await this.checkWriteTarget(path, options)
+    const kinds = [...new Set(['md5', ...options.checksums, ...(options.sha256Metadata !== undefined ? ['sha256'] : [])])]
+    const { data, d } = await readLocal(localPath, this.localBufferMax, kinds)
+    const stamp = options.sha256Metadata !== undefined && d.sha256 ? { [options.sha256Metadata]: d.sha256 } : {}
+    const merged = { ...options.metadata, ...stamp }
+    const metadata = Object.keys(merged).length > 0 ? merged : undefined
+    const written =
+      data !== undefined ? await this.guarded(path, () => this.putObject(this.key(path), data, d, metadata)) : await this.putLocalFile(localPath, path, d, metadata, options)
+    const out: LocalFileDigest = { bytes: d.bytes, written }
+    if (d.sha256 !== undefined) out.sha256 = d.sha256
+    if (d.md5 !== undefined) out.md5 = d.md5
+    if (d.crc32c !== undefined) out.crc32c = d.crc32c
+    return out
+  }
+
+  /** writeLocalFile of a file larger than localBufferMax (already hashed in `d`): a stream write. */
+  protected async putLocalFile(localPath: string, path: string, _d: FileDigest, metadata: Record<string, string> | undefined, options: WriteOptions): Promise<WrittenObject> {
+    const writer = this.createWriteStream(path, { ...options, metadata, knownAbsent: true })
+    await pipeline(localReadStream(localPath), writer)
+    return writtenObject(writer) ?? {}
+  }
+
   createWriteStream(path: string, options?: WriteOptions): Writable {
     return sinkWritable(
       async () => {
@@ -216,4 +257,26 @@ export async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Pr
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
+/**
+ * A local file hashed with `kinds` on the libuv pool: read into memory when no larger than
+ * `bufferMax`, else hashed where it lies (to be streamed after). Its failures are the local file's.
+ */
+export async function readLocal(localPath: string, bufferMax: number, kinds: string[]): Promise<{ data?: Buffer; d: FileDigest }> {
+  try {
+    const handle = await fsp.open(localPath, 'r')
+    try {
+      const size = (await handle.stat()).size
+      if (size > bufferMax) return { d: await native.hashFile(localPath, kinds) }
+      const data = await handle.readFile()
+      return { data, d: await native.hashBuffer(data, kinds) }
+    } finally {
+      await handle.close()
+    }
+  } catch (err) {
+    const errno = (err as { code?: string }).code ?? /^(E[A-Z]+): /.exec((err as Error | null)?.message ?? '')?.[1]
+    const code = errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR' ? errno : 'EIO'
+    throw new StorageError(code, { backend: 'file', path: localPath, cause: err })
+  }
 }

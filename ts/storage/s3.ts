@@ -1,20 +1,18 @@
 /** Amazon S3 and S3-compatible stores (custom endpoint, path-style), multipart via lib-storage. */
 import type { PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3'
 import { once } from 'node:events'
-import { createReadStream, promises as fsp } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { native } from '../native.js'
-import type { FileDigest } from '../binding.cjs'
 import { StorageError, isStorageError } from './errors.js'
 import { type ByteSource, type ListItem, type ObjectMeta, ObjectStoreFileSystem } from './object-store.js'
-import { writtenObject, type Sink, type WrittenObject } from './streams.js'
+import type { Sink, WrittenObject } from './streams.js'
 import { isTransient } from './transient.js'
 import { s3MultipartStrategy } from './chunked-s3.js'
 import { s3LibStorage, s3Sdk } from './sdk.js'
-import type { Checksum, FileSystemCapabilities, LocalFileDigest, LocalWriteOptions } from './types.js'
+import type { FileDigest } from '../binding.cjs'
+import type { Checksum, FileSystemCapabilities, WriteOptions } from './types.js'
 
 export interface S3Options {
   bucket: string
@@ -78,28 +76,6 @@ function answeredBy(out: { ETag?: string; ServerSideEncryption?: string; SSECust
   return etag !== undefined && !opaque && /^[0-9a-f]{32}$/i.test(etag) ? { etag, md5: etag.toLowerCase() } : { etag }
 }
 
-/**
- * A local file hashed with `kinds` on the libuv pool: read into memory when no larger than
- * `bufferMax`, else hashed where it lies (to be streamed after). Its failures are the local file's.
- */
-async function readLocal(localPath: string, bufferMax: number, kinds: string[]): Promise<{ data?: Buffer; d: FileDigest }> {
-  try {
-    const handle = await fsp.open(localPath, 'r')
-    try {
-      const size = (await handle.stat()).size
-      if (size > bufferMax) return { d: await native.hashFile(localPath, kinds) }
-      const data = await handle.readFile()
-      return { data, d: await native.hashBuffer(data, kinds) }
-    } finally {
-      await handle.close()
-    }
-  } catch (err) {
-    const errno = (err as { code?: string }).code ?? /^(E[A-Z]+): /.exec((err as Error | null)?.message ?? '')?.[1]
-    const code = errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR' ? errno : 'EIO'
-    throw new StorageError(code, { backend: 'file', path: localPath, cause: err })
-  }
-}
-
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload'])
 const DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled', 'Forbidden', 'InvalidToken', 'ExpiredToken'])
 
@@ -112,12 +88,15 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   private readonly sdk = s3Sdk()
   private readonly partSize: number
   private readonly queueSize: number
+  /** A local file of up to one part goes as one PUT from memory (the memory a stream write's part holds). */
+  protected readonly localBufferMax: number
 
   constructor(options: S3Options) {
     super(options.prefix)
     this.bucket = options.bucket
     this.partSize = Math.max(options.partSize ?? 8 << 20, 5 << 20)
     this.queueSize = options.queueSize ?? 2
+    this.localBufferMax = this.partSize
     this.capabilities = {
       // One PUT, or a multipart upload's Complete: all bytes become visible at once.
       atomicPublish: 'atomic-write',
@@ -274,42 +253,24 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     }
   }
 
-  /**
-   * A file of this machine as one PUT, with no stream per file: read into memory (up to
-   * `partSize`, the memory one part of a stream write holds), hashed on the libuv pool (MD5 for the Content-MD5 the store checks, sha256
-   * for the caller and the `sha256Metadata` stamp: one read of the file serves them all), sent
-   * unsigned. Larger files are hashed first and streamed from the file (the store's MD5 of what it
-   * received then tells a file that changed in between); beyond one PUT's limit, a multipart
-   * stream write. The answer's MD5 (the ETag) comes back as `written`.
-   */
-  async writeLocalFile(localPath: string, path: string, options: LocalWriteOptions): Promise<LocalFileDigest> {
-    await this.checkWriteTarget(path, options)
-    const key = this.key(path)
-    const kinds = [...new Set(['md5', ...options.checksums, ...(options.sha256Metadata !== undefined ? ['sha256'] : [])])]
-    const { data, d } = await readLocal(localPath, this.partSize, kinds)
-    const metadata = { ...options.metadata, ...(options.sha256Metadata !== undefined && d.sha256 ? { [options.sha256Metadata]: d.sha256 } : {}) }
-    const Metadata = Object.keys(metadata).length > 0 ? metadata : undefined
-    let written: WrittenObject
-    if (data === undefined && d.bytes > SINGLE_PUT_MAX) {
-      const writer = this.createWriteStream(path, { ...options, metadata: Metadata, knownAbsent: true })
-      await pipeline(createReadStream(localPath), writer)
-      written = writtenObject(writer) ?? {}
-    } else {
-      const command = new this.sdk.PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: data ?? createReadStream(localPath, { start: 0, end: Math.max(0, d.bytes - 1) }),
-        ContentLength: d.bytes,
-        ContentMD5: Buffer.from(d.md5 ?? '', 'hex').toString('base64'),
-        ...(Metadata ? { Metadata } : {}),
-      })
-      written = answeredBy(await this.guarded(path, () => this.client.send(unsignedPayload(command))))
-    }
-    const out: LocalFileDigest = { bytes: d.bytes, written }
-    if (d.sha256 !== undefined) out.sha256 = d.sha256
-    if (d.md5 !== undefined) out.md5 = d.md5
-    if (d.crc32c !== undefined) out.crc32c = d.crc32c
-    return out
+  /** One PUT, sent unsigned with its Content-MD5 (which the store checks); its ETag states the MD5. */
+  protected async putObject(key: string, data: Buffer | Readable, d: FileDigest, metadata?: Record<string, string>): Promise<WrittenObject> {
+    const command = new this.sdk.PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      Body: data,
+      ContentLength: d.bytes,
+      ContentMD5: Buffer.from(d.md5 ?? '', 'hex').toString('base64'),
+      ...(metadata ? { Metadata: metadata } : {}),
+    })
+    return answeredBy(await this.client.send(unsignedPayload(command)))
+  }
+
+  /** A local file larger than a part, up to one PUT's limit: one PUT streamed from the file; beyond it, a multipart stream write. */
+  protected override async putLocalFile(localPath: string, path: string, d: FileDigest, metadata: Record<string, string> | undefined, options: WriteOptions): Promise<WrittenObject> {
+    if (d.bytes > SINGLE_PUT_MAX) return super.putLocalFile(localPath, path, d, metadata, options)
+    const body = createReadStream(localPath, { start: 0, end: Math.max(0, d.bytes - 1) })
+    return this.guarded(path, () => this.putObject(this.key(path), body, d, metadata))
   }
 
   /** Asks the SDK's credential chain (static options, environment, profiles, web identity, container, instance metadata). */
