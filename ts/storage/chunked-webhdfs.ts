@@ -1,7 +1,8 @@
 /**
  * WebHDFS chunked upload: every chunk is written in parallel as its own hidden temporary file
- * next to the target (over RPC where the filesystem writes natively, else the two-step CREATE), then CONCAT appends parts 1..n-1 to part 0 on the
- * NameNode (no data copied) and RENAME publishes part 0 under the target name. A failure
+ * next to the target (over RPC where the filesystem writes natively, else the two-step CREATE),
+ * then CONCAT appends parts 1..n-1 to part 0 on the NameNode (no data copied) and a rename
+ * publishes part 0 under the target name (fs.publish: over RPC, or WebHDFS). A failure
  * deletes every temporary part. Parts are created with an explicit block size, so the file's HDFS
  * checksum (GETFILECHECKSUM, each part's blocks kept as they are) is known from the parts' own
  * (hdfsBlockMd5s): the caller checks it in `beforePublish`, between CONCAT and RENAME.
@@ -94,9 +95,7 @@ export function webHdfsConcatStrategy(fs: WebHdfsFileSystem): ChunkedUploadStrat
       )
       if (existing === 'directory') throw new StorageError('EISDIR', { backend: 'webhdfs', path: remotePath })
       if (dir !== '') await fs.mkdir(dir, { parents: true })
-      const remove = async (p: string): Promise<void> => {
-        await fs.operation(p, 'DELETE', 'DELETE', { recursive: false }).catch(() => undefined)
-      }
+      const remove = (p: string): Promise<void> => fs.deleteQuietly(p)
       const cleanup = async (): Promise<void> => {
         const parts = [...created]
         created.clear()
@@ -111,28 +110,10 @@ export function webHdfsConcatStrategy(fs: WebHdfsFileSystem): ChunkedUploadStrat
         async complete(partCount, options) {
           try {
             const first = partPath(0)
-            if (partCount > 1) {
-              const sources = Array.from({ length: partCount - 1 }, (_, i) => fs.absolutePath(partPath(i + 1))).join(',')
-              // CONCAT answers 200 with an empty body, so not through operation() (JSON).
-              const res = await fetch(fs.operationUrl(first, 'CONCAT', { sources }), { method: 'POST' }).catch(async (err: unknown) => {
-                throw await fs.responseError(err, remotePath)
-              })
-              if (!res.ok) throw await fs.responseError(res, remotePath)
-              await res.body?.cancel()
-            }
+            if (partCount > 1) await fs.concat(first, Array.from({ length: partCount - 1 }, (_, i) => partPath(i + 1)), remotePath)
             await options?.beforePublish?.({ path: first })
-            // RENAME never replaces: clear an existing target and try again.
-            for (let attempt = 0; attempt < 20; attempt++) {
-              const r = await fs.operation<{ boolean: boolean }>(first, 'PUT', 'RENAME', { destination: fs.absolutePath(target) })
-              if (r.boolean) {
-                created.clear()
-                return
-              }
-              const info = await fs.stat(target).catch(() => undefined)
-              if (info?.kind === 'directory') throw new StorageError('EISDIR', { backend: 'webhdfs', path: remotePath })
-              if (info) await remove(target)
-            }
-            throw new StorageError('EIO', { backend: 'webhdfs', path: remotePath, detail: 'RENAME kept failing' })
+            await fs.publish(first, target, true)
+            created.clear()
           } finally {
             await cleanup()
           }

@@ -1,8 +1,11 @@
 /**
- * HDFS over the WebHDFS REST API (plain fetch). Writes go into a hidden temp file that is renamed
- * into place when complete: over the NameNode's RPC port when its address is known (`namenode`,
- * hdfs-rpc.ts), else by the two-step CREATE (ask the NameNode, follow its redirect to a DataNode
- * and stream the bytes there). RemoteExceptions are mapped onto StorageError codes.
+ * HDFS over the WebHDFS REST API (plain fetch), or over the NameNode's RPC port when its address
+ * is known (`namenode`, hdfs-rpc.ts): then status, mkdir, rm, rename, concat, the file checksum
+ * and writes go there (one RPC or one DataNode op each, instead of one or two HTTP requests),
+ * listings and reads stay on WebHDFS. Writes go into a hidden temp file that is renamed into
+ * place when complete; without RPC by the two-step CREATE (ask the NameNode, follow its redirect
+ * to a DataNode and stream the bytes there). RemoteExceptions (the same Java exceptions on both
+ * paths) are mapped onto StorageError codes.
  */
 import { once } from 'node:events'
 import type { IncomingMessage } from 'node:http'
@@ -16,7 +19,7 @@ import { isTransient, isTransientStatus } from './transient.js'
 import type { Checksum, FileInfo, FileSystemCapabilities, ToolAddress, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, SpaceInfo, WriteOptions } from './types.js'
 import { nodeHttp, nodeHttps } from './sdk.js'
 import { HDFS_DEFAULT_BLOCK_SIZE } from './hdfs-checksum.js'
-import { HdfsRpcClient, HdfsRpcError, type HdfsFileWriter } from './hdfs-rpc.js'
+import { HdfsRpcClient, HdfsRpcError, type HdfsFileWriter, type HdfsStatus as RpcStatus } from './hdfs-rpc.js'
 
 export interface WebHdfsOptions {
   /** NameNode HTTP address, e.g. 'http://127.0.0.1:9870'. */
@@ -75,9 +78,9 @@ export class WebHdfsFileSystem extends BaseFileSystem {
   private readonly base: string
   private readonly root: string
   private readonly auth: Record<string, string>
-  /** Native writes (hdfs-rpc.ts), while the NameNode's RPC port takes them. */
+  /** The NameNode's RPC port (hdfs-rpc.ts), while it takes our calls. */
   private rpc: HdfsRpcClient | undefined
-  /** A native write got through once: later connection failures are errors, not a reason to fall back. */
+  /** An RPC call got through once: later connection failures are errors, not a reason to fall back. */
   private rpcWorked = false
 
   constructor(options: WebHdfsOptions) {
@@ -123,27 +126,41 @@ export class WebHdfsFileSystem extends BaseFileSystem {
   }
 
   /**
-   * Opens `path` for writing over the NameNode's RPC port (hdfs-rpc.ts), with `blockSize` blocks;
-   * undefined when that is not possible (no RPC address, or a cluster that refuses simple
-   * authentication or cannot be reached there before any native write worked): then the caller
-   * writes over WebHDFS. Failures are StorageErrors.
+   * `op` over the NameNode's RPC port; `web` (WebHDFS) when there is no RPC address, or when that
+   * port refuses simple authentication or cannot be reached before any RPC call worked (then
+   * every later call goes over WebHDFS). RPC failures are StorageErrors.
    */
-  async openNativeWrite(path: string, overwrite: boolean, blockSize = HDFS_DEFAULT_BLOCK_SIZE): Promise<HdfsFileWriter | undefined> {
+  private async viaRpc<T>(path: string, op: (rpc: HdfsRpcClient) => Promise<T>, web: () => Promise<T>): Promise<T> {
     const rpc = this.rpc
-    if (!rpc) return undefined
-    let w: HdfsFileWriter
+    if (!rpc) return web()
     try {
-      w = await rpc.create(this.abs(path), blockSize, overwrite)
+      const v = await op(rpc)
+      this.rpcWorked = true
+      return v
     } catch (err) {
       const refused = err instanceof HdfsRpcError && (err.exception === undefined || /Sasl|AccessControl.*authentication|SIMPLE/i.test(err.message))
       if (refused && !this.rpcWorked) {
-        this.rpc = undefined
+        if (this.rpc === rpc) this.rpc = undefined
         rpc.close()
-        return undefined
+        return web()
       }
       throw this.rpcError(err, path)
     }
-    this.rpcWorked = true
+  }
+
+  /** Whether calls currently go over the NameNode's RPC port (false once it refused them). */
+  get usesRpc(): boolean {
+    return this.rpc !== undefined
+  }
+
+  /**
+   * Opens `path` for writing over the NameNode's RPC port (hdfs-rpc.ts), with `blockSize` blocks;
+   * undefined when that is not possible (see viaRpc): then the caller writes over WebHDFS.
+   * Failures are StorageErrors.
+   */
+  async openNativeWrite(path: string, overwrite: boolean, blockSize = HDFS_DEFAULT_BLOCK_SIZE): Promise<HdfsFileWriter | undefined> {
+    const w = await this.viaRpc<HdfsFileWriter | undefined>(path, (rpc) => rpc.create(this.abs(path), blockSize, overwrite), async () => undefined)
+    if (!w) return undefined
     const map = <A extends unknown[]>(f: (...a: A) => Promise<void>) => async (...a: A): Promise<void> => {
       try {
         await f(...a)
@@ -250,7 +267,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
     return res instanceof Response ? this.failure(res, path) : this.mapFetch(res, path)
   }
 
-  private toInfo(p: string, s: HdfsStatus): FileInfo {
+  private toInfo(p: string, s: HdfsStatus | RpcStatus): FileInfo {
     const dir = s.type === 'DIRECTORY'
     const info = this.info(p, dir ? 'directory' : 'file', dir ? 0 : s.length, new Date(s.modificationTime))
     if (!dir && s.blockSize) info.blockSize = s.blockSize
@@ -258,8 +275,15 @@ export class WebHdfsFileSystem extends BaseFileSystem {
   }
 
   async stat(path: string): Promise<FileInfo> {
-    const r = await this.call<{ FileStatus: HdfsStatus }>(path, 'GET', 'GETFILESTATUS')
-    return this.toInfo(path, r.FileStatus)
+    return this.viaRpc(
+      path,
+      async (rpc) => {
+        const s = await rpc.getFileInfo(this.abs(path))
+        if (!s) throw this.error('ENOENT', path, undefined, `File does not exist: ${this.abs(path)}`)
+        return this.toInfo(path, s)
+      },
+      async () => this.toInfo(path, (await this.call<{ FileStatus: HdfsStatus }>(path, 'GET', 'GETFILESTATUS')).FileStatus),
+    )
   }
 
   async ls(path: string, options?: LsOptions): Promise<FileInfo[]> {
@@ -298,19 +322,83 @@ export class WebHdfsFileSystem extends BaseFileSystem {
       if (pk === undefined) throw this.error('ENOENT', dirnamePath(path))
       if (pk === 'file') throw this.error('ENOTDIR', dirnamePath(path))
     }
-    const r = await this.call<{ boolean: boolean }>(path, 'PUT', 'MKDIRS')
-    if (!r.boolean) throw this.error('EIO', path, undefined, 'MKDIRS returned false')
+    const made = await this.viaRpc(path, (rpc) => rpc.mkdirs(this.abs(path), true), async () => (await this.call<{ boolean: boolean }>(path, 'PUT', 'MKDIRS')).boolean)
+    if (!made) throw this.error('EIO', path, undefined, 'MKDIRS returned false')
   }
 
   async rm(path: string, options?: RmOptions): Promise<void> {
     await this.stat(path)
-    const r = await this.call<{ boolean: boolean }>(path, 'DELETE', 'DELETE', { recursive: options?.recursive ?? false })
-    if (!r.boolean) throw this.error('ENOENT', path)
+    if (!(await this.delete(path, options?.recursive ?? false))) throw this.error('ENOENT', path)
   }
 
-  private async rename(from: string, to: string): Promise<boolean> {
-    const r = await this.call<{ boolean: boolean }>(from, 'PUT', 'RENAME', { destination: this.abs(to) })
-    return r.boolean
+  /** DELETE; false when nothing was there. */
+  private delete(path: string, recursive: boolean): Promise<boolean> {
+    return this.viaRpc(path, (rpc) => rpc.delete(this.abs(path), recursive), async () => (await this.call<{ boolean: boolean }>(path, 'DELETE', 'DELETE', { recursive })).boolean)
+  }
+
+  /** Deletes a file, whatever happens (temp files of a failed write). */
+  async deleteQuietly(path: string): Promise<void> {
+    await this.delete(path, false).catch(() => undefined)
+  }
+
+  /** RENAME (never replaces); false when it did not happen. */
+  private rename(from: string, to: string): Promise<boolean> {
+    return this.viaRpc(from, (rpc) => rpc.rename(this.abs(from), this.abs(to)), async () => (await this.call<{ boolean: boolean }>(from, 'PUT', 'RENAME', { destination: this.abs(to) })).boolean)
+  }
+
+  /** CONCAT: the sources' blocks appended to `target` in order, the sources removed. */
+  async concat(target: string, sources: readonly string[], errorPath = target): Promise<void> {
+    await this.viaRpc(
+      errorPath,
+      (rpc) => rpc.concat(this.abs(target), sources.map((s) => this.abs(s))),
+      async () => {
+        // CONCAT answers 200 with an empty body, so not through call() (JSON).
+        const res = await fetch(this.url(target, 'CONCAT', { sources: sources.map((s) => this.abs(s)).join(',') }), { method: 'POST' }).catch((err: unknown) => {
+          throw this.mapFetch(err, errorPath)
+        })
+        if (!res.ok) throw await this.failure(res, errorPath)
+        await res.body?.cancel()
+      },
+    )
+  }
+
+  /**
+   * Publishes the complete temp file `tmp` as `path`: an existing file there is replaced unless
+   * `overwrite` is false (EEXIST), a directory there is EISDIR. Over RPC one rename2 (replacing
+   * atomically); over WebHDFS, whose RENAME never replaces, the target is cleared and the rename
+   * retried (concurrent writers race there; each attempt still publishes one complete file).
+   */
+  async publish(tmp: string, path: string, overwrite: boolean): Promise<void> {
+    const rpc = this.rpc
+    if (rpc) {
+      try {
+        await this.viaRpc(path, (r) => r.rename2(this.abs(tmp), this.abs(path), overwrite), () => this.publishByWebHdfs(tmp, path, overwrite))
+        return
+      } catch (err) {
+        // rename2 refuses a file over a directory with a plain IOException.
+        if (isStorageError(err, 'EIO') && (await this.kind(path)) === 'directory') throw this.error('EISDIR', path, err)
+        throw err
+      }
+    }
+    await this.publishByWebHdfs(tmp, path, overwrite)
+  }
+
+  private async publishByWebHdfs(tmp: string, path: string, overwrite: boolean): Promise<void> {
+    if (!overwrite) {
+      if (!(await this.rename(tmp, path))) throw this.error('EEXIST', path)
+      return
+    }
+    for (let attempt = 0; attempt < 20; attempt++) {
+      if (await this.rename(tmp, path)) return
+      const k = await this.kind(path)
+      if (k === 'directory') throw this.error('EISDIR', path)
+      if (k === 'file') {
+        await this.delete(path, false).catch((err: unknown) => {
+          if (!isStorageError(err, 'ENOENT')) throw err
+        })
+      }
+    }
+    throw this.error('EIO', path, undefined, 'RENAME kept failing')
   }
 
   override async mv(from: string, to: string): Promise<void> {
@@ -319,7 +407,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
     if (dst === 'directory') throw this.error('EISDIR', to)
     if (dst === 'file') {
       if (src.kind === 'directory') throw this.error('ENOTDIR', to)
-      await this.call(to, 'DELETE', 'DELETE', { recursive: false })
+      await this.delete(to, false)
     }
     const parent = dirnamePath(to)
     if (parent !== '') await this.mkdir(parent, { parents: true })
@@ -352,35 +440,16 @@ export class WebHdfsFileSystem extends BaseFileSystem {
         const tmp = tempSibling(path)
         const native = await this.openNativeWrite(tmp, false)
         const body = native ?? (await this.openDataNodeWrite(path, tmp))
-        const publish = async (): Promise<void> => {
-          if (options?.overwrite === false) {
-            if (!(await this.rename(tmp, path))) throw this.error('EEXIST', path)
-            return
-          }
-          // WebHDFS RENAME never replaces: clear the target and retry (concurrent writers race here;
-          // each attempt still publishes one complete file).
-          for (let attempt = 0; attempt < 20; attempt++) {
-            if (await this.rename(tmp, path)) return
-            const k = await this.kind(path)
-            if (k === 'directory') throw this.error('EISDIR', path)
-            if (k === 'file') {
-              await this.call(path, 'DELETE', 'DELETE', { recursive: false }).catch((err: unknown) => {
-                if (!isStorageError(err, 'ENOENT')) throw err
-              })
-            }
-          }
-          throw this.error('EIO', path, undefined, 'RENAME kept failing')
-        }
         return {
           write: (chunk) => body.write(chunk),
           close: async () => {
             await body.close()
             await runBeforePublish(options?.beforePublish, { path: tmp })
-            await publish()
+            await this.publish(tmp, path, options?.overwrite !== false)
           },
           abort: async () => {
             body.abort()
-            await fetch(this.url(tmp, 'DELETE', { recursive: false }), { method: 'DELETE' }).then((r) => r.body?.cancel(), () => undefined)
+            await this.deleteQuietly(tmp)
           },
         }
       },
@@ -451,9 +520,14 @@ export class WebHdfsFileSystem extends BaseFileSystem {
     }
   }
 
+  /** GETFILECHECKSUM's answer; over RPC composed the same way from the DataNodes' block checksums (hdfs-rpc.ts). */
   protected override async nativeChecksum(path: string): Promise<Checksum> {
-    const r = await this.call<{ FileChecksum: { algorithm: string; bytes: string } }>(path, 'GET', 'GETFILECHECKSUM')
-    return { algorithm: r.FileChecksum.algorithm, value: r.FileChecksum.bytes }
+    const r = await this.viaRpc(
+      path,
+      (rpc) => rpc.fileChecksum(this.abs(path)),
+      async () => (await this.call<{ FileChecksum: { algorithm: string; bytes: string } }>(path, 'GET', 'GETFILECHECKSUM')).FileChecksum,
+    )
+    return { algorithm: r.algorithm, value: r.bytes }
   }
 }
 
