@@ -4,28 +4,38 @@
  */
 import { execFileSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, portOpen, spawnManaged, waitFor } from './process.js'
 import type { SftpServer } from './types.js'
 
 export const SFTP_USER = 'logferry-sftp'
+const PASSWORD_FILE = join(tmpdir(), 'logferry-sftp-password')
 
 export interface StartedSftp extends SftpServer {
   stop(): Promise<void>
   kill(): Promise<void>
 }
 
-function ensureUser(): { uid: number; gid: number } {
-  try {
-    execFileSync('id', ['-u', SFTP_USER], { stdio: 'ignore' })
-  } catch {
-    execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', SFTP_USER], { stdio: 'ignore' })
-  }
+/**
+ * Creates the test account if missing and gives it this machine's test password, under one lock:
+ * vitest starts sshds from several files at once, and a fresh password per start locked out the
+ * password logins of the others (seen as "Permission denied (publickey,password)" in collect and
+ * serve tests). Every start shares the one password, kept in a root-only file.
+ */
+function ensureUser(): { uid: number; gid: number; password: string } {
+  const script = [
+    'set -e',
+    `id -u ${SFTP_USER} >/dev/null 2>&1 || useradd --create-home --shell /bin/sh ${SFTP_USER}`,
+    `f=${PASSWORD_FILE}`,
+    'if [ ! -s "$f" ]; then umask 077; head -c 18 /dev/urandom | base64 | tr -d "/+=\n" > "$f.tmp"; mv "$f.tmp" "$f"; fi',
+    `printf '%s:%s\n' ${SFTP_USER} "$(cat "$f")" | chpasswd`,
+  ].join('\n')
+  execFileSync('flock', [`${PASSWORD_FILE}.lock`, 'sh', '-c', script], { stdio: ['ignore', 'ignore', 'inherit'] })
+  const password = readFileSync(PASSWORD_FILE, 'utf8').trim()
   const uid = Number(execFileSync('id', ['-u', SFTP_USER]).toString().trim())
   const gid = Number(execFileSync('id', ['-g', SFTP_USER]).toString().trim())
-  return { uid, gid }
+  return { uid, gid, password }
 }
 
 export interface SftpStartOptions {
@@ -43,7 +53,7 @@ export async function startSftp(opts: SftpStartOptions = {}): Promise<StartedSft
   const sshd = '/usr/sbin/sshd'
   if (!existsSync(sshd)) throw new Error('sshd not installed: run test/servers/install.sh')
   if (process.getuid?.() !== 0) throw new Error('the SFTP test server needs root (it creates a test user)')
-  const { uid, gid } = ensureUser()
+  const { uid, gid, password } = ensureUser()
   const ownDir = opts.dir === undefined
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'logferry-sshd-'))
   chmodSync(dir, 0o755)
@@ -58,9 +68,6 @@ export async function startSftp(opts: SftpStartOptions = {}): Promise<StartedSft
     mkdirSync(dataDir)
     chownSync(dataDir, uid, gid)
   }
-  // A fresh random password per start; the account is otherwise key-only.
-  const password = randomBytes(12).toString('base64url')
-  execFileSync('chpasswd', { input: `${SFTP_USER}:${password}\n` })
   const port = opts.port ?? (await freePort())
   const config = join(dir, 'sshd_config')
   const noRsyncBin = join(dir, 'empty-bin')
