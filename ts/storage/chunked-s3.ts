@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { BeginOptions, ChunkedUploadSession, ChunkedUploadStrategy } from './chunked-strategy.js'
 import { StorageError } from './errors.js'
-import { unsignedPayload, type S3FileSystem } from './s3.js'
+import type { S3FileSystem } from './s3.js'
 import { s3Sdk } from './sdk.js'
 
 const unquote = (etag: string | undefined): string => (etag ?? '').replace(/"/g, '')
@@ -37,7 +37,7 @@ export function s3MultipartStrategy(fs: S3FileSystem): ChunkedUploadStrategy {
           // The caller's MD5 of the bytes it read: S3 refuses a body that does not match it (BadDigest).
           const md5 = sums?.md5 ?? createHash('md5').update(data).digest()
           const command = new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: index + 1, Body: data, ContentLength: data.length, ContentMD5: md5.toString('base64') })
-          const r = await guard(() => fs.client.send(unsignedPayload(command)))
+          const r = await guard(() => fs.client.send(command))
           const etag = unquote(r.ETag)
           // S3 answers a plain part's MD5 as its ETag; anything else means the bytes differ.
           if (etag !== md5.toString('hex')) {

@@ -1,5 +1,5 @@
 /** Amazon S3 and S3-compatible stores (custom endpoint, path-style), multipart via lib-storage. */
-import type { PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { once } from 'node:events'
 import { createReadStream } from 'node:fs'
 import { homedir } from 'node:os'
@@ -47,24 +47,27 @@ export interface S3Options {
 /** S3's limit for one PUT. */
 const SINGLE_PUT_MAX = 5 * 2 ** 30
 
+/** The name of the client middleware that sends a body carrying its Content-MD5 unsigned. */
+const UNSIGNED_MD5_BODIES = 'logferryUnsignedMd5Bodies'
+
 /**
- * Sends the body unsigned (x-amz-content-sha256: UNSIGNED-PAYLOAD): its integrity is the
- * Content-MD5 the caller sets, which the store checks; a SigV4 payload hash too would be a second
- * full hash of the body on the JS thread (1 s per 512 MiB here).
+ * Sends a body that carries its Content-MD5 (PutObject, UploadPart) unsigned
+ * (x-amz-content-sha256: UNSIGNED-PAYLOAD): its integrity is that MD5, which the store checks; a
+ * SigV4 payload hash too would be a second full hash of the body on the JS thread (1 s per
+ * 512 MiB here). A client-wide rule on the command's input, not a middleware per command, so
+ * that the client can resolve each command's middleware once (cacheMiddleware).
  */
-export function unsignedPayload(command: PutObjectCommand): PutObjectCommand
-export function unsignedPayload(command: UploadPartCommand): UploadPartCommand
-export function unsignedPayload(command: PutObjectCommand | UploadPartCommand): PutObjectCommand | UploadPartCommand {
-  // (Both commands' stacks take the same build-step middleware; the SDK types them apart.)
-  ;(command as PutObjectCommand).middlewareStack.add(
+export function sendMd5BodiesUnsigned(client: S3Client): void {
+  if (client.middlewareStack.identify().some((m) => m.startsWith(`${UNSIGNED_MD5_BODIES} `))) return
+  client.middlewareStack.add(
     (next) => async (args) => {
+      const input = args.input as { ContentMD5?: string; Body?: unknown }
       const request = args.request as { headers?: Record<string, string> }
-      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD'
+      if (input.ContentMD5 !== undefined && input.Body !== undefined && request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD'
       return next(args)
     },
-    { step: 'build', name: 'logferryUnsignedPayload' },
+    { step: 'build', name: UNSIGNED_MD5_BODIES },
   )
-  return command
 }
 
 /** What a PUT's (or a multipart Complete's) answer states about the stored bytes. */
@@ -111,6 +114,9 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     this.client =
       options.client ??
       new this.sdk.S3Client({
+        // Each command's middleware stack resolved once per command class, not on every send
+        // (~0.1 ms of CPU per request here, a quarter of the SDK's own cost of a small PUT).
+        cacheMiddleware: true,
         region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
         endpoint: options.endpoint,
         forcePathStyle: options.forcePathStyle ?? custom,
@@ -129,6 +135,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
             }
           : {}),
       })
+    sendMd5BodiesUnsigned(this.client)
   }
 
   protected mapError(err: unknown, path: string): StorageError {
@@ -263,7 +270,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       ContentMD5: Buffer.from(d.md5 ?? '', 'hex').toString('base64'),
       ...(metadata ? { Metadata: metadata } : {}),
     })
-    return answeredBy(await this.client.send(unsignedPayload(command)))
+    return answeredBy(await this.client.send(command))
   }
 
   /** A local file larger than a part, up to one PUT's limit: one PUT streamed from the file; beyond it, a multipart stream write. */
