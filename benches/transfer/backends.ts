@@ -63,12 +63,20 @@ export async function startBackend(name: string, scratch: string): Promise<Backe
     case 'gcs': {
       const { startGcs } = await import('../../test/servers/gcs.js')
       const s = await startGcs()
+      // fake-gcs-server's memory backend slows down as a bucket fills (a 10,000-file copy into a
+      // bucket holding 10,000 took twice as long as into an empty one): every copy gets a fresh,
+      // empty bucket, so that neither tool pays for what the other wrote before it.
+      const buckets = await gcsBuckets(s.endpoint, GCS_BUCKETS)
+      let next = 0
       return {
         name,
-        target: (p) => ({
-          fs: () => filesystem({ protocol: 'gs', bucket: s.bucket, apiEndpoint: s.endpoint, projectId: 'bench', prefix: p }),
-          rclone: `lfgcs:${s.bucket}/${p}`,
-        }),
+        target: (p) => {
+          const bucket = buckets[next++ % buckets.length] as string
+          return {
+            fs: () => filesystem({ protocol: 'gs', bucket, apiEndpoint: s.endpoint, projectId: 'bench', prefix: p }),
+            rclone: `lfgcs:${bucket}/${p}`,
+          }
+        },
         env: remoteEnv('lfgcs', { type: 'google cloud storage', anonymous: 'true', endpoint: `${s.endpoint}/storage/v1/`, bucket_policy_only: 'true' }),
         stop: () => s.stop(),
       }
@@ -129,4 +137,19 @@ export async function startBackend(name: string, scratch: string): Promise<Backe
     default:
       throw new Error(`unknown backend '${name}' (local, s3, gcs, azure, hdfs, sftp)`)
   }
+}
+
+/** Fresh buckets made for the GCS targets (two per measured row: 16 rows before one is reused). */
+const GCS_BUCKETS = 32
+
+/** Creates `count` empty buckets on fake-gcs-server. */
+async function gcsBuckets(endpoint: string, count: number): Promise<string[]> {
+  const run = Date.now().toString(36)
+  const names = Array.from({ length: count }, (_, i) => `bench-${run}-${i}`)
+  for (const name of names) {
+    const r = await fetch(`${endpoint}/storage/v1/b?project=bench`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+    await r.body?.cancel()
+    if (!r.ok) throw new Error(`fake-gcs-server: creating bucket ${name} failed with ${r.status}`)
+  }
+  return names
 }
