@@ -153,6 +153,25 @@ export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): 
           }
         }
       }
+      if (key === 'writeLocalFile' && writeLocal && localPathOf(t, '') === undefined) {
+        // A rename backend whose temp file is not on this disk (SFTP): it is sent one byte
+        // flipped, while the hook and the caller are told the checksums of the bytes read.
+        return async (localPath: string, path: string, options: Parameters<NonNullable<FileSystem['writeLocalFile']>>[2]) => {
+          if (o.match && !o.match(path)) return writeLocal(localPath, path, options)
+          const flipped = join(mkdtempSync(join(tmpdir(), 'logferry-flip-')), 'f')
+          copyFileSync(localPath, flipped)
+          flipOnDisk(flipped, o.at ?? 1000)
+          log.push(path)
+          const data = readFileSync(localPath)
+          const read = { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') }
+          try {
+            await writeLocal(flipped, path, { ...options, beforePublish: async (staged) => options.beforePublish?.({ ...staged, read }) })
+            return read
+          } finally {
+            rmSync(dirname(flipped), { recursive: true, force: true })
+          }
+        }
+      }
       if (key === 'writeLocalFile' && writeLocal) {
         // The native local write: the byte is flipped in the staged file on disk, before the
         // caller's check runs on it (the native pass hashed the source bytes it read).

@@ -91,8 +91,8 @@ export async function copyFile(source: FileSystem, srcPath: string, target: File
   return (await localCopy(source, srcPath, target, dstPath, o)) ?? streamCopy(source, srcPath, target, dstPath, o)
 }
 
-/** Checksums the native local pass computes besides sha256 (writeLocalFile). */
-const LOCAL_COPY_KINDS: ReadonlySet<string> = new Set(['md5', 'crc32c'])
+/** Checksums the native local pass computes (writeLocalFile; sha256 always). */
+const LOCAL_COPY_KINDS: ReadonlySet<string> = new Set(['sha256', 'md5', 'crc32c'])
 
 /**
  * A file of this machine to a target that writes local files natively (writeLocalFile): one

@@ -12,36 +12,60 @@ export type RemoteHashAlgorithm = 'sha256' | 'md5'
 
 /**
  * Where the server has python3: one process hashes every file of the session (hashlib, which
- * uses the CPU's SHA extensions), with no process started per file.
+ * uses the CPU's SHA extensions), with no process started per file. Each answer also states the
+ * bytes hashed and the file's mtime, so the caller needs no stat of its own. A 'follow' request
+ * hashes a file while it is being written: the client says how far the server has acknowledged
+ * its writes ('+<offset>'), the script hashes up to there, and after '=' (all written) reads on to
+ * the end, so the digest of a large upload is ready right after its last write.
  */
 const PYTHON = [
   'import os, stat, sys, hashlib',
   'i = sys.stdin.buffer',
   'o = sys.stdout',
-  'o.write("ready sha256 md5\\n")',
+  'o.write("ready sha256 md5 size follow\\n")',
   'o.flush()',
   'buf = bytearray(1 << 20)',
   'view = memoryview(buf)',
+  'def feed(f, h, left):',
+  '    n = 0',
+  '    while left is None or n < left:',
+  '        k = f.readinto(view if left is None else view[:min(len(buf), left - n)])',
+  '        if not k:',
+  '            break',
+  '        h.update(view[:k])',
+  '        n += k',
+  '    return n',
   'while True:',
   '    a = i.readline()',
   '    p = i.readline()',
   '    if not p.endswith(b"\\n"):',
   '        break',
+  '    follow = a.startswith(b"follow ")',
+  '    ended = not follow',
   '    try:',
-  '        if a not in (b"sha256\\n", b"md5\\n"):',
+  '        alg = a[7:-1] if follow else a[:-1]',
+  '        if alg not in (b"sha256", b"md5"):',
   '            raise ValueError(a)',
-  '        h = hashlib.new(a[:-1].decode())',
+  '        h = hashlib.new(alg.decode())',
   // O_NONBLOCK: opening a FIFO must not hang the session (it is no regular file: 'x').
   '        with open(os.open(p[:-1], os.O_RDONLY | os.O_NONBLOCK), "rb", buffering=0) as f:',
   '            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):',
   '                raise ValueError(p)',
-  '            n = f.readinto(buf)',
-  '            while n:',
-  '                h.update(view[:n])',
-  '                n = f.readinto(buf)',
-  '        r = h.hexdigest() + " *"',
+  '            n = 0',
+  '            while not ended:',
+  '                m = i.readline()',
+  '                if m.startswith(b"+"):',
+  '                    n += feed(f, h, int(m[1:]) - n)',
+  '                else:',
+  '                    ended = True',
+  '            n += feed(f, h, None)',
+  '            r = "%s * %d %.6f" % (h.hexdigest(), n, os.fstat(f.fileno()).st_mtime)',
   '    except Exception:',
   '        r = "x"',
+  // A follow request that failed early still reads its progress lines up to its '='.
+  '    while not ended:',
+  '        m = i.readline()',
+  '        ended = not m.startswith(b"+")',
   '    o.write(r + "\\n")',
   '    o.flush()',
 ].join('\n')
@@ -63,6 +87,34 @@ const SCRIPT = [
 
 const COMMAND = `sh -c '${SCRIPT}'`
 const DIGEST = { sha256: /^([0-9a-f]{64})\s/, md5: /^([0-9a-f]{32})\s/ } as const
+/** What python's answer adds after the digest: bytes hashed and mtime (seconds). */
+const SIZE = /^[0-9a-f]+ \* (\d+) (\d+(?:\.\d+)?)$/
+
+/** What the server answered for one file. */
+export interface RemoteDigest {
+  /** Lowercase hex. */
+  value: string
+  /** Bytes hashed and the file's mtime then, when the server states them (python). */
+  stat?: { bytes: number; mtime: Date }
+}
+
+/** Acknowledged progress is sent to a following hash in steps of this many bytes. */
+const FOLLOW_STEP = 8 << 20
+
+/** A hash running while its file is written (RemoteHasher.follow). */
+export interface FollowedHash {
+  /** The server has acknowledged every byte before `offset`: they may be hashed. */
+  advance(offset: number): void
+  /** Every write is acknowledged: the digest of the whole file (undefined when the server cannot tell). */
+  finish(): Promise<RemoteDigest | undefined>
+}
+
+function parse(line: string | undefined, algorithm: RemoteHashAlgorithm): RemoteDigest | undefined {
+  const value = line === undefined ? undefined : DIGEST[algorithm].exec(line)?.[1]
+  if (value === undefined) return undefined
+  const s = SIZE.exec(line as string)
+  return s ? { value, stat: { bytes: Number(s[1]), mtime: new Date(Number(s[2]) * 1000) } } : { value }
+}
 
 /** One `sh` session answering hash requests in order. */
 class HashSession {
@@ -88,8 +140,8 @@ class HashSession {
     })
   }
 
-  /** A started session and the kinds it hashes; undefined when the server has no shell for it. */
-  static open(client: Client): Promise<{ session: HashSession; kinds: Set<RemoteHashAlgorithm> } | undefined> {
+  /** A started session and its ready line's words (the kinds it hashes, 'size', 'follow'); undefined when the server has no shell for it. */
+  static open(client: Client): Promise<{ session: HashSession; words: Set<string> } | undefined> {
     return new Promise((resolve) => {
       client.exec(COMMAND, (err, channel) => {
         if (err) return resolve(undefined)
@@ -97,8 +149,7 @@ class HashSession {
         const ready = (line: string | undefined): void => {
           if (line === undefined) return resolve(undefined)
           if (!line.startsWith('ready')) return void s.next().then(ready) // a login script's noise
-          const kinds = new Set(line.split(/\s+/).slice(1).filter((k): k is RemoteHashAlgorithm => k === 'sha256' || k === 'md5'))
-          resolve({ session: s, kinds })
+          resolve({ session: s, words: new Set(line.split(/\s+/).slice(1)) })
         }
         void s.next().then(ready)
       })
@@ -120,12 +171,25 @@ class HashSession {
     return new Promise((resolve) => (this.waiter = resolve))
   }
 
-  /** The hex digest, or undefined when the server cannot tell. */
-  async hash(path: string, algorithm: RemoteHashAlgorithm): Promise<string | undefined> {
+  /** The digest, or undefined when the server cannot tell. */
+  async hash(path: string, algorithm: RemoteHashAlgorithm): Promise<RemoteDigest | undefined> {
     if (this.gone) return undefined
     this.channel.write(`${algorithm}\n${path}\n`)
-    const line = await this.next()
-    return line === undefined ? undefined : DIGEST[algorithm].exec(line)?.[1]
+    return parse(await this.next(), algorithm)
+  }
+
+  /** Starts a follow request (the script must have said 'follow'); send() writes its progress lines. */
+  follow(path: string, algorithm: RemoteHashAlgorithm): void {
+    if (!this.gone) this.channel.write(`follow ${algorithm}\n${path}\n`)
+  }
+
+  send(line: string): void {
+    if (!this.gone) this.channel.write(line)
+  }
+
+  /** The answer to the request under way. */
+  async answer(algorithm: RemoteHashAlgorithm): Promise<RemoteDigest | undefined> {
+    return this.gone ? undefined : parse(await this.next(), algorithm)
   }
 
   close(): void {
@@ -141,6 +205,8 @@ export class RemoteHasher {
   private readonly queue: ((s: HashSession | undefined) => void)[] = []
   /** What the server hashes (known after the first session started); undefined: not yet known. */
   kinds: Set<RemoteHashAlgorithm> | undefined
+  /** The server hashes a file while it is written (FollowedHash); undefined: not yet known. */
+  follows: boolean | undefined
   /** Set when the server has no shell for it: every hash() answers undefined. */
   unavailable = false
 
@@ -153,9 +219,8 @@ export class RemoteHasher {
    * The digest of `path` (absolute on the server), or undefined when the server cannot tell
    * (the caller reads the file back instead).
    */
-  async hash(path: string, algorithm: RemoteHashAlgorithm): Promise<string | undefined> {
-    // One request is two lines: a path with a line break cannot be asked for.
-    if (this.unavailable || this.kinds?.has(algorithm) === false || /[\n\r]/.test(path)) return undefined
+  async hash(path: string, algorithm: RemoteHashAlgorithm): Promise<RemoteDigest | undefined> {
+    if (!this.asked(path, algorithm)) return undefined
     const s = await this.take()
     if (!s) return undefined
     try {
@@ -163,6 +228,46 @@ export class RemoteHasher {
     } finally {
       this.give(s)
     }
+  }
+
+  /**
+   * A hash of `path` that runs while the file is written, holding one session until finish();
+   * undefined when the server cannot (no python) or every session is busy now (the caller then
+   * asks hash() once the file is written).
+   */
+  async follow(path: string, algorithm: RemoteHashAlgorithm): Promise<FollowedHash | undefined> {
+    if (!this.asked(path, algorithm) || this.follows === false) return undefined
+    if (this.idle.length === 0 && this.open >= this.max) return undefined
+    const s = await this.take()
+    if (!s) return undefined
+    if (!this.follows || !this.kinds?.has(algorithm)) {
+      this.give(s)
+      return undefined
+    }
+    s.follow(path, algorithm)
+    let sent = 0
+    let finished: Promise<RemoteDigest | undefined> | undefined
+    return {
+      advance: (offset) => {
+        if (finished || offset - sent < FOLLOW_STEP) return
+        sent = offset
+        s.send(`+${offset}\n`)
+      },
+      finish: () =>
+        (finished ??= (async () => {
+          s.send('=\n')
+          try {
+            return await s.answer(algorithm)
+          } finally {
+            this.give(s)
+          }
+        })()),
+    }
+  }
+
+  /** One request is two lines: a path with a line break cannot be asked for. */
+  private asked(path: string, algorithm: RemoteHashAlgorithm): boolean {
+    return !this.unavailable && this.kinds?.has(algorithm) !== false && !/[\n\r]/.test(path)
   }
 
   private async take(): Promise<HashSession | undefined> {
@@ -181,7 +286,8 @@ export class RemoteHasher {
       if (this.kinds === undefined) this.unavailable = true
       return undefined
     }
-    this.kinds ??= started.kinds
+    this.kinds ??= new Set([...started.words].filter((k): k is RemoteHashAlgorithm => k === 'sha256' || k === 'md5'))
+    this.follows ??= started.words.has('follow')
     return started.session
   }
 

@@ -54,12 +54,23 @@ export class WritePipeline {
   private failure: unknown
   private waiters: (() => void)[] = []
   private readonly request: number
+  /** Ends of the requests in flight, in offset order, and whether each was acknowledged. */
+  private readonly pending: { end: number; done: boolean }[] = []
+  /** Every byte before this offset is acknowledged. */
+  private ackedTo = 0
+  /** Called when the acknowledged prefix grows (a hash following the upload reads up to there). */
+  onAcked: ((offset: number) => void) | undefined
 
   constructor(
     private readonly session: WriteSession,
     private readonly handle: Buffer,
   ) {
     this.request = writeRequestSize(session.sftp, handle.length)
+  }
+
+  /** Every byte before this offset is acknowledged by the server. */
+  get acked(): number {
+    return this.ackedTo
   }
 
   async write(chunk: Buffer): Promise<void> {
@@ -73,9 +84,13 @@ export class WritePipeline {
           const len = Math.min(this.request, chunk.length - pos)
           const at = this.offset + pos
           this.inflight += len
+          const req = { end: at + len, done: false }
+          this.pending.push(req)
           this.session.sftp.write(this.handle, chunk, pos, len, at, (err) => {
             this.inflight -= len
             if (err && this.failure === undefined) this.failure = err
+            req.done = !err
+            this.advance()
             this.wake()
           })
           pos += len
@@ -112,6 +127,12 @@ export class WritePipeline {
         resolve()
       })
     })
+  }
+
+  private advance(): void {
+    const before = this.ackedTo
+    while (this.pending.length > 0 && (this.pending[0] as { done: boolean }).done) this.ackedTo = (this.pending.shift() as { end: number }).end
+    if (this.ackedTo > before) this.onAcked?.(this.ackedTo)
   }
 
   private wake(): void {

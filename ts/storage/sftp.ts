@@ -2,20 +2,23 @@
  * SFTP over ssh2 connections (opened lazily, reopened after a drop; a few more while requests
  * are waiting on every open one, up to `connections`: each is one sshd process on the server,
  * so several files are written in parallel there too). Key or password auth. Writes go to a
- * hidden temp file that `posix-rename@openssh.com` atomically moves into place.
+ * hidden temp file that `posix-rename@openssh.com` atomically moves into place, after the
+ * beforePublish hook checked it against the server's own hash of it (sftp-hasher.ts).
  */
+import type { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
 import type { Client, ConnectConfig, SFTPWrapper, Stats } from 'ssh2'
 import { BaseFileSystem } from './base.js'
 import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
-import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
+import { lazyReadable, runBeforePublish, sinkWritable, type Sink } from './streams.js'
 import { ssh2 } from './sdk.js'
-import { RemoteHasher } from './sftp-hasher.js'
+import { RemoteHasher, type FollowedHash, type RemoteDigest } from './sftp-hasher.js'
+import { localSource } from './sftp-local.js'
 import { WritePipeline, connectionLost } from './sftp-write.js'
 import { isTransient } from './transient.js'
-import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, ToolAddress, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
+import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LocalFileDigest, LocalWriteOptions, ToolAddress, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, WriteOptions } from './types.js'
 
 export interface SftpOptions {
   host: string
@@ -67,6 +70,34 @@ interface Session {
   socket: { cork(): void; uncork(): void } | undefined
 }
 
+interface Corkable {
+  cork(): void
+  uncork(): void
+}
+
+/**
+ * What a connection's incoming bytes make it send goes out in one writev: the packets a window
+ * adjustment releases (ssh2 sends each on its own, a syscall per 32 KiB) and the requests that
+ * answers start (the next write, close, rename) are corked until this turn of the event loop is
+ * done.
+ */
+function corkWhileAnswering(socket: EventEmitter, corkable: Corkable): void {
+  let corked = false
+  const uncork = (): void => {
+    corked = false
+    corkable.uncork()
+  }
+  socket.prependListener('data', () => {
+    if (corked) return
+    corked = true
+    corkable.cork()
+    setImmediate(uncork)
+  })
+}
+
+/** A write this large is hashed on the server while it is written (RemoteHasher.follow). */
+const FOLLOW_FROM = 8 << 20
+
 /** After a connection beyond the first failed to open, no other is tried for this long. */
 const GROW_BACKOFF_MS = 10_000
 
@@ -96,6 +127,11 @@ export class SftpFileSystem extends BaseFileSystem {
   private remoteChecksum: boolean
   /** Directories known to exist (made or seen by this object): a write below them makes none. */
   private readonly knownDirs = new Set<string>()
+  /**
+   * The server's hash (with size and mtime) of each temp file now in its beforePublish hook, by
+   * absolute path: the hook's stat and sha256 of it are answered from there.
+   */
+  private readonly staged = new Map<string, Promise<RemoteDigest | undefined>>()
 
   constructor(options: SftpOptions) {
     super()
@@ -156,6 +192,7 @@ export class SftpFileSystem extends BaseFileSystem {
           // ssh2 writes each packet to the socket on its own; corked, a chunk's packets go in one writev.
           const socket = (client as unknown as { _sock?: { cork?: () => void; uncork?: () => void } })._sock
           const corkable = typeof socket?.cork === 'function' && typeof socket.uncork === 'function' ? (socket as { cork(): void; uncork(): void }) : undefined
+          if (corkable && typeof (socket as { prependListener?: unknown }).prependListener === 'function') corkWhileAnswering(socket as unknown as EventEmitter, corkable)
           session = { client, sftp, closed: false, busy: 0, hasher: new RemoteHasher(client), socket: corkable }
           this.sessions.push(session)
           sftp.once('close', drop)
@@ -234,6 +271,8 @@ export class SftpFileSystem extends BaseFileSystem {
   }
 
   async stat(path: string): Promise<FileInfo> {
+    const staged = (await this.staged.get(this.abs(path)))?.stat
+    if (staged) return this.info(path, 'file', staged.bytes, staged.mtime)
     const s = await this.op<Stats>(path, (sftp, cb) => sftp.stat(this.abs(path), cb))
     return this.toInfo(path, s)
   }
@@ -384,73 +423,142 @@ export class SftpFileSystem extends BaseFileSystem {
 
   createWriteStream(path: string, options?: WriteOptions): Writable {
     return sinkWritable(
-      async () => {
-        await this.checkWritable(path, options)
-        await this.makeParent(path)
-        const tmp = tempSibling(path)
-        let session: Session
-        try {
-          session = await this.live()
-        } catch (err) {
-          throw this.map(err, tmp)
-        }
-        const openTmp = (): Promise<Buffer> => this.op<Buffer>(tmp, (s, cb) => s.open(this.abs(tmp), 'wx', cb), session)
-        const handle = await openTmp().catch(async (err: unknown) => {
-          // The directory was known to exist, and someone else removed it since.
-          if (!isStorageError(err, 'ENOENT') || dirnamePath(normalizePath(path)) === '') throw err
-          this.knownDirs.clear()
-          await this.makeParent(path)
-          return openTmp()
-        })
-        // The stream keeps its connection busy: the next file goes to another one.
-        session.busy++
-        let released = false
-        const release = (): void => {
-          if (!released) session.busy--
-          released = true
-        }
-        // A handle is closed once: the server may give its number to the next file opened.
-        let closing: Promise<void> | undefined
-        const closeHandle = (): Promise<void> => (closing ??= this.op<void>(tmp, (s, cb) => s.close(handle, cb), session))
-        const pipe = new WritePipeline(session, handle)
-        return {
-          write: async (chunk) => {
-            try {
-              await pipe.write(chunk)
-            } catch (err) {
-              throw this.map(err, path)
-            }
-          },
-          close: async () => {
-            // The close goes out behind the last writes (no round trip of its own); a server that
-            // took it first would fail those writes, and their failure fails the copy.
-            const closed = closeHandle()
-            closed.catch(() => undefined)
-            try {
-              await pipe.drain()
-            } catch (err) {
-              throw this.map(err, path)
-            }
-            await closed
-            release()
-            await runBeforePublish(options?.beforePublish, { path: tmp })
-            if (options?.overwrite === false) {
-              await this.op<void>(path, (s, cb) => s.ext_openssh_hardlink(this.abs(tmp), this.abs(path), cb)).catch((err: unknown) => {
-                throw isStorageError(err) && err.code === 'EIO' ? this.error('EEXIST', path, err) : err
-              })
-              await this.op<void>(tmp, (s, cb) => s.unlink(this.abs(tmp), cb))
-            } else await this.rename(tmp, path)
-          },
-          abort: async () => {
-            await pipe.drain().catch(() => undefined)
-            await closeHandle().catch(() => undefined)
-            release()
-            await this.op<void>(tmp, (s, cb) => s.unlink(this.abs(tmp), cb)).catch(() => undefined)
-          },
-        }
-      },
+      () => this.openSink(path, options),
       (err) => this.map(err, path),
     )
+  }
+
+  /**
+   * A file of this machine: read into memory (up to LOCAL_BUFFER_MAX) and hashed on the libuv
+   * pool while the temp file is opened, then sent as whole write requests; a larger file is
+   * hashed on the pool while it is read and sent. No JS stream and no hashing on the JS thread;
+   * the hook gets what was read (`staged.read`) and compares it with the server's hash of the
+   * temp file, which a file that changed in between fails.
+   */
+  async writeLocalFile(localPath: string, path: string, options: LocalWriteOptions): Promise<LocalFileDigest> {
+    let read: LocalFileDigest | undefined
+    const opening = this.openSink(path, options, () => read as LocalFileDigest)
+    opening.catch(() => undefined)
+    let source: Awaited<ReturnType<typeof localSource>>
+    try {
+      source = await localSource(localPath, [...new Set(options.checksums)])
+    } catch (err) {
+      await opening.then((s) => s.abort(), () => undefined)
+      throw err
+    }
+    const sink = await opening
+    try {
+      if ('data' in source) {
+        if (source.data.length > 0) await sink.write(source.data)
+      } else await source.send((chunk) => sink.write(chunk))
+      read = await source.digest
+      await sink.close()
+    } catch (err) {
+      await sink.abort()
+      throw err
+    }
+    return read
+  }
+
+  /**
+   * The sink of one write: a hidden temp file opened 'wx', written with requests in flight,
+   * closed, verified (beforePublish) and renamed into place. The server's hash of the temp file
+   * (with its size and mtime) is asked for right after the last write is acknowledged, alongside
+   * the close, or followed while a large file is written: the hook's stat and sha256 of the temp
+   * name are then answered from it (no stat request, no round trip of their own).
+   */
+  private async openSink(path: string, options: WriteOptions | undefined, read?: () => LocalFileDigest): Promise<Sink> {
+    await this.checkWritable(path, options)
+    await this.makeParent(path)
+    const tmp = tempSibling(path)
+    let session: Session
+    try {
+      session = await this.live()
+    } catch (err) {
+      throw this.map(err, tmp)
+    }
+    const openTmp = (): Promise<Buffer> => this.op<Buffer>(tmp, (s, cb) => s.open(this.abs(tmp), 'wx', cb), session)
+    const handle = await openTmp().catch(async (err: unknown) => {
+      // The directory was known to exist, and someone else removed it since.
+      if (!isStorageError(err, 'ENOENT') || dirnamePath(normalizePath(path)) === '') throw err
+      this.knownDirs.clear()
+      await this.makeParent(path)
+      return openTmp()
+    })
+    // The stream keeps its connection busy: the next file goes to another one.
+    session.busy++
+    let released = false
+    const release = (): void => {
+      if (!released) session.busy--
+      released = true
+    }
+    // A handle is closed once: the server may give its number to the next file opened.
+    let closing: Promise<void> | undefined
+    const closeHandle = (): Promise<void> => (closing ??= this.op<void>(tmp, (s, cb) => s.close(handle, cb), session))
+    const pipe = new WritePipeline(session, handle)
+    // Only a write that is checked before its publish needs the server's hash.
+    const hashed = options?.beforePublish !== undefined && this.remoteChecksum
+    let follower: Promise<FollowedHash | undefined> | undefined
+    const follow = (): void => {
+      if (!hashed || follower || pipe.bytes < FOLLOW_FROM) return
+      follower = session.hasher.follow(this.abs(tmp), 'sha256')
+      void follower.then((f) => {
+        if (!f) return
+        f.advance(pipe.acked)
+        pipe.onAcked = (offset) => f.advance(offset)
+      })
+    }
+    const endFollow = async (): Promise<void> => {
+      pipe.onAcked = undefined
+      await (await follower)?.finish().catch(() => undefined)
+    }
+    return {
+      write: async (chunk) => {
+        try {
+          await pipe.write(chunk)
+        } catch (err) {
+          throw this.map(err, path)
+        }
+        follow()
+      },
+      close: async () => {
+        // The close goes out behind the last writes (no round trip of its own); a server that
+        // took it first would fail those writes, and their failure fails the copy.
+        const closed = closeHandle()
+        closed.catch(() => undefined)
+        try {
+          await pipe.drain()
+        } catch (err) {
+          throw this.map(err, path)
+        }
+        const key = this.abs(tmp)
+        if (hashed) {
+          const f = follower ? await follower : undefined
+          const answer = f ? f.finish() : session.hasher.hash(key, 'sha256')
+          this.staged.set(key, answer.catch(() => undefined))
+        }
+        try {
+          await closed
+          release()
+          await runBeforePublish(options?.beforePublish, { path: tmp, ...(read ? { read: read() } : {}) })
+        } finally {
+          this.staged.delete(key)
+        }
+        if (options?.overwrite === false) {
+          await this.op<void>(path, (s, cb) => s.ext_openssh_hardlink(this.abs(tmp), this.abs(path), cb)).catch((err: unknown) => {
+            throw isStorageError(err) && err.code === 'EIO' ? this.error('EEXIST', path, err) : err
+          })
+          await this.op<void>(tmp, (s, cb) => s.unlink(this.abs(tmp), cb))
+        } else await this.rename(tmp, path)
+      },
+      abort: async () => {
+        await pipe.drain().catch(() => undefined)
+        await endFollow()
+        await closeHandle().catch(() => undefined)
+        release()
+        await this.op<void>(tmp, (s, cb) => s.unlink(this.abs(tmp), cb)).catch(() => undefined)
+      },
+    }
   }
 
   /**
@@ -459,8 +567,12 @@ export class SftpFileSystem extends BaseFileSystem {
    * tool, `remoteChecksum: false`) the content is read back and hashed here.
    */
   override async checksum(path: string, algorithm: ChecksumAlgorithm = 'sha256'): Promise<Checksum> {
+    if (algorithm === 'sha256') {
+      const staged = await this.staged.get(this.abs(path))
+      if (staged) return { algorithm, value: staged.value }
+    }
     if ((algorithm === 'sha256' || algorithm === 'md5') && this.remoteChecksum) {
-      const value = await this.remoteHash(path, algorithm)
+      const value = (await this.remoteHash(path, algorithm))?.value
       if (value !== undefined) return { algorithm, value }
     }
     return super.checksum(path, algorithm)
@@ -470,7 +582,7 @@ export class SftpFileSystem extends BaseFileSystem {
    * The hex digest from the server, or undefined when it cannot tell (a directory, a missing
    * file, no shell or tool: the caller reads back, which reports what is wrong).
    */
-  private async remoteHash(path: string, algorithm: 'sha256' | 'md5'): Promise<string | undefined> {
+  private async remoteHash(path: string, algorithm: 'sha256' | 'md5'): Promise<RemoteDigest | undefined> {
     let session: Session
     try {
       session = await this.live()
