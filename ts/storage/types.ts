@@ -232,8 +232,8 @@ export interface FileSystem {
   /**
    * Writes the file `localPath` of this machine to `path` in one native pass off the JS thread
    * (read, hash with `checksums`, write the temp name, WriteOptions.beforePublish, publish):
-   * what a streamed write of it does, without a stream per file. Backends on local disk, and S3
-   * (the file hashed on the libuv pool and sent as one request; its answer in `written`).
+   * what a streamed write of it does, without a stream per file. Backends on local disk, and the
+   * object stores (the file hashed on the libuv pool and sent as one request; its answer in `written`).
    */
   writeLocalFile?(localPath: string, path: string, options: LocalWriteOptions): Promise<LocalFileDigest>
   get(remotePath: string, localPath: string): Promise<void>
