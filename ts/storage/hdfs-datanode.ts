@@ -90,6 +90,7 @@ export class BlockPipeline {
   private waiters: (() => void)[] = []
   private lastSent = Date.now()
   private readonly heartbeat: NodeJS.Timeout
+  private finished = false
   offset = 0
 
   constructor(
@@ -100,7 +101,9 @@ export class BlockPipeline {
     this.socket = connect({ host, port, noDelay: true })
     this.socket.on('data', (b: Buffer) => this.onData(b))
     this.socket.on('error', (err) => this.fail(new HdfsRpcError(`DataNode ${host}:${port}: ${err.message}`, undefined, { cause: err })))
-    this.socket.on('close', () => this.fail(new HdfsRpcError(`DataNode ${host}:${port}: connection closed`, undefined)))
+    this.socket.on('close', () => {
+      if (!this.finished) this.fail(new HdfsRpcError(`DataNode ${host}:${port}: connection closed`, undefined))
+    })
     const op = new Pb().bytes(1, new Pb().bytes(1, new Pb().bytes(1, blockPb(lb.block, 0)).bytes(2, lb.token)).bytes(2, clientName))
     for (const target of lb.locations.slice(1)) op.bytes(2, target)
     op.uint(4, STAGE_PIPELINE_SETUP_CREATE)
@@ -197,6 +200,7 @@ export class BlockPipeline {
     await this.send(Buffer.alloc(0), true)
     const lastSeq = this.seqno - 1
     await this.until(() => this.acked >= lastSeq)
+    this.finished = true
     clearInterval(this.heartbeat)
     this.socket.end()
     return this.offset
@@ -224,13 +228,17 @@ function checksumAt(address: { host: string; port: number }, lb: LocatedBlock): 
     const where = `DataNode ${address.host}:${address.port}`
     const socket = connect({ host: address.host, port: address.port, noDelay: true })
     let input: Buffer = Buffer.alloc(0)
+    let settled = false
     const done = (err: Error | undefined, value?: BlockChecksum): void => {
+      settled = true
       socket.destroy()
       if (err) reject(err)
       else resolve(value as BlockChecksum)
     }
     socket.on('error', (err) => done(new HdfsRpcError(`${where}: ${err.message}`, undefined, { cause: err })))
-    socket.on('close', () => done(new HdfsRpcError(`${where}: connection closed before BLOCK_CHECKSUM answered`, undefined)))
+    socket.on('close', () => {
+      if (!settled) done(new HdfsRpcError(`${where}: connection closed before BLOCK_CHECKSUM answered`, undefined))
+    })
     socket.on('data', (b: Buffer) => {
       input = input.length === 0 ? b : Buffer.concat([input, b])
       const m = takeDelimited(input)

@@ -25,6 +25,12 @@ export interface HdfsFileWriter {
   close(): Promise<void>
   /** Stops writing (the caller deletes the file). */
   abort(): void
+  /**
+   * After `close`: the file's checksum as its DataNodes state it (GETFILECHECKSUM's form), each
+   * block's BLOCK_CHECKSUM asked as soon as the block was finalized, while the NameNode completes
+   * the file (see fileChecksum for the same from the NameNode's block list).
+   */
+  storedChecksum?(): Promise<HdfsFileChecksumAnswer>
 }
 
 /** What getFileInfo states about a path (HdfsFileStatusProto). */
@@ -55,7 +61,9 @@ const CRC_NAMES: Record<number, string> = { 0: 'NULL', 1: 'CRC32', 2: 'CRC32C' }
  */
 const COMPLETE_RETRY = { retries: 60, retryDelay: 2, maxDelay: 1000 }
 
+/** `complete` said false (one instance: the retry loop only asks its class). */
 class NotCompleteYet extends Error {}
+const NOT_COMPLETE_YET = new NotCompleteYet('not complete yet')
 
 /** A NameNode's client protocol, over one connection reopened when it breaks. */
 export class HdfsRpcClient {
@@ -180,6 +188,8 @@ export class HdfsRpcClient {
     this.holdLease(1)
     let pipeline: BlockPipeline | undefined
     let previous: Block | undefined
+    /** BLOCK_CHECKSUM of each finished block, asked when it finished. */
+    const stated: Promise<BlockChecksum>[] = []
     let pending: Buffer[] = []
     let pendingBytes = 0
     let done = false
@@ -201,6 +211,9 @@ export class HdfsRpcClient {
       pipeline = undefined
       const bytes = await p.finish()
       previous = { ...p.lb.block, numBytes: bytes }
+      const sum = blockChecksum({ ...p.lb, block: previous })
+      sum.catch(() => undefined)
+      stated.push(sum)
     }
     /** Sends whole packets of `pending` (all of it when `flush`), opening blocks as needed. */
     const drain = async (flush: boolean): Promise<void> => {
@@ -231,7 +244,7 @@ export class HdfsRpcClient {
           req.uint(4, fileId)
           const r = await attempt(
             async () => {
-              if (num(await this.call('complete', req), 1) !== 1) throw new NotCompleteYet()
+              if (num(await this.call('complete', req), 1) !== 1) throw NOT_COMPLETE_YET
             },
             { ...COMPLETE_RETRY, retryable: (err) => err instanceof NotCompleteYet },
           )
@@ -242,6 +255,7 @@ export class HdfsRpcClient {
           release()
         }
       },
+      storedChecksum: async () => composeFileChecksum(await Promise.all(stated)),
       abort: () => {
         pipeline?.destroy()
         pipeline = undefined

@@ -82,6 +82,12 @@ export class WebHdfsFileSystem extends BaseFileSystem {
   private rpc: HdfsRpcClient | undefined
   /** An RPC call got through once: later connection failures are errors, not a reason to fall back. */
   private rpcWorked = false
+  /**
+   * Checksums of temp files written over RPC, as their DataNodes stated them right after the
+   * write (HdfsFileWriter.storedChecksum), by absolute path, until the file is published or
+   * dropped: the verification before the publish then needs no getBlockLocations of its own.
+   */
+  private readonly statedChecksums = new Map<string, Promise<{ algorithm: string; bytes: string }>>()
 
   constructor(options: WebHdfsOptions) {
     super()
@@ -168,7 +174,23 @@ export class WebHdfsFileSystem extends BaseFileSystem {
         throw this.rpcError(err, path)
       }
     }
-    return { write: map((c: Buffer) => w.write(c)), close: map(() => w.close()), abort: () => w.abort() }
+    const storedChecksum = w.storedChecksum?.bind(w)
+    return {
+      write: map((c: Buffer) => w.write(c)),
+      close: map(() => w.close()),
+      abort: () => w.abort(),
+      ...(storedChecksum
+        ? {
+            storedChecksum: async () => {
+              try {
+                return await storedChecksum()
+              } catch (err) {
+                throw this.rpcError(err, path)
+              }
+            },
+          }
+        : {}),
+    }
   }
 
   override async close(): Promise<void> {
@@ -440,15 +462,22 @@ export class WebHdfsFileSystem extends BaseFileSystem {
         const tmp = tempSibling(path)
         const native = await this.openNativeWrite(tmp, false)
         const body = native ?? (await this.openDataNodeWrite(path, tmp))
+        const tmpAbs = this.abs(tmp)
         return {
           write: (chunk) => body.write(chunk),
           close: async () => {
             await body.close()
-            await runBeforePublish(options?.beforePublish, { path: tmp })
-            await this.publish(tmp, path, options?.overwrite !== false)
+            try {
+              if (native?.storedChecksum) this.statedChecksums.set(tmpAbs, native.storedChecksum())
+              await runBeforePublish(options?.beforePublish, { path: tmp })
+              await this.publish(tmp, path, options?.overwrite !== false)
+            } finally {
+              this.statedChecksums.delete(tmpAbs)
+            }
           },
           abort: async () => {
             body.abort()
+            this.statedChecksums.delete(tmpAbs)
             await this.deleteQuietly(tmp)
           },
         }
@@ -524,7 +553,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
   protected override async nativeChecksum(path: string): Promise<Checksum> {
     const r = await this.viaRpc(
       path,
-      (rpc) => rpc.fileChecksum(this.abs(path)),
+      (rpc) => this.statedChecksums.get(this.abs(path)) ?? rpc.fileChecksum(this.abs(path)),
       async () => (await this.call<{ FileChecksum: { algorithm: string; bytes: string } }>(path, 'GET', 'GETFILECHECKSUM')).FileChecksum,
     )
     return { algorithm: r.algorithm, value: r.bytes }
