@@ -316,9 +316,13 @@ async function readRange(source: FileSystem, path: string, reader: PositionedRea
 /** A part's checksums, MD5 and CRC32C hashed in one pass on the libuv pool. */
 async function partChecksums(strategy: ChunkedUploadStrategy, data: Buffer): Promise<PartChecksums> {
   const crc = strategy.partChecksums?.includes('crc32c') === true
-  const d = await native.hashBuffer(data, crc ? ['md5', 'crc32c'] : ['md5'])
-  const sums: PartChecksums = { md5: Buffer.from(d.md5 ?? '', 'hex') }
-  if (crc) sums.crc32c = Number.parseInt(d.crc32c ?? '0', 16) >>> 0
+  const kinds = [...(strategy.partMd5 === false ? [] : ['md5']), ...(crc ? ['crc32c'] : [])]
+  const sums: PartChecksums = {}
+  if (kinds.length > 0) {
+    const d = await native.hashBuffer(data, kinds)
+    if (d.md5 !== undefined && d.md5 !== null) sums.md5 = Buffer.from(d.md5, 'hex')
+    if (crc) sums.crc32c = Number.parseInt(d.crc32c ?? '0', 16) >>> 0
+  }
   if (strategy.partChecksums?.includes('hdfs')) sums.hdfsBlockMd5s = hdfsBlockMd5s(data, strategy.hdfsBlockSize)
   return sums
 }

@@ -186,15 +186,17 @@ export class PartDigests {
   private readonly crcs: { crc: number; length: number }[] = []
   private readonly hdfs: Buffer[][] = []
 
-  add(index: number, sums: { md5: Buffer; crc32c?: number; hdfsBlockMd5s?: Buffer[] }, length: number): void {
-    this.md5s[index] = sums.md5
+  add(index: number, sums: { md5?: Buffer; crc32c?: number; hdfsBlockMd5s?: Buffer[] }, length: number): void {
+    if (sums.md5) this.md5s[index] = sums.md5
     if (sums.crc32c !== undefined) this.crcs[index] = { crc: sums.crc32c, length }
     if (sums.hdfsBlockMd5s) this.hdfs[index] = sums.hdfsBlockMd5s
   }
 
   /** The expected digest of the whole object (sha256 from the in-order pass, when there was one). */
   digest(parts: number, bytes: number, sha256: string | undefined, hdfsBlockSize: number | undefined): Omit<StreamDigest, 'sha256'> & { sha256?: string } {
-    const d: Omit<StreamDigest, 'sha256'> & { sha256?: string } = { bytes, md5OfParts: md5OfParts(this.md5s.slice(0, parts)) }
+    const d: Omit<StreamDigest, 'sha256'> & { sha256?: string } = { bytes }
+    // (Part MD5s are absent for strategies that use none: partMd5 false.)
+    if (this.md5s.length === parts && parts > 0) d.md5OfParts = md5OfParts(this.md5s.slice(0, parts))
     if (sha256 !== undefined) d.sha256 = sha256
     if (this.crcs.length === parts && parts > 0) {
       let crc = 0

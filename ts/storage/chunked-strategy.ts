@@ -15,8 +15,8 @@ import type { StagedWrite } from './types.js'
 
 /** Checksums of one part, computed by the caller from the bytes it read. */
 export interface PartChecksums {
-  /** MD5 of the part (always). */
-  md5: Buffer
+  /** MD5 of the part (unless the strategy sets `partMd5: false`). */
+  md5?: Buffer
   /** CRC32C of the part, when the strategy lists 'crc32c' in `partChecksums`. */
   crc32c?: number
   /** MD5 of each HDFS block the part becomes, when the strategy lists 'hdfs'. */
@@ -58,6 +58,8 @@ export interface ChunkedUploadStrategy {
   readonly maxParts: number
   /** Part checksums the session uses besides MD5 (the caller computes only these). */
   readonly partChecksums?: readonly ('crc32c' | 'hdfs')[]
+  /** False: neither the session nor the store uses part MD5s (HDFS: its block checksums decide), so none is computed. */
+  readonly partMd5?: boolean
   /** HDFS block size of the parts (with 'hdfs' in partChecksums). */
   readonly hdfsBlockSize?: number
   /** Starts an upload of `size` bytes to `remotePath` (a path under the filesystem root). */

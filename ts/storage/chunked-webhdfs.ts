@@ -79,6 +79,8 @@ export function webHdfsConcatStrategy(fs: WebHdfsFileSystem): ChunkedUploadStrat
     minPartSize: 1,
     maxParts: 100_000,
     partChecksums: ['hdfs'],
+    // HDFS states no MD5 of a part or of the whole: the block checksums decide, MD5s would be unused work.
+    partMd5: false,
     hdfsBlockSize: HDFS_DEFAULT_BLOCK_SIZE,
     async begin(remotePath: string): Promise<ChunkedUploadSession> {
       const target = normalizePath(remotePath)

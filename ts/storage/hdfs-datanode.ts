@@ -49,10 +49,15 @@ const DATA_TRANSFER_VERSION = 28
 const OP_WRITE_BLOCK = 80
 const OP_BLOCK_CHECKSUM = 85
 export const BYTES_PER_CRC = 512
-/** Data bytes per packet: 126 CRC chunks, what hadoop's client sends (64 KiB packets). */
-export const PACKET_DATA = 126 * BYTES_PER_CRC
-/** Packets sent and not yet acknowledged (hadoop's client allows 80). */
-const PACKET_WINDOW = 80
+/**
+ * Data bytes per packet: 2048 CRC chunks (1 MiB). hadoop's client sends 64 KiB by default
+ * (dfs.client-write-packet-size; DataNodes take up to 16 MiB): 16x fewer packets, writes and acks
+ * cut the client's CPU for 512 MiB from 1.27-1.61 s to 1.13-1.17 s (2 runs each, load 10-12), and
+ * a 100 KiB file is one packet.
+ */
+export const PACKET_DATA = 2048 * BYTES_PER_CRC
+/** Packets sent and not yet acknowledged: 16 MiB in flight (hadoop's client: 80 x 64 KiB = 5 MiB). */
+const PACKET_WINDOW = 16
 const STAGE_PIPELINE_SETUP_CREATE = 6
 const CHECKSUM_CRC32C = 2
 /**
