@@ -5,7 +5,7 @@
  * classified and transient failures retried through the retry helper.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CommandError } from '../transfer/errors.js'
@@ -37,6 +37,34 @@ export interface SshTarget {
   controlDir?: string | null
   /** Seconds an idle master connection stays (default 120). */
   controlPersist?: number
+  /**
+   * ssh's cipher preference (`-o Ciphers=`). Default: AES-GCM first where this CPU has AES
+   * instructions (the same ciphers as ssh's default set, only in another order: the server still
+   * picks from what it allows); `null` leaves ssh's own choice.
+   */
+  ciphers?: string | null
+}
+
+/**
+ * AES-GCM before ssh's default first choice, chacha20-poly1305: with AES instructions it costs a
+ * fraction of the CPU per byte (measured on 100 MB over the test sshd: ~100-150 ms less CPU on the
+ * two ends together), and the CPU an rsync transfer leaves free is what categorising uses.
+ * The full list, not `^...` (OpenSSH 8.x+ only).
+ */
+export const AES_FIRST_CIPHERS = 'aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr'
+
+let aesInstructions: boolean | undefined
+
+function hasAesInstructions(): boolean {
+  if (aesInstructions !== undefined) return aesInstructions
+  if (process.platform === 'darwin') return (aesInstructions = true)
+  try {
+    // x86 "flags ... aes ...", arm64 "Features ... aes ...".
+    aesInstructions = process.platform === 'linux' && /^(flags|Features)\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'))
+  } catch {
+    aesInstructions = false
+  }
+  return aesInstructions
 }
 
 /** A local path, or a path on the SSH target. */
@@ -185,6 +213,8 @@ export function sshArgs(t: SshTarget): string[] {
   if (t.knownHostsFile) args.push('-o', `UserKnownHostsFile=${t.knownHostsFile}`, '-o', 'GlobalKnownHostsFile=/dev/null')
   args.push('-o', `ConnectTimeout=${t.connectTimeout ?? 10}`, '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3')
   if (t.identityFile) args.push('-i', t.identityFile, '-o', 'IdentitiesOnly=yes')
+  const ciphers = t.ciphers === undefined ? (hasAesInstructions() ? AES_FIRST_CIPHERS : null) : t.ciphers
+  if (ciphers !== null) args.push('-o', `Ciphers=${ciphers}`)
   if (t.password !== undefined) {
     args.push('-o', 'PreferredAuthentications=password,keyboard-interactive', '-o', 'PubkeyAuthentication=no', '-o', 'NumberOfPasswordPrompts=1')
   }
@@ -272,11 +302,21 @@ export function parseItemLine(line: string): RsyncItem | undefined {
 }
 
 let sshpassChecked = false
+/** Local rsync binaries that answered `--version`: not asked again (a blocking spawn per run, ~10 ms); one gone since fails its spawn with ENOENT. */
+const rsyncChecked = new Set<string>()
+
+function missingLocal(bin: string, detail: string, cause?: unknown): RsyncUnavailableError {
+  rsyncChecked.delete(bin)
+  return new RsyncUnavailableError('ERR_RSYNC_MISSING_LOCAL', `rsync is not installed here (${bin}: ${detail})`, { cause })
+}
 
 function checkTools(o: RsyncOptions): string {
   const bin = o.rsyncPath ?? 'rsync'
-  const r = spawnSync(bin, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
-  if (r.error || r.status !== 0) throw new RsyncUnavailableError('ERR_RSYNC_MISSING_LOCAL', `rsync is not installed here (${bin}: ${r.error?.message ?? `exit ${r.status}`})`, { cause: r.error })
+  if (!rsyncChecked.has(bin)) {
+    const r = spawnSync(bin, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    if (r.error || r.status !== 0) throw missingLocal(bin, r.error?.message ?? `exit ${r.status}`, r.error)
+    rsyncChecked.add(bin)
+  }
   if (o.ssh?.password !== undefined && !sshpassChecked) {
     const p = spawnSync('sshpass', ['-V'], { stdio: 'ignore' })
     if (p.error || p.status !== 0) throw new RsyncUnavailableError('ERR_SSHPASS_MISSING', 'password auth needs sshpass, which is not installed (Debian: apt-get install sshpass)', { cause: p.error })
@@ -334,6 +374,7 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
       } catch (err) {
         flush()
         if (!(err instanceof CommandError)) throw err
+        if (err.exitCode === null && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw missingLocal(bin, (err.cause as Error).message, err)
         if (err.exitCode === 24) return { exitCode: 24 as const, warnings: ['some source files vanished during the sync (rsync exit 24)', ...nonItemLines(err.stderr)] }
         if (REMOTE_RSYNC_MISSING.test(err.stderr) || err.exitCode === 127) {
           throw new RsyncUnavailableError('ERR_RSYNC_MISSING_REMOTE', `rsync is not installed on ${o.ssh?.host ?? 'the remote side'}: ${err.stderr.split('\n').find((l) => REMOTE_RSYNC_MISSING.test(l))?.trim() ?? `exit ${err.exitCode}`}`, { cause: err })

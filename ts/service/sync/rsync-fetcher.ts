@@ -11,6 +11,7 @@ import { closeSshConnection, rsyncFailureItems, type RsyncItem, RsyncUnavailable
 import type { RsyncSourceSettings, ServiceLog } from '../types.js'
 import type { FetchResult, Fetcher } from './fetcher.js'
 import { fetchWithStorage } from './storage-fetcher.js'
+import { traceSync } from './sync-trace.js'
 
 export interface RsyncFetcherOptions {
   /** Private (0700) directory of the ControlMaster sockets. */
@@ -95,13 +96,13 @@ export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOpti
     async fetch(dest, signal, onLanded) {
       // A received file is in place once the next one's line comes (RsyncOptions.onItem).
       let received: RsyncItem | undefined
-      const onItem =
-        onLanded &&
-        ((i: RsyncItem): void => {
-          if (i.type !== 'file' || !i.transferred) return
-          if (received) onLanded(received.path, received.size)
-          received = i
-        })
+      let items = 0
+      const onItem = (i: RsyncItem): void => {
+        if (items++ === 0) traceSync(src.name, 'rsync-first-item')
+        if (i.type !== 'file' || !i.transferred || !onLanded) return
+        if (received) onLanded(received.path, received.size)
+        received = i
+      }
       const retired = o.retired?.()
       let extraArgs: string[] | undefined
       if (retired !== undefined && retired.size > 0) {
@@ -109,6 +110,7 @@ export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOpti
         writeFileSync(file, [...retired].map(anchored).join('\n') + '\n', { mode: 0o600 })
         extraArgs = [`--exclude-from=${file}`]
       }
+      traceSync(src.name, 'rsync-start')
       try {
         const r = await runRsync({
           extraArgs,
@@ -123,6 +125,7 @@ export function createRsyncFetcher(src: RsyncSourceSettings, o: RsyncFetcherOpti
           onItem,
           onRetry: (err, attempt, delayMs) => o.log.warn('rsync failed, retrying', { source: src.name, attempt, delayMs, error: (err as Error).message }),
         })
+        traceSync(src.name, 'rsync-exit')
         const changed = r.items.filter((i) => i.type === 'file' && (i.transferred || i.deleted)).map((i) => i.path)
         return {
           method: 'rsync',

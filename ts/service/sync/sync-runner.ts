@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { Catalog } from '../categorize/catalog.js'
 import type { ServiceLog, SourceStatus, SourceSyncResult, SyncErrorInfo, SyncOutcome, SyncResult, SyncStartEvent, SyncTrigger, TriggeredSync } from '../types.js'
 import type { Fetcher } from './fetcher.js'
+import { traceSync } from './sync-trace.js'
 
 const RANK: Record<SyncOutcome, number> = { ok: 0, warning: 1, failed: 2, aborted: 3 }
 
@@ -134,6 +135,7 @@ export class SyncRunner extends EventEmitter<Events> {
   async #run(id: string, trigger: SyncTrigger, signal: AbortSignal): Promise<SyncResult> {
     const started = new Date()
     this.emit('syncStart', { id, trigger, startedAt: started.toISOString() })
+    traceSync('', 'start')
     this.#o.log.info('sync started', { id, trigger })
     let categorized = 0
     const sources = await Promise.all(
@@ -160,8 +162,11 @@ export class SyncRunner extends EventEmitter<Events> {
             categorized += await this.#o.catalog.reconcile([f.source.name])
             this.#dirty.delete(f.source.name)
           } else {
+            traceSync(f.source.name, 'fetched')
             const early = await feed.settle()
+            traceSync(f.source.name, 'feed-settled')
             categorized += early.linked + (await this.#o.catalog.updateMany(f.source.name, got.changed.filter((p) => !early.done.has(p))))
+            traceSync(f.source.name, 'categorized')
           }
           const failed = got.failures !== undefined && got.failures.length > 0
           const end = new Date()
@@ -218,6 +223,7 @@ export class SyncRunner extends EventEmitter<Events> {
       }),
     )
     this.#o.catalog.flush()
+    traceSync('', 'flushed')
     if (this.#o.afterCatalog && !signal.aborted) {
       try {
         await this.#o.afterCatalog()
@@ -240,11 +246,13 @@ export class SyncRunner extends EventEmitter<Events> {
     }
     this.#last = result
     this.#count++
+    traceSync('', 'after-catalog')
     try {
       this.#o.onResult?.(result, this.sources())
     } catch (err) {
       this.#o.log.error('sync result not persisted', { id, error: (err as Error).message })
     }
+    traceSync('', 'saved')
     this.#o.log.info('sync finished', { id, outcome: result.outcome, files: result.filesTransferred, bytes: result.bytesTransferred, categorized, durationMs: result.durationMs })
     this.emit('sync', result)
     return result
