@@ -163,6 +163,31 @@ export function backends(): Backend[] {
       },
     },
     {
+      // The same MiniDFSCluster with its NameNode's RPC address: status, mkdir, rm, rename,
+      // checksums and writes go over RPC + DataNode data transfer (ts/storage/hdfs-rpc.ts).
+      name: 'hdfs-rpc',
+      missing: missing('hdfs') ?? (s.hdfs?.rpcUrl ? undefined : 'MiniHdfs reported no RPC port'),
+      make: () => {
+        const u = new URL(s.hdfs?.url ?? 'http://127.0.0.1:1')
+        return filesystem(`webhdfs://root@127.0.0.1:${u.port}/logferry/${unique()}?namenode=${s.hdfs?.rpcUrl ?? ''}`)
+      },
+      denied: async () => {
+        const url = s.hdfs?.url ?? ''
+        const dir = `/logferry/${unique()}/private`
+        const owner = filesystem({ protocol: 'webhdfs', url, user: 'root' })
+        await owner.writeFile(`${dir}/secret.txt`, 'x')
+        const r = await fetch(`${url}/webhdfs/v1${dir}?op=SETPERMISSION&permission=700&user.name=root`, { method: 'PUT' })
+        await r.body?.cancel()
+        if (!r.ok) throw new Error(`SETPERMISSION failed: ${r.status}`)
+        return {
+          fs: filesystem({ protocol: 'webhdfs', url, user: 'mallory', root: dir, ...(s.hdfs?.rpcUrl ? { namenode: s.hdfs.rpcUrl } : {}) }),
+          writePath: 'new.txt',
+          readPath: 'secret.txt',
+          cleanup: () => owner.close(),
+        }
+      },
+    },
+    {
       name: 'sftp',
       missing: missing('sftp'),
       make: () => filesystem({ protocol: 'sftp', ...sftpOptions(s.sftp, sftpRoot(s.sftp, unique())) }),
