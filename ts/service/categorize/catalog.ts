@@ -4,8 +4,8 @@
  * another filesystem). A full reconcile at start (rules may have changed since the last run);
  * afterwards only the files a sync changed are looked at again.
  */
-import { linkSync, lstatSync, mkdirSync, renameSync, statSync } from 'node:fs'
-import { copyFile, readdir, rm, rmdir } from 'node:fs/promises'
+import { linkSync, lstatSync, renameSync, statSync } from 'node:fs'
+import { copyFile, mkdir, readdir, rm, rmdir } from 'node:fs/promises'
 import { basename, dirname, join, sep } from 'node:path'
 import { globToRegExp } from '../../storage/glob.js'
 import type { Classifier } from '../errors/classifier.js'
@@ -123,7 +123,7 @@ export class Catalog {
     return join(this.#o.categorizedDir, e.service, e.source, ...e.sourcePath.split('/'))
   }
 
-  // The stat, link, rename and mkdir calls of an update are synchronous on purpose: each takes
+  // The stat, link and rename calls of an update are synchronous on purpose: each takes
   // microseconds on the local data directory, while the thread-pool round trips of their promise
   // versions cost more CPU than the calls (2,000 stat+link: 24 ms of CPU async, 10 ms sync), CPU
   // taken from the rsync transfer the feed runs beside.
@@ -138,7 +138,8 @@ export class Catalog {
   async #materialize(src: string, dst: string, exists: boolean | null): Promise<boolean> {
     const dir = dirname(dst)
     if (!this.#made.has(dir)) {
-      mkdirSync(dir, { recursive: true })
+      // Once per directory, and it may wait for the filesystem journal: off the main thread.
+      await mkdir(dir, { recursive: true })
       this.#made.add(dir)
     }
     const place = async (to: string): Promise<void> => {
