@@ -310,20 +310,24 @@ export interface NativeStats {
 export declare function parseSealedName(path: string): NativeSealedName | null
 
 /**
- * Publishes (or discards) staged temp files, each checked by a read-back first when an
- * expectation is given; one outcome per item, in order. A temp file not published is removed.
+ * Publishes (or discards) staged files, each checked by a read-back first when an
+ * expectation is given; one outcome per item, in order. A staged file not published is
+ * removed (an unnamed one is closed).
  */
 export declare function publishFiles(items: Array<PublishItem>): Promise<PublishOutcome[]>
 
 /**
- * What to do with a staged temp file: 'rename' over the target, 'link' (fails if the target
- * exists), or 'discard'; with `expectSha256`, only if the temp file reads back as exactly
- * `expectBytes` bytes of that sha256.
+ * What to do with a staged file (`held`: the unnamed one of that handle, else the temp name
+ * `tmp`): 'rename' over the target, 'link' (fails if the target exists), or 'discard'; with
+ * `expectSha256`, only if it reads back as exactly `expectBytes` bytes of that sha256. An
+ * unnamed file is linked under `dst`; for 'rename' onto a target that exists, it is linked as
+ * `tmp` and that is renamed over the target.
  */
 export interface PublishItem {
   tmp: string
   dst: string
   mode: string
+  held?: number
   expectBytes?: number
   expectSha256?: string
 }
@@ -364,21 +368,30 @@ export declare function sealedNameOf(activePath: string, unixMs: number): Native
 export declare function searchFileSync(options: NativeSearchFileOptions): NativeSearchBatch
 
 /**
- * A staged copy: what was read from the source (the checksums asked for), or the error that
+ * A staged copy: what was read from the source (the checksums asked for), where this process
+ * opens the staged bytes (`at`: the temp name, or /proc/self/fd/N of an unnamed file), and,
+ * for an unnamed file, the handle it is `held` under until publishFiles; or the error that
  * ended it.
  */
 export interface StagedFile {
   read?: FileDigest
+  at?: string
+  held?: number
   error?: string
 }
 
 /**
- * Copies each `src` to its new file `tmp` (parent directories created, once each), hashing
- * the bytes read with `kinds`; one result per item, in order.
+ * Copies each `src` to a staged file beside `tmp` (parent directories created, once each):
+ * unnamed when `unnamed` and the filesystem allows (held until publishFiles, which every held
+ * handle must be given to, if only to discard it), else the new file `tmp`; hashing the bytes
+ * read with `kinds`; one result per item, in order.
  */
-export declare function stageFilesHashed(items: Array<StageItem>, kinds: Array<string>): Promise<StagedFile[]>
+export declare function stageFilesHashed(items: Array<StageItem>, kinds: Array<string>, unnamed: boolean): Promise<StagedFile[]>
 
-/** One copy to stage: the source file and the temp name to create beside the target. */
+/**
+ * One copy to stage: the source file and the temp name beside the target (its directory is
+ * where an unnamed staged file goes; the name is used when the file is staged named).
+ */
 export interface StageItem {
   src: string
   tmp: string

@@ -1,7 +1,7 @@
 /**
  * A fault-injecting store: a wrapper over a real backend that flips one byte of what it
  * publishes, in the write stream, in the staged file of a native local write (or of each in a
- * batch of them) and, for chunked
+ * batch of them, named or unnamed) and, for chunked
  * uploads, in one part. Everything else (the server, its answers, its checksums) is real.
  */
 import { createHash } from 'node:crypto'
@@ -190,18 +190,16 @@ export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): 
       }
       const writeBatch = (t as FileSystem & Partial<LocalBatchWriter>).writeLocalFiles?.bind(t)
       if (key === 'writeLocalFiles' && writeBatch) {
-        // The batch of native local writes: the same, in each matching staged file of the batch.
+        // The batch of native local writes: the same, in each matching staged file of the batch
+        // (an unnamed one through the /proc/self/fd path the batch hands its hook).
         return (items: readonly LocalBatchItem[], options: LocalBatchOptions) =>
           writeBatch(items, {
             ...options,
             beforePublish: async (staged) => {
               for (const st of staged) {
-                const staging = localPathOf(t, st.path)
-                const path = st.path.replace(/(^|\/)\.([^/]*)\.logferry-tmp-[^/]*$/, '$1$2')
-                if (staging !== undefined && !(o.match && !o.match(path))) {
-                  flipOnDisk(staging, o.at ?? 1000)
-                  log.push(path)
-                }
+                if (o.match && !o.match(st.path)) continue
+                flipOnDisk(st.localPath, o.at ?? 1000)
+                log.push(st.path)
               }
               await options.beforePublish?.(staged)
             },

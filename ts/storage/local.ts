@@ -98,22 +98,20 @@ export class LocalFileSystem extends BaseFileSystem {
   }
 
   /**
-   * writeLocalFile for many files (local-batch.ts): one native pass copies them all to their temp
-   * names, then, after beforePublish, one reads each back and publishes those that match. No
-   * stat of the target first: the publish itself refuses a directory (EISDIR) or, without
-   * overwrite, an existing file (EEXIST, by link()).
+   * writeLocalFile for many files (local-batch.ts): one native pass copies them all to staged
+   * files (unnamed where the filesystem allows: no name until the publish links one), then,
+   * after beforePublish, one reads each back and publishes those that match. No stat of the
+   * target first: the publish itself refuses a directory (EISDIR) or, without overwrite, an
+   * existing file (EEXIST, by link).
    */
   async writeLocalFiles(items: readonly LocalBatchItem[], options: LocalBatchOptions): Promise<LocalBatchResult[]> {
     const out: LocalBatchResult[] = items.map(() => ({ published: false }))
-    const staging: { i: number; tmpRel: string; tmp: string; dst: string }[] = []
+    const staging: { i: number; rel: string; tmp: string; dst: string }[] = []
     items.forEach((item, i) => {
       // Normalized once: the temp name and both absolute paths are built from it.
       const rel = normalizePath(item.path)
       if (rel === '') out[i] = { published: false, error: this.error('EISDIR', item.path) }
-      else {
-        const tmpRel = tempSibling(rel)
-        staging.push({ i, tmpRel, tmp: nodePath.join(this.root, tmpRel), dst: nodePath.join(this.root, rel) })
-      }
+      else staging.push({ i, rel, tmp: nodePath.join(this.root, tempSibling(rel)), dst: nodePath.join(this.root, rel) })
     })
     const fail = (i: number, err: string): void => {
       const p = (items[i] as LocalBatchItem).path
@@ -122,41 +120,58 @@ export class LocalFileSystem extends BaseFileSystem {
     const staged = await native.stageFilesHashed(
       staging.map((s) => ({ src: (items[s.i] as LocalBatchItem).localPath, tmp: s.tmp })),
       ['sha256', ...options.checksums],
+      options.namedStaging !== true,
     )
-    const ready: { i: number; tmpRel: string; tmp: string; dst: string; read: LocalFileDigest & { sha256: string } }[] = []
-    staging.forEach((s, k) => {
-      const r = staged[k]
-      if (r?.read?.sha256 == null) return fail(s.i, r?.error ?? 'EIO: the native copy returned nothing')
-      const read: LocalFileDigest & { sha256: string } = { bytes: r.read.bytes, sha256: r.read.sha256 }
-      if (typeof r.read.md5 === 'string') read.md5 = r.read.md5
-      if (typeof r.read.crc32c === 'string') read.crc32c = r.read.crc32c
-      out[s.i] = { published: false, read }
-      ready.push({ ...s, read })
-    })
-    if (ready.length === 0) return out
-    let refused: unknown
+    type Ready = (typeof staging)[number] & { read: LocalFileDigest & { sha256: string }; at: string; held: number | undefined }
+    const ready: Ready[] = []
+    // Every held (unnamed, open) staged file goes to the publish pass, which closes it, even
+    // when this method fails on the way there.
+    const held = staged.flatMap((r) => (typeof r.held === 'number' ? [r.held] : []))
+    let handedOver = false
     try {
-      await options.beforePublish?.(ready.map((s) => ({ path: s.tmpRel, read: s.read })))
-    } catch (err) {
-      refused = err
-    }
-    const mode = refused !== undefined ? 'discard' : options.overwrite ? 'rename' : 'link'
-    const published = await native.publishFiles(
-      ready.map((s) => ({ tmp: s.tmp, dst: s.dst, mode, ...(options.verify ? { expectBytes: s.read.bytes, expectSha256: s.read.sha256 } : {}) })),
-    )
-    ready.forEach((s, k) => {
-      const r = published[k]
-      const result = out[s.i] as LocalBatchResult
-      if (refused !== undefined) result.error = refused
-      else if (r === undefined) fail(s.i, 'EIO: the native publish returned nothing')
-      else if (typeof r.error === 'string') fail(s.i, r.error)
-      else {
-        result.published = r.published
-        if (r.stored?.sha256 != null) result.stored = { bytes: r.stored.bytes, sha256: r.stored.sha256 }
+      staging.forEach((s, k) => {
+        const r = staged[k]
+        if (r?.read?.sha256 == null || typeof r.at !== 'string') return fail(s.i, r?.error ?? 'EIO: the native copy returned nothing')
+        const read: LocalFileDigest & { sha256: string } = { bytes: r.read.bytes, sha256: r.read.sha256 }
+        if (typeof r.read.md5 === 'string') read.md5 = r.read.md5
+        if (typeof r.read.crc32c === 'string') read.crc32c = r.read.crc32c
+        out[s.i] = { published: false, read }
+        ready.push({ ...s, read, at: r.at, held: typeof r.held === 'number' ? r.held : undefined })
+      })
+      if (ready.length === 0) return out
+      let refused: unknown
+      try {
+        await options.beforePublish?.(ready.map((s) => ({ path: (items[s.i] as LocalBatchItem).path, localPath: s.at, read: s.read })))
+      } catch (err) {
+        refused = err
       }
-      if (result.error !== undefined) result.published = false
-    })
-    return out
+      const mode = refused !== undefined ? 'discard' : options.overwrite ? 'rename' : 'link'
+      handedOver = true
+      const published = await native.publishFiles(
+        ready.map((s) => ({
+          tmp: s.tmp,
+          dst: s.dst,
+          mode,
+          ...(s.held !== undefined ? { held: s.held } : {}),
+          ...(options.verify ? { expectBytes: s.read.bytes, expectSha256: s.read.sha256 } : {}),
+        })),
+      )
+      ready.forEach((s, k) => {
+        const r = published[k]
+        const result = out[s.i] as LocalBatchResult
+        if (refused !== undefined) result.error = refused
+        else if (r === undefined) fail(s.i, 'EIO: the native publish returned nothing')
+        else if (typeof r.error === 'string') fail(s.i, r.error)
+        else {
+          result.published = r.published
+          if (r.stored?.sha256 != null) result.stored = { bytes: r.stored.bytes, sha256: r.stored.sha256 }
+        }
+        if (result.error !== undefined) result.published = false
+      })
+      return out
+    } finally {
+      if (!handedOver && held.length > 0) await native.publishFiles(held.map((h) => ({ tmp: '', dst: '', mode: 'discard', held: h })))
+    }
   }
 
   /** A native `<ERRNO>: ...` failure message as this backend's StorageError. */

@@ -1,15 +1,19 @@
 //! Many small local-to-local copies in two libuv work items, so a file costs no JS promise,
-//! stat or mkdir round trip of its own: `stageFilesHashed` copies each source to its (new,
-//! exclusive) temp name, hashing the bytes read; then, after the caller's beforePublish hooks,
-//! `publishFiles` reads each temp file back by its name (bytes, sha256: the local store's
-//! checksum), and renames it (or links it, for no-clobber) into place only when that matches
-//! what the caller expects; every other temp file is removed. Each file succeeds or fails on
-//! its own: a failure is that file's `<ERRNO>: <op> '<path>': ...` (or `ERR_PANIC`) and leaves
-//! no temp file behind; a file is visible under its final name only once complete and verified.
+//! stat or mkdir round trip of its own: `stageFilesHashed` copies each source to a staged file
+//! beside its target, hashing the bytes read; then, after the caller's beforePublish hooks,
+//! `publishFiles` reads each staged file back (bytes, sha256: the local store's checksum), and
+//! publishes it only when that matches what the caller expects; every other staged file is
+//! removed. The staged file is unnamed (unnamed_temp.rs: O_TMPFILE, held open between the two
+//! calls, linked under its final name) where the filesystem allows, else a new, exclusive
+//! hidden temp name (renamed into place, or linked for no-clobber). Each file succeeds or fails
+//! on its own: a failure is that file's `<ERRNO>: <op> '<path>': ...` (or `ERR_PANIC`) and
+//! leaves no staged file behind; a file is visible under its final name only once complete and
+//! verified.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use napi::bindgen_prelude::*;
@@ -19,30 +23,39 @@ use napi_derive::napi;
 use crate::error::panicked;
 use crate::extract::guarded;
 use crate::file_digest::{io_error, Digests, FileDigest, CHUNK};
+use crate::unnamed_temp;
 
-/// One copy to stage: the source file and the temp name to create beside the target.
+/// One copy to stage: the source file and the temp name beside the target (its directory is
+/// where an unnamed staged file goes; the name is used when the file is staged named).
 #[napi(object)]
 pub struct StageItem {
     pub src: String,
     pub tmp: String,
 }
 
-/// A staged copy: what was read from the source (the checksums asked for), or the error that
+/// A staged copy: what was read from the source (the checksums asked for), where this process
+/// opens the staged bytes (`at`: the temp name, or /proc/self/fd/N of an unnamed file), and,
+/// for an unnamed file, the handle it is `held` under until publishFiles; or the error that
 /// ended it.
 #[napi(object)]
 pub struct StagedFile {
     pub read: Option<FileDigest>,
+    pub at: Option<String>,
+    pub held: Option<u32>,
     pub error: Option<String>,
 }
 
-/// What to do with a staged temp file: 'rename' over the target, 'link' (fails if the target
-/// exists), or 'discard'; with `expectSha256`, only if the temp file reads back as exactly
-/// `expectBytes` bytes of that sha256.
+/// What to do with a staged file (`held`: the unnamed one of that handle, else the temp name
+/// `tmp`): 'rename' over the target, 'link' (fails if the target exists), or 'discard'; with
+/// `expectSha256`, only if it reads back as exactly `expectBytes` bytes of that sha256. An
+/// unnamed file is linked under `dst`; for 'rename' onto a target that exists, it is linked as
+/// `tmp` and that is renamed over the target.
 #[napi(object)]
 pub struct PublishItem {
     pub tmp: String,
     pub dst: String,
     pub mode: String,
+    pub held: Option<u32>,
     pub expect_bytes: Option<i64>,
     pub expect_sha256: Option<String>,
 }
@@ -74,14 +87,22 @@ fn read_all(
     }
 }
 
-/// The parent of `tmp` exists (created once per directory per batch). A path component that
-/// is a file is ENOTDIR, as the stream write reports it.
-fn ensure_parent(tmp: &Path, made: &mut HashSet<PathBuf>) -> napi::Result<()> {
+/// The directories of a batch made so far, with their device (None: not asked).
+type Made = HashMap<PathBuf, Option<u64>>;
+
+/// The parent of `tmp` exists (created once per directory per batch), and its device when
+/// `dev` (what an unnamed staged file is decided by). A path component that is a file is
+/// ENOTDIR, as the stream write reports it.
+fn ensure_parent<'a>(
+    tmp: &'a Path,
+    dev: bool,
+    made: &mut Made,
+) -> napi::Result<Option<(&'a Path, u64)>> {
     let Some(dir) = tmp.parent() else {
-        return Ok(());
+        return Ok(None);
     };
-    if made.contains(dir) {
-        return Ok(());
+    if let Some(known) = made.get(dir) {
+        return Ok(known.map(|d| (dir, d)));
     }
     std::fs::create_dir_all(dir).map_err(|e| {
         if matches!(e.raw_os_error(), Some(17) | Some(20)) {
@@ -93,22 +114,44 @@ fn ensure_parent(tmp: &Path, made: &mut HashSet<PathBuf>) -> napi::Result<()> {
             io_error(e, "mkdir", dir)
         }
     })?;
-    made.insert(dir.to_path_buf());
-    Ok(())
+    // A directory whose device cannot be told gets named temp files.
+    let known = if dev {
+        std::fs::metadata(dir).ok().map(|m| m.dev())
+    } else {
+        None
+    };
+    made.insert(dir.to_path_buf(), known);
+    Ok(known.map(|d| (dir, d)))
+}
+
+/// Where a copy was staged.
+enum Staged {
+    Named,
+    Unnamed(File),
 }
 
 fn stage_one(
     item: &StageItem,
     kinds: &[String],
+    unnamed: bool,
     buf: &mut [u8],
-    made: &mut HashSet<PathBuf>,
-) -> napi::Result<FileDigest> {
+    made: &mut Made,
+) -> napi::Result<(FileDigest, Staged)> {
     let src = Path::new(&item.src);
     let tmp = Path::new(&item.tmp);
     let mut read = Digests::new(kinds)
         .map_err(|m| Error::new(Status::InvalidArg, format!("ERR_INVALID_ARG: {m}")))?;
     let mut input = File::open(src).map_err(|e| io_error(e, "open", src))?;
-    ensure_parent(tmp, made)?;
+    let dir = ensure_parent(tmp, unnamed, made)?;
+    if let Some(mut out) = dir.and_then(|(dir, dev)| unnamed_temp::open_unnamed(dir, dev)) {
+        // Hashed before the write: the digest is of the bytes read, whatever the write does.
+        // On failure the file is dropped: an unnamed file leaves nothing behind.
+        read_all(&mut input, src, buf, |chunk| {
+            read.update(chunk);
+            out.write_all(chunk).map_err(|e| io_error(e, "write", tmp))
+        })?;
+        return Ok((read.finish(), Staged::Unnamed(out)));
+    }
     // create_new: like 'wx', the temp name is never shared with another writer.
     let mut out = OpenOptions::new()
         .write(true)
@@ -122,7 +165,7 @@ fn stage_one(
     });
     drop(out);
     match copied {
-        Ok(()) => Ok(read.finish()),
+        Ok(()) => Ok((read.finish(), Staged::Named)),
         Err(e) => {
             let _ = std::fs::remove_file(tmp);
             Err(e)
@@ -130,44 +173,107 @@ fn stage_one(
     }
 }
 
-fn stage_all(items: &[StageItem], kinds: &[String]) -> Vec<StagedFile> {
+/// The handles a stage pass has held so far: released if the pass ends without handing them
+/// to its caller (a panic), so that no fd outlives the call that could publish it.
+struct Unclaimed(Vec<u32>);
+
+impl Drop for Unclaimed {
+    fn drop(&mut self) {
+        for h in self.0.drain(..) {
+            drop(unnamed_temp::take(h));
+        }
+    }
+}
+
+fn stage_all(items: &[StageItem], kinds: &[String], unnamed: bool) -> Vec<StagedFile> {
     let mut buf = vec![0u8; CHUNK];
-    let mut made = HashSet::new();
-    items
+    let mut made = Made::new();
+    let mut unclaimed = Unclaimed(Vec::new());
+    let staged = items
         .iter()
         .map(|item| {
-            let outcome =
-                guarded(|| stage_one(item, kinds, &mut buf, &mut made)).unwrap_or_else(|_| {
+            let outcome = guarded(|| stage_one(item, kinds, unnamed, &mut buf, &mut made))
+                .unwrap_or_else(|_| {
                     let _ = std::fs::remove_file(&item.tmp);
                     Err(panicked())
                 });
             match outcome {
-                Ok(read) => StagedFile {
+                Ok((read, Staged::Named)) => StagedFile {
                     read: Some(read),
+                    at: Some(item.tmp.clone()),
+                    held: None,
                     error: None,
                 },
+                Ok((read, Staged::Unnamed(file))) => {
+                    let at = unnamed_temp::path_of(&file);
+                    let h = unnamed_temp::hold(file);
+                    unclaimed.0.push(h);
+                    StagedFile {
+                        read: Some(read),
+                        at: Some(at),
+                        held: Some(h),
+                        error: None,
+                    }
+                }
                 Err(e) => StagedFile {
                     read: None,
+                    at: None,
+                    held: None,
                     error: Some(e.reason),
                 },
             }
         })
-        .collect()
+        .collect();
+    unclaimed.0.clear();
+    staged
 }
 
-/// The temp file as it reads back by its name: bytes and sha256.
-fn read_back(tmp: &Path, buf: &mut [u8]) -> napi::Result<FileDigest> {
+/// A staged file as it reads back: bytes and sha256.
+fn read_back(
+    mut next: impl FnMut(&mut [u8]) -> io::Result<usize>,
+    at: &Path,
+    buf: &mut [u8],
+) -> napi::Result<FileDigest> {
     let mut stored = Digests::new(&["sha256".to_string()])
         .map_err(|m| Error::new(Status::InvalidArg, format!("ERR_INVALID_ARG: {m}")))?;
-    let mut back = File::open(tmp).map_err(|e| io_error(e, "open", tmp))?;
-    read_all(&mut back, tmp, buf, |chunk| {
-        stored.update(chunk);
-        Ok(())
-    })?;
-    Ok(stored.finish())
+    loop {
+        let n = match next(buf) {
+            Ok(0) => return Ok(stored.finish()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_error(e, "read", at)),
+        };
+        stored.update(&buf[..n]);
+    }
 }
 
-fn publish_one(item: &PublishItem, buf: &mut [u8]) -> napi::Result<PublishOutcome> {
+/// The mode a staged file is published by: `item.mode`, or 'discard' when it does not read
+/// back as expected (recorded in `outcome.stored`).
+fn checked_mode<'a>(
+    item: &'a PublishItem,
+    outcome: &mut PublishOutcome,
+    read: impl FnOnce() -> napi::Result<FileDigest>,
+) -> napi::Result<&'a str> {
+    let mode = item.mode.as_str();
+    let (Some(sha), "rename" | "link") = (item.expect_sha256.as_deref(), mode) else {
+        return Ok(mode);
+    };
+    let stored = read()?;
+    let matches = stored.sha256.as_deref() == Some(sha) && Some(stored.bytes) == item.expect_bytes;
+    outcome.stored = Some(stored);
+    Ok(if matches { mode } else { "discard" })
+}
+
+fn unknown_mode(other: &str) -> napi::Error {
+    Error::new(
+        Status::InvalidArg,
+        format!("ERR_INVALID_ARG: unknown publish mode '{other}' (rename, link, discard)"),
+    )
+}
+
+/// Publishes the unnamed staged `file` (read back through its own fd). Whatever happens, the
+/// fd is closed when this returns; a failed publish leaves no name behind.
+fn publish_held(item: &PublishItem, file: File, buf: &mut [u8]) -> napi::Result<PublishOutcome> {
     let tmp = Path::new(&item.tmp);
     let dst = Path::new(&item.dst);
     let mut outcome = PublishOutcome {
@@ -175,14 +281,59 @@ fn publish_one(item: &PublishItem, buf: &mut [u8]) -> napi::Result<PublishOutcom
         stored: None,
         error: None,
     };
-    let mut mode = item.mode.as_str();
-    if let (Some(sha), "rename" | "link") = (item.expect_sha256.as_deref(), mode) {
-        let stored = read_back(tmp, buf)?;
-        if stored.sha256.as_deref() != Some(sha) || Some(stored.bytes) != item.expect_bytes {
-            mode = "discard";
-        }
-        outcome.stored = Some(stored);
+    let mut at = 0u64;
+    let next = |b: &mut [u8]| {
+        let n = file.read_at(b, at)?;
+        at += n as u64;
+        Ok(n)
+    };
+    let mode = checked_mode(item, &mut outcome, || read_back(next, tmp, buf))?;
+    match mode {
+        "link" => unnamed_temp::link_as(&file, dst).map_err(|e| io_error(e, "link", dst))?,
+        "rename" => match unnamed_temp::link_as(&file, dst) {
+            Ok(()) => {}
+            // The target exists (or appeared since the stage): replaced as a rename replaces,
+            // through the temp name.
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
+                unnamed_temp::link_as(&file, tmp).map_err(|e| io_error(e, "link", tmp))?;
+                if let Err(e) = std::fs::rename(tmp, dst) {
+                    let _ = std::fs::remove_file(tmp);
+                    return Err(io_error(e, "rename", dst));
+                }
+            }
+            Err(e) => return Err(io_error(e, "link", dst)),
+        },
+        "discard" => return Ok(outcome),
+        other => return Err(unknown_mode(other)),
     }
+    outcome.published = true;
+    Ok(outcome)
+}
+
+fn publish_one(item: &PublishItem, buf: &mut [u8]) -> napi::Result<PublishOutcome> {
+    if let Some(h) = item.held {
+        let Some(file) = unnamed_temp::take(h) else {
+            return Err(Error::new(
+                Status::GenericFailure,
+                format!(
+                    "EBADF: publish '{}': its staged copy is not held (published already?)",
+                    item.dst
+                ),
+            ));
+        };
+        return publish_held(item, file, buf);
+    }
+    let tmp = Path::new(&item.tmp);
+    let dst = Path::new(&item.dst);
+    let mut outcome = PublishOutcome {
+        published: false,
+        stored: None,
+        error: None,
+    };
+    let mode = checked_mode(item, &mut outcome, || {
+        let mut back = File::open(tmp).map_err(|e| io_error(e, "open", tmp))?;
+        read_back(|b| back.read(b), tmp, buf)
+    })?;
     match mode {
         "rename" => std::fs::rename(tmp, dst).map_err(|e| io_error(e, "rename", dst))?,
         // link() fails if the target appeared meanwhile: no silent replace.
@@ -194,12 +345,7 @@ fn publish_one(item: &PublishItem, buf: &mut [u8]) -> napi::Result<PublishOutcom
             let _ = std::fs::remove_file(tmp);
             return Ok(outcome);
         }
-        other => {
-            return Err(Error::new(
-                Status::InvalidArg,
-                format!("ERR_INVALID_ARG: unknown publish mode '{other}' (rename, link, discard)"),
-            ))
-        }
+        other => return Err(unknown_mode(other)),
     }
     outcome.published = true;
     Ok(outcome)
@@ -213,8 +359,16 @@ fn publish_all(items: &[PublishItem]) -> Vec<PublishOutcome> {
             guarded(|| publish_one(item, &mut buf))
                 .unwrap_or_else(|_| Err(panicked()))
                 .unwrap_or_else(|e| {
-                    // Whatever failed, the temp name does not stay behind.
-                    let _ = std::fs::remove_file(&item.tmp);
+                    // Whatever failed, the temp name does not stay behind (one of an unnamed
+                    // file was never made, or was removed by its publish: the name may be
+                    // someone else's).
+                    match item.held {
+                        None => {
+                            let _ = std::fs::remove_file(&item.tmp);
+                        }
+                        // A panic before its publish took it: closed here.
+                        Some(h) => drop(unnamed_temp::take(h)),
+                    }
                     PublishOutcome {
                         published: false,
                         stored: None,
@@ -228,6 +382,7 @@ fn publish_all(items: &[PublishItem]) -> Vec<PublishOutcome> {
 pub struct StageTask {
     items: Vec<StageItem>,
     kinds: Vec<String>,
+    unnamed: bool,
 }
 
 impl Task for StageTask {
@@ -235,7 +390,7 @@ impl Task for StageTask {
     type JsValue = Vec<StagedFile>;
 
     fn compute(&mut self) -> napi::Result<Vec<StagedFile>> {
-        guarded(|| stage_all(&self.items, &self.kinds)).map_err(|_| panicked())
+        guarded(|| stage_all(&self.items, &self.kinds, self.unnamed)).map_err(|_| panicked())
     }
 
     fn resolve(&mut self, _env: Env, out: Vec<StagedFile>) -> napi::Result<Vec<StagedFile>> {
@@ -264,15 +419,26 @@ impl Task for PublishTask {
     }
 }
 
-/// Copies each `src` to its new file `tmp` (parent directories created, once each), hashing
-/// the bytes read with `kinds`; one result per item, in order.
+/// Copies each `src` to a staged file beside `tmp` (parent directories created, once each):
+/// unnamed when `unnamed` and the filesystem allows (held until publishFiles, which every held
+/// handle must be given to, if only to discard it), else the new file `tmp`; hashing the bytes
+/// read with `kinds`; one result per item, in order.
 #[napi(js_name = "stageFilesHashed", ts_return_type = "Promise<StagedFile[]>")]
-pub fn stage_files_hashed_js(items: Vec<StageItem>, kinds: Vec<String>) -> AsyncTask<StageTask> {
-    AsyncTask::new(StageTask { items, kinds })
+pub fn stage_files_hashed_js(
+    items: Vec<StageItem>,
+    kinds: Vec<String>,
+    unnamed: bool,
+) -> AsyncTask<StageTask> {
+    AsyncTask::new(StageTask {
+        items,
+        kinds,
+        unnamed,
+    })
 }
 
-/// Publishes (or discards) staged temp files, each checked by a read-back first when an
-/// expectation is given; one outcome per item, in order. A temp file not published is removed.
+/// Publishes (or discards) staged files, each checked by a read-back first when an
+/// expectation is given; one outcome per item, in order. A staged file not published is
+/// removed (an unnamed one is closed).
 #[napi(js_name = "publishFiles", ts_return_type = "Promise<PublishOutcome[]>")]
 pub fn publish_files_js(items: Vec<PublishItem>) -> AsyncTask<PublishTask> {
     AsyncTask::new(PublishTask { items })
@@ -300,6 +466,7 @@ mod tests {
             tmp: s(tmp),
             dst: s(dst),
             mode: mode.into(),
+            held: None,
             expect_bytes: Some(3),
             expect_sha256: sha.map(str::to_string),
         }])
@@ -325,7 +492,7 @@ mod tests {
                 tmp: s(&dir.join("a/.x.tmp")),
             },
         ];
-        let staged = stage_all(&items, &["sha256".into(), "md5".into()]);
+        let staged = stage_all(&items, &["sha256".into(), "md5".into()], false);
         let read = staged[0].read.as_ref().unwrap();
         assert_eq!(read.sha256.as_deref(), Some(ABC));
         assert_eq!(
@@ -385,10 +552,91 @@ mod tests {
                 tmp: s(&tmp),
             }],
             &["sha256".into()],
+            false,
         );
         let e = staged[0].error.as_deref().unwrap();
         assert!(e.starts_with("EEXIST: open "), "{e}");
         assert_eq!(std::fs::read(&tmp).unwrap(), b"someone else's");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn held(staged: &StagedFile) -> u32 {
+        staged.held.expect("staged unnamed")
+    }
+
+    fn publish_held(h: u32, tmp: &Path, dst: &Path, mode: &str, sha: &str) -> PublishOutcome {
+        publish_all(&[PublishItem {
+            tmp: s(tmp),
+            dst: s(dst),
+            mode: mode.into(),
+            held: Some(h),
+            expect_bytes: Some(3),
+            expect_sha256: Some(sha.into()),
+        }])
+        .remove(0)
+    }
+
+    #[test]
+    fn an_unnamed_staged_file_is_published_by_one_link_and_never_shows_before() {
+        let dir = scratch("unnamed");
+        let a = dir.join("a");
+        std::fs::write(&a, b"abc").unwrap();
+        let out = dir.join("out");
+        let item = |name: &str| StageItem {
+            src: s(&a),
+            tmp: s(&out.join(format!(".{name}.tmp"))),
+        };
+        let items: Vec<StageItem> = ["new", "bad", "taken", "over", "gone"]
+            .iter()
+            .map(|n| item(n))
+            .collect();
+        let staged = stage_all(&items, &["sha256".into()], true);
+        assert!(staged
+            .iter()
+            .all(|f| f.error.is_none() && f.at.as_deref().unwrap().starts_with("/proc/self/fd/")));
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            0,
+            "nothing named while staged"
+        );
+        let tmp = |k: usize| PathBuf::from(&items[k].tmp);
+
+        let ok = publish_held(held(&staged[0]), &tmp(0), &out.join("new"), "link", ABC);
+        assert!(ok.published && ok.error.is_none());
+        assert_eq!(std::fs::read(out.join("new")).unwrap(), b"abc");
+
+        // A changed staged copy (through the path the hook is given) is read back and dropped.
+        let mut f = OpenOptions::new()
+            .write(true)
+            .open(staged[1].at.as_deref().unwrap())
+            .unwrap();
+        f.write_all(b"x").unwrap();
+        drop(f);
+        let bad = publish_held(held(&staged[1]), &tmp(1), &out.join("bad"), "rename", ABC);
+        assert!(!bad.published && bad.error.is_none());
+        assert_ne!(bad.stored.unwrap().sha256.as_deref(), Some(ABC));
+
+        // The target appeared after the stage: no-clobber refuses, a rename replaces.
+        std::fs::write(out.join("taken"), b"old").unwrap();
+        let refused = publish_held(held(&staged[2]), &tmp(2), &out.join("taken"), "link", ABC);
+        assert!(refused.error.unwrap().starts_with("EEXIST: link "));
+        assert_eq!(std::fs::read(out.join("taken")).unwrap(), b"old");
+        std::fs::write(out.join("over"), b"old").unwrap();
+        let replaced = publish_held(held(&staged[3]), &tmp(3), &out.join("over"), "rename", ABC);
+        assert!(replaced.published && replaced.error.is_none());
+        assert_eq!(std::fs::read(out.join("over")).unwrap(), b"abc");
+
+        let dropped = publish_held(held(&staged[4]), &tmp(4), &out.join("gone"), "discard", ABC);
+        assert!(!dropped.published && dropped.error.is_none());
+        // Every handle is taken once: a second publish is refused, and nothing was left named.
+        let twice = publish_held(held(&staged[0]), &tmp(0), &out.join("again"), "link", ABC);
+        assert!(twice.error.unwrap().starts_with("EBADF: "));
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["new", "over", "taken"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

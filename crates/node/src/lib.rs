@@ -25,4 +25,5 @@ pub mod stats;
 pub mod tasks;
 pub mod test_panic;
 mod unit_test_napi;
+mod unnamed_temp;
 pub mod zstd;
