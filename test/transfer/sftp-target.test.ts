@@ -4,7 +4,8 @@
  * server-side sha256/md5 (a long-lived hash session) agrees with the bytes, and falls back to
  * reading back where the account has no tools; a server write failure in the middle of the
  * pipeline (a full disk) publishes nothing and leaves no temporary file; a directory removed
- * behind the filesystem's back is made again.
+ * behind the filesystem's back is made again; the beforePublish hook's stat and sha256 of the
+ * temp name are the server's answers (writeLocalFile and streams, small and large files).
  */
 import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
@@ -154,6 +155,48 @@ describe('SFTP target', () => {
       execFileSync('umount', [full])
     }
   }, 120_000)
+
+  it('writeLocalFile and stream writes: the hook is answered by the server\'s hash of the temp file (size, mtime, sha256), also for a large file hashed while it is written', async () => {
+    const { fs, dir } = sftp()
+    const src = mkdtempSync(join(local, 'wlf-'))
+    // Empty, one request, just over the in-memory limit (read in chunks), and one hashed on the
+    // server while it is written (over 8 MiB).
+    for (const size of [0, 100_000, 8 * MiB + 1, 20 * MiB + 7]) {
+      const data = randomBytes(size)
+      const name = `w/f${size}.bin`
+      writeFileSync(join(src, 'in.bin'), data)
+      const seen: { path: string; size: number; mtime: number; sha: string; final: boolean }[] = []
+      const hook = (final: string) => async (staged: { path: string; read?: { bytes: number; sha256?: string } }): Promise<void> => {
+        const info = await fs.stat(staged.path)
+        const sum = await fs.checksum(staged.path, 'sha256')
+        const onServer = statSync(join(dir, staged.path))
+        seen.push({ path: staged.path, size: info.size, mtime: info.mtime.getTime() - onServer.mtimeMs, sha: sum.value, final: await fs.exists(final) })
+        if (staged.read) expect(staged.read).toMatchObject({ bytes: size, sha256: sha256(data) })
+      }
+      const r = await fs.writeLocalFile(join(src, 'in.bin'), name, { checksums: ['sha256'], beforePublish: hook(name) })
+      expect(r).toMatchObject({ bytes: size, sha256: sha256(data) })
+      await pipeline(uneven(data), fs.createWriteStream(`${name}.s`, { beforePublish: hook(`${name}.s`) }))
+      for (const n of [name, `${name}.s`]) expect(sha256(readFileSync(join(dir, n)))).toBe(sha256(data))
+      expect(seen).toHaveLength(2)
+      for (const e of seen) {
+        expect(e.path).toMatch(/logferry-tmp/)
+        expect(e).toMatchObject({ size, sha: sha256(data), final: false })
+        expect(Math.abs(e.mtime)).toBeLessThan(1000)
+      }
+    }
+    expect(onDisk(join(dir, 'w')).every((f) => /^f\d+\.bin(\.s)?$/.test(f))).toBe(true)
+    // After the hook, stat and checksum ask the server again (the answer was only for the hook).
+    writeFileSync(join(dir, 'w/f0.bin'), 'changed')
+    expect((await fs.stat('w/f0.bin')).size).toBe(7)
+    expect((await fs.checksum('w/f0.bin')).value).toBe(sha256(Buffer.from('changed')))
+  }, 300_000)
+
+  it('writeLocalFile of a local file that is not there fails with ENOENT and leaves nothing on the server', async () => {
+    const { fs, dir } = sftp()
+    await fs.mkdir('m')
+    await expect(fs.writeLocalFile(join(local, 'nope.bin'), 'm/x.bin', { checksums: ['sha256'] })).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(onDisk(join(dir, 'm'))).toEqual([])
+  }, 60_000)
 
   it('makes a directory again that was removed behind its back', async () => {
     const { fs, dir } = sftp()
