@@ -265,7 +265,7 @@ function checksumAt(address: { host: string; port: number }, lb: LocatedBlock): 
 
 /** A block's checksum from the first of its DataNodes that answers (hadoop's client does the same). */
 export async function blockChecksum(lb: LocatedBlock): Promise<BlockChecksum> {
-  let last: unknown = new HdfsRpcError(`block ${lb.block.blockId} has no location`, 'BlockMissingException')
+  let last: unknown
   for (const location of lb.locations) {
     try {
       return await checksumAt(transferAddress(location), lb)
@@ -273,5 +273,5 @@ export async function blockChecksum(lb: LocatedBlock): Promise<BlockChecksum> {
       last = err
     }
   }
-  throw last
+  throw last ?? new HdfsRpcError(`block ${lb.block.blockId} has no location`, 'BlockMissingException')
 }
