@@ -5,6 +5,9 @@
  * every exec, ~25 ms on a loaded host). The server's python3 hashes in one process (hashlib:
  * the CPU's SHA extensions, ~7x less CPU than coreutils' sha256sum on 512 MiB, and no process
  * started per file); without it a shell loop runs `sha256sum`/`md5sum` (else `openssl dgst`).
+ * A followed hash (python only) reads each byte once the server has acknowledged its write, so
+ * like a hash after the upload it checks what the server stored; a change to the hidden temp
+ * file by someone else after its bytes were hashed would go unseen, as one after a late hash.
  */
 import type { Client, ClientChannel } from 'ssh2'
 
