@@ -40,7 +40,10 @@ export interface S3Options {
    * a higher value multiplies the attempts of every request, see docs/delivery.md "Retries").
    */
   maxAttempts?: number
-  /** Use this client instead of building one. */
+  /**
+   * Use this client instead of building one. It gets the client-wide rule that sends a body
+   * carrying its Content-MD5 unsigned (sendMd5BodiesUnsigned; the store checks that MD5).
+   */
   client?: S3Client
 }
 
