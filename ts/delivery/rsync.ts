@@ -5,9 +5,11 @@
  * classified and transient failures retried through the retry helper.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { StringDecoder } from 'node:string_decoder'
 import { CommandError } from '../transfer/errors.js'
 import { runCommand } from '../transfer/run-command.js'
 import { attempt, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from './retry.js'
@@ -98,7 +100,7 @@ export interface RsyncOptions {
   retryDelayMax?: number
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void
   /**
-   * Sees each itemised line as rsync prints it, every attempt's. A received file's line comes
+   * Sees each itemised line, every attempt's, within ITEM_POLL_MS of rsync printing it (in order). A received file's line comes
    * once its data is in, just before it takes its name: it is in place when the next received
    * file's line, or the end of the run, comes (rsync's receiver takes one file at a time).
    */
@@ -332,6 +334,48 @@ export function rsyncVersion(rsyncPath = 'rsync'): string | undefined {
   return /version\s+(\d+\.\d+\.\d+)/.exec(r.stdout.toString())?.[1]
 }
 
+/** How often rsync's itemised output is read while it runs (ms). */
+const ITEM_POLL_MS = 20
+
+/**
+ * rsync's stdout while it runs: an unlinked temp file, read every ITEM_POLL_MS. A pipe would wake
+ * this process once per itemised line (rsync flushes each one): ~35 ms of CPU per 1,000 files
+ * (measured beside the transfer, against 3-5 ms without), CPU the transfer itself needs.
+ */
+class ItemLog {
+  readonly fd: number
+  readonly #buf = Buffer.allocUnsafe(64 << 10)
+  readonly #decoder = new StringDecoder('utf8')
+  #pos = 0
+  #path: string | undefined
+
+  constructor() {
+    const path = join(tmpdir(), `lf-rsync-${process.pid}-${randomBytes(6).toString('hex')}.out`)
+    this.fd = openSync(path, 'wx+', 0o600)
+    try {
+      unlinkSync(path)
+    } catch {
+      this.#path = path
+    }
+  }
+
+  /** What rsync wrote since the last call. */
+  read(): string {
+    let text = ''
+    for (;;) {
+      const n = readSync(this.fd, this.#buf, 0, this.#buf.length, this.#pos)
+      if (n === 0) return text
+      this.#pos += n
+      text += this.#decoder.write(this.#buf.subarray(0, n))
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd)
+    if (this.#path !== undefined) rmSync(this.#path, { force: true })
+  }
+}
+
 /**
  * Runs rsync until it succeeds (exit 0, or 24 as a warning), fails permanently or the retries are
  * used up. Throws a CommandError (`transient`, `exitCode`, `stderr`), an RsyncUnavailableError
@@ -353,8 +397,10 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
         },
       }
       let pending = ''
-      const onStdout = (b: Buffer): void => {
-        pending += b.toString('utf8')
+      const log = new ItemLog()
+      const onText = (text: string): void => {
+        if (text === '') return
+        pending += text
         let nl: number
         while ((nl = pending.indexOf('\n')) >= 0) {
           const item = parseItemLine(pending.slice(0, nl))
@@ -363,12 +409,14 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
         }
       }
       const flush = (): void => {
+        onText(log.read())
         const item = parseItemLine(pending)
         if (item) items.push(item)
         pending = ''
       }
+      const poll = setInterval(() => onText(log.read()), ITEM_POLL_MS)
       try {
-        const res = await runCommand(bin, args, { env, signal: o.signal, timeoutMs: o.maxDurationMs, onStdout, dieWithParent: true })
+        const res = await runCommand(bin, args, { env, signal: o.signal, timeoutMs: o.maxDurationMs, stdoutFd: log.fd, dieWithParent: true })
         flush()
         return { exitCode: 0 as const, warnings: nonItemLines(res.stderr) }
       } catch (err) {
@@ -381,6 +429,9 @@ export async function runRsync(o: RsyncOptions): Promise<RsyncResult> {
         }
         const transient = err.timedOut || classifyRsyncExit(err.exitCode, err.stderr) === 'transient'
         throw new CommandError(err.message, { command: 'rsync', exitCode: err.exitCode, stderr: err.stderr, transient, timedOut: err.timedOut, cause: err })
+      } finally {
+        clearInterval(poll)
+        log.close()
       }
     },
     { retries: o.retries ?? DEFAULT_RETRIES, retryDelay: o.retryDelay ?? DEFAULT_RETRY_DELAY_MS, ...(o.retryDelayMax === undefined ? {} : { maxDelay: o.retryDelayMax }), signal: o.signal, onRetry: o.onRetry },

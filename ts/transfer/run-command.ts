@@ -15,6 +15,8 @@ export interface RunOptions {
   killGraceMs?: number
   /** Sees every stdout chunk as it comes (a tool's per-file output, whatever maxOutput keeps). */
   onStdout?: (chunk: Buffer) => void
+  /** The child's stdout goes to this file descriptor instead of a pipe (then onStdout and the result's stdout see nothing). */
+  stdoutFd?: number
   /**
    * Linux: the child gets SIGKILL when this process dies, even by kill -9 (no handler runs then).
    * Node cannot set PR_SET_PDEATHSIG itself: util-linux's `setpriv --pdeathsig KILL` sets it and
@@ -99,7 +101,7 @@ export function runCommand(bin: string, args: readonly string[], o: RunOptions =
     const out = new Tail(limit)
     const err = new Tail(limit)
     const [file, argv] = o.dieWithParent === true ? deathBound(bin, args) : [bin, [...args]]
-    const child = spawn(file, argv, { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], shell: false })
+    const child = spawn(file, argv, { env: { ...process.env, ...o.env }, stdio: ['ignore', o.stdoutFd ?? 'pipe', 'pipe'], shell: false })
     let why: 'timeout' | 'abort' | undefined
     let killTimer: NodeJS.Timeout | undefined
     const kill = (reason: 'timeout' | 'abort'): void => {
@@ -112,11 +114,11 @@ export function runCommand(bin: string, args: readonly string[], o: RunOptions =
     const onAbort = (): void => kill('abort')
     o.signal?.addEventListener('abort', onAbort, { once: true })
     const timer = o.timeoutMs !== undefined ? setTimeout(() => kill('timeout'), o.timeoutMs) : undefined
-    child.stdout.on('data', (b: Buffer) => {
+    child.stdout?.on('data', (b: Buffer) => {
       out.push(b)
       o.onStdout?.(b)
     })
-    child.stderr.on('data', (b: Buffer) => err.push(b))
+    child.stderr?.on('data', (b: Buffer) => err.push(b))
     const cleanup = (): void => {
       if (timer) clearTimeout(timer)
       if (killTimer) clearTimeout(killTimer)
