@@ -6,10 +6,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { isTempName } from '../../ts/storage/path.js'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LocalFileSystem, type FileSystem } from '../../ts/storage/index.js'
+import type { LocalBatchOptions, LocalStagedFile } from '../../ts/storage/local-batch.js'
 import { transferFiles, type FileReport, type TransferReport } from '../../ts/transfer/index.js'
 import { BATCH_MIN_FILES } from '../../ts/transfer/local-batches.js'
 import { flipping, type FlipLog } from '../delivery/flip-faults.js'
@@ -157,5 +159,117 @@ describe('transferFiles: many small local files in native batches', () => {
     expect(kept).toMatchObject({ published: false, error: { code: 'EEXIST' } })
     expect(sha256(await dst.readFile(`out/${names[1] as string}`))).toBe(sha256(content.get(names[1] as string) as Buffer))
     expect(allFiles(join(dst.root, 'out'))).toEqual(names.slice().sort())
+  })
+
+  /** `count` files of the source tree as batch items to `prefix/`. */
+  const itemsOf = (root: string, names: readonly string[], prefix: string): { localPath: string; path: string }[] => names.map((n) => ({ localPath: join(root, n), path: `${prefix}/${n}` }))
+  const fds = (): number => readdirSync('/proc/self/fd').length
+
+  it('stages unnamed files where the filesystem allows: no name shows before the publish, none stays after', async () => {
+    const { root, content } = sourceTree(20)
+    const dst = new LocalFileSystem({ root: tempDir() })
+    const names = [...content.keys()]
+    let during: string[] = []
+    let staged: readonly LocalStagedFile[] = []
+    let opened = ''
+    const r = await dst.writeLocalFiles(itemsOf(root, names, 'out'), {
+      checksums: [],
+      overwrite: false,
+      verify: true,
+      beforePublish: async (s) => {
+        staged = s
+        during = allFiles(dst.root)
+        // The staged bytes are open through the path the hook is given (until it returns).
+        opened = sha256(readFileSync((s[3] as LocalStagedFile).localPath))
+      },
+    })
+    expect(r.every((x) => x.published && x.stored?.sha256 === x.read?.sha256)).toBe(true)
+    expect(staged.map((s) => s.path)).toEqual(names.map((n) => `out/${n}`))
+    expect(staged.every((s) => /^\/proc\/self\/fd\/\d+$/.test(s.localPath))).toBe(true)
+    expect(opened).toBe(sha256(content.get(names[3] as string) as Buffer))
+    expect(() => readFileSync((staged[3] as LocalStagedFile).localPath)).toThrow()
+    expect(during).toEqual([])
+    expect(allFiles(join(dst.root, 'out'))).toEqual(names.slice().sort())
+  })
+
+  it('named staging (what a filesystem without O_TMPFILE gets): hidden temp names while staged, verified the same, none left', async () => {
+    const { root, content } = sourceTree(20)
+    const dst = new LocalFileSystem({ root: tempDir() })
+    const names = [...content.keys()]
+    const log: FlipLog = []
+    let during: string[] = []
+    const bad = (p: string): boolean => p.endsWith('/f5.log')
+    const flipped = flipping(dst, log, { match: bad, at: 3 }) as unknown as LocalFileSystem
+    const r = await flipped.writeLocalFiles(itemsOf(root, names, 'out'), {
+      checksums: [],
+      overwrite: true,
+      verify: true,
+      namedStaging: true,
+      beforePublish: async (s) => {
+        expect(s.every((x) => x.localPath.startsWith(dst.root) && isTempName(x.localPath.split('/').pop() as string))).toBe(true)
+        during = allFiles(dst.root)
+      },
+    })
+    expect(during.length).toBe(names.length)
+    expect(during.every((p) => isTempName(p.split('/').pop() as string))).toBe(true)
+    expect(log).toEqual(names.filter((n) => bad(`out/${n}`)).map((n) => `out/${n}`))
+    names.forEach((n, k) => {
+      if (bad(`out/${n}`)) expect(r[k]).toMatchObject({ published: false, stored: { bytes: content.get(n)?.length } })
+      else expect(r[k]).toMatchObject({ published: true })
+    })
+    expect(allFiles(join(dst.root, 'out'))).toEqual(names.filter((n) => !bad(`out/${n}`)).sort())
+  })
+
+  it('a target that appears between the stage and the publish: refused without overwrite (kept), replaced with it', async () => {
+    const { root, content } = sourceTree(6)
+    const names = [...content.keys()]
+    const appear = (dir: string): LocalBatchOptions['beforePublish'] => async (staged) => {
+      for (const s of staged) {
+        mkdirSync(dirname(join(dir, s.path)), { recursive: true })
+        writeFileSync(join(dir, s.path), 'theirs')
+      }
+    }
+    for (const overwrite of [false, true]) {
+      const dst = new LocalFileSystem({ root: tempDir() })
+      const before = fds()
+      const r = await dst.writeLocalFiles(itemsOf(root, names, 'out'), { checksums: [], overwrite, verify: true, beforePublish: appear(dst.root) })
+      for (const [k, n] of names.entries()) {
+        const now = readFileSync(join(dst.root, 'out', n))
+        if (overwrite) {
+          expect(r[k]).toMatchObject({ published: true })
+          expect(sha256(now)).toBe(sha256(content.get(n) as Buffer))
+        } else {
+          expect(r[k]).toMatchObject({ published: false, error: { code: 'EEXIST' } })
+          expect(now.toString()).toBe('theirs')
+        }
+      }
+      expect(allFiles(join(dst.root, 'out'))).toEqual(names.slice().sort())
+      expect(fds()).toBe(before)
+    }
+  })
+
+  it('no fd outlives a batch, whatever fails in it', async () => {
+    const { root, content } = sourceTree(40)
+    const names = [...content.keys()]
+    const dst = new LocalFileSystem({ root: tempDir() })
+    writeFileSync(join(dst.root, 'd1'), 'a file')
+    const items = [...itemsOf(root, names, ''), { localPath: join(root, 'gone.log'), path: 'gone.log' }]
+    const before = fds()
+    // Sources gone, parents that are files (ENOTDIR), a refused hook: nothing published, all closed.
+    const refused = await dst.writeLocalFiles(items, { checksums: [], overwrite: true, verify: true, beforePublish: async () => Promise.reject(new Error('no')) })
+    expect(refused.every((x) => !x.published && x.error !== undefined)).toBe(true)
+    expect(fds()).toBe(before)
+    // Staged copies damaged behind the batch's back (all but the empty one, which has no byte to flip).
+    const log: FlipLog = []
+    const damaged = await (flipping(dst, log, { at: 0 }) as unknown as LocalFileSystem).writeLocalFiles(items, { checksums: [], overwrite: false, verify: true })
+    expect(log.length).toBe(names.filter((n) => !n.startsWith('d1/')).length)
+    expect(damaged.filter((x) => x.published).map((x) => x.read?.bytes)).toEqual([0])
+    rmSync(join(dst.root, names[0] as string))
+    expect(fds()).toBe(before)
+    // The same batch published (the d1/ files still ENOTDIR, gone.log ENOENT).
+    const ok = await dst.writeLocalFiles(items, { checksums: [], overwrite: false, verify: true })
+    expect(ok.filter((x) => x.published).length).toBe(names.filter((n) => !n.startsWith('d1/')).length)
+    expect(fds()).toBe(before)
+    expect(allFiles(dst.root)).toEqual(['d1', ...names.filter((n) => !n.startsWith('d1/'))].sort())
   })
 })
