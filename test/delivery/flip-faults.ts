@@ -29,7 +29,10 @@ function flippingStream(inner: Writable, at: number, onFlip: () => void): Writab
     onFlip()
     return copy
   }
-  return new Writable({
+  // A write that fails because `inner` already failed on its own reports inner's error (what the
+  // caller sees without this wrapper), not ERR_STREAM_DESTROYED.
+  const why = (err: Error | null | undefined): Error | null => (err ? ((inner.errored as Error | null) ?? err) : null)
+  const out = new Writable({
     write(chunk: Buffer, _enc, cb) {
       let c = chunk
       if (!flipped && seen + c.length > at) c = flip(c, at - seen)
@@ -38,22 +41,26 @@ function flippingStream(inner: Writable, at: number, onFlip: () => void): Writab
       const prev = last
       last = c
       if (!prev) return cb()
-      inner.write(prev, (err) => cb(err ?? null))
+      inner.write(prev, (err) => cb(why(err)))
     },
     final(cb) {
       const end = (): void => {
         inner.end()
-        finished(inner, (err) => cb(err ?? null))
+        finished(inner, (err) => cb(why(err)))
       }
       if (!last) return end()
       const c = flipped || last.length === 0 ? last : flip(last, last.length - 1)
-      inner.write(c, (err) => (err ? cb(err) : end()))
+      inner.write(c, (err) => (err ? cb(why(err)) : end()))
     },
     destroy(err, cb) {
       inner.destroy(err ?? undefined)
       cb(err)
     },
   })
+  // inner failing between writes (a connection reset) fails this stream with that error; without
+  // a listener it was an uncaught exception of the test run.
+  inner.on('error', (err) => out.destroy(err))
+  return out
 }
 
 export interface FlipOptions {
