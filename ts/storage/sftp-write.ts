@@ -66,6 +66,21 @@ export function writeDirect(sftp: SFTPWrapper, handle: Buffer, chunk: Buffer, po
   return 'sent'
 }
 
+/**
+ * Wakes `wake` when the server next widens the channel's window (ssh2 calls the channel's
+ * `_chunkcb` then), unless ssh2 is waiting for it with requests of its own queued (then the
+ * next acknowledgement wakes the pipeline).
+ */
+function wakeOnWindow(sftp: SFTPWrapper, wake: () => void): void {
+  const s = sftp as unknown as Partial<SftpInternals> & { _waitWindow?: boolean; _chunkcb?: () => void }
+  if (!Array.isArray(s._buffer) || s._buffer.length > 0 || s._chunkcb !== undefined) return
+  s._waitWindow = true
+  s._chunkcb = () => {
+    s._chunkcb = undefined
+    wake()
+  }
+}
+
 /** SSH_FXP_WRITE bytes besides the data and the handle: length, type, id, handle length, offset, data length. */
 const WRITE_OVERHEAD = 4 + 1 + 4 + 4 + 8 + 4
 
@@ -144,9 +159,10 @@ export class WritePipeline {
           }
           const sent = writeDirect(this.session.sftp, this.handle, chunk, pos, len, at, done)
           if (sent === 'window' && this.inflight > 0) {
-            // The window opens as the server consumes what is in flight: wait for an
-            // acknowledgement rather than have ssh2 queue a copy of the request.
+            // The window opens as the server consumes what is in flight: wait for it (or an
+            // acknowledgement) rather than have ssh2 queue a copy of the request.
             this.windowShort = true
+            wakeOnWindow(this.session.sftp, () => this.wake())
             break
           }
           if (sent !== 'sent') this.session.sftp.write(this.handle, chunk, pos, len, at, done)
