@@ -43,6 +43,25 @@ afterAll(() => rmSync(localBase, { recursive: true, force: true }))
 let counter = 0
 const unique = (): string => `${run}/${++counter}`
 
+/**
+ * A directory of root's made private (SETPERMISSION 700), opened as user mallory: over WebHDFS
+ * only, or with `namenode` over the NameNode's RPC port.
+ */
+async function hdfsDenied(url: string, namenode?: string): Promise<Denied> {
+  const dir = `/logferry/${unique()}/private`
+  const owner = filesystem({ protocol: 'webhdfs', url, user: 'root' })
+  await owner.writeFile(`${dir}/secret.txt`, 'x')
+  const r = await fetch(`${url}/webhdfs/v1${dir}?op=SETPERMISSION&permission=700&user.name=root`, { method: 'PUT' })
+  await r.body?.cancel()
+  if (!r.ok) throw new Error(`SETPERMISSION failed: ${r.status}`)
+  return {
+    fs: filesystem({ protocol: 'webhdfs', url, user: 'mallory', root: dir, ...(namenode ? { namenode } : {}) }),
+    writePath: 'new.txt',
+    readPath: 'secret.txt',
+    cleanup: () => owner.close(),
+  }
+}
+
 export function servers(): ServersInfo {
   return inject('storageServers')
 }
@@ -146,21 +165,7 @@ export function backends(): Backend[] {
         const u = new URL(s.hdfs?.url ?? 'http://127.0.0.1:1')
         return filesystem(`webhdfs://root@127.0.0.1:${u.port}/logferry/${unique()}`)
       },
-      denied: async () => {
-        const url = s.hdfs?.url ?? ''
-        const dir = `/logferry/${unique()}/private`
-        const owner = filesystem({ protocol: 'webhdfs', url, user: 'root' })
-        await owner.writeFile(`${dir}/secret.txt`, 'x')
-        const r = await fetch(`${url}/webhdfs/v1${dir}?op=SETPERMISSION&permission=700&user.name=root`, { method: 'PUT' })
-        await r.body?.cancel()
-        if (!r.ok) throw new Error(`SETPERMISSION failed: ${r.status}`)
-        return {
-          fs: filesystem({ protocol: 'hdfs', url, user: 'mallory', root: dir }),
-          writePath: 'new.txt',
-          readPath: 'secret.txt',
-          cleanup: () => owner.close(),
-        }
-      },
+      denied: () => hdfsDenied(s.hdfs?.url ?? ''),
     },
     {
       // The same MiniDFSCluster with its NameNode's RPC address: status, mkdir, rm, rename,
@@ -171,21 +176,7 @@ export function backends(): Backend[] {
         const u = new URL(s.hdfs?.url ?? 'http://127.0.0.1:1')
         return filesystem(`webhdfs://root@127.0.0.1:${u.port}/logferry/${unique()}?namenode=${s.hdfs?.rpcUrl ?? ''}`)
       },
-      denied: async () => {
-        const url = s.hdfs?.url ?? ''
-        const dir = `/logferry/${unique()}/private`
-        const owner = filesystem({ protocol: 'webhdfs', url, user: 'root' })
-        await owner.writeFile(`${dir}/secret.txt`, 'x')
-        const r = await fetch(`${url}/webhdfs/v1${dir}?op=SETPERMISSION&permission=700&user.name=root`, { method: 'PUT' })
-        await r.body?.cancel()
-        if (!r.ok) throw new Error(`SETPERMISSION failed: ${r.status}`)
-        return {
-          fs: filesystem({ protocol: 'webhdfs', url, user: 'mallory', root: dir, ...(s.hdfs?.rpcUrl ? { namenode: s.hdfs.rpcUrl } : {}) }),
-          writePath: 'new.txt',
-          readPath: 'secret.txt',
-          cleanup: () => owner.close(),
-        }
-      },
+      denied: () => hdfsDenied(s.hdfs?.url ?? '', s.hdfs?.rpcUrl),
     },
     {
       name: 'sftp',
