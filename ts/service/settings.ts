@@ -12,12 +12,12 @@ import { parseEnv } from 'node:util'
 import { ConfigError } from '../config-error.js'
 import { parseYamlWithPositions } from '../log-manager/load-config.js'
 import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../options/defaults.js'
-import { boolean, custom, duration, integer, number, list, object, oneOf, optional, refine, required, size, string, withDefault, type Schema } from '../options/schema.js'
+import { boolean, custom, duration, integer, number, list, object, oneOf, optional, refine, required, size, string, withDefault, type Parsed, type Schema } from '../options/schema.js'
 import { configErrorReporter, validateOptions } from '../options/validate-options.js'
 import { CATEGORY_NAME_RE, DEFAULT_RULES } from './categorize/rules.js'
 import { DEFAULT_ERROR_SETTINGS, type ErrorSettings } from './errors/classifier.js'
 import { DEFAULT_RETENTION, type RetentionSettings } from './retention/policy.js'
-import type { CategoryRule, ServiceLimits, ServiceLogLevel, ServiceSettings, SourceSettings, TailSettings } from './types.js'
+import type { CategoryRule, RsyncSourceSettings, ServiceLimits, ServiceLogLevel, ServiceSettings, SourceSettings, TailSettings } from './types.js'
 
 export const DEFAULT_PORT = 8004
 export const DEFAULT_HOST = '127.0.0.1'
@@ -224,6 +224,37 @@ const ENV = object({
   LOGFERRY_DATA_DIR: optional(text()),
 })
 const ENV_KEYS = new Set(ENV.keys)
+type EnvKey = keyof Parsed<typeof ENV>
+
+/** The setting each environment variable gives (REMOTE_BASE_PATH is derived, below). */
+const SETTING_OF_ENV = {
+  LOGFERRY_HOST: 'host',
+  LOGFERRY_PORT: 'port',
+  LOGFERRY_DATA_DIR: 'dataDir',
+  SYNC_INTERVAL: 'syncInterval',
+  LOG_LEVEL: 'logLevel',
+  LOGFERRY_TOKEN: 'authToken',
+  LOGFERRY_TOKEN_FILE: 'authTokenFile',
+} as const satisfies Partial<Record<EnvKey, keyof Partial2>>
+const SSH_SOURCE_OF_ENV = {
+  SSH_HOST: 'host',
+  SSH_PORT: 'port',
+  SSH_USER: 'user',
+  SSH_PASSWORD: 'password',
+  SSH_IDENTITY_FILE: 'identityFile',
+  SSH_KNOWN_HOSTS: 'knownHostsFile',
+  SSH_STRICT_HOST_KEY_CHECKING: 'strictHostKeyChecking',
+} as const satisfies Partial<Record<EnvKey, keyof RsyncSourceSettings>>
+
+/** The values of `from` that are set, under the names `names` gives them. */
+function renamed(from: object, names: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, to] of Object.entries(names)) {
+    const v: unknown = (from as Record<string, unknown>)[k]
+    if (v !== undefined) out[to] = v
+  }
+  return out
+}
 
 const fileReport = configErrorReporter(() => 'is not a logferry serve setting')
 const envReport = configErrorReporter(() => 'is not a logferry serve variable')
@@ -249,22 +280,8 @@ function envLayer(env: Record<string, string | undefined>, file: string | undefi
     }
     throw err
   }
-  const out: Partial2 = {}
-  if (e.LOGFERRY_HOST !== undefined) out.host = e.LOGFERRY_HOST
-  if (e.LOGFERRY_PORT !== undefined) out.port = e.LOGFERRY_PORT
-  if (e.LOGFERRY_DATA_DIR !== undefined) out.dataDir = e.LOGFERRY_DATA_DIR
-  if (e.SYNC_INTERVAL !== undefined) out.syncInterval = e.SYNC_INTERVAL
-  if (e.LOG_LEVEL !== undefined) out.logLevel = e.LOG_LEVEL
-  if (e.LOGFERRY_TOKEN !== undefined) out.authToken = e.LOGFERRY_TOKEN
-  if (e.LOGFERRY_TOKEN_FILE !== undefined) out.authTokenFile = e.LOGFERRY_TOKEN_FILE
-  const ssh: Record<string, unknown> = {}
-  if (e.SSH_HOST !== undefined) ssh.host = e.SSH_HOST
-  if (e.SSH_PORT !== undefined) ssh.port = e.SSH_PORT
-  if (e.SSH_USER !== undefined) ssh.user = e.SSH_USER
-  if (e.SSH_PASSWORD !== undefined) ssh.password = e.SSH_PASSWORD
-  if (e.SSH_IDENTITY_FILE !== undefined) ssh.identityFile = e.SSH_IDENTITY_FILE
-  if (e.SSH_KNOWN_HOSTS !== undefined) ssh.knownHostsFile = e.SSH_KNOWN_HOSTS
-  if (e.SSH_STRICT_HOST_KEY_CHECKING !== undefined) ssh.strictHostKeyChecking = e.SSH_STRICT_HOST_KEY_CHECKING
+  const out = renamed(e, SETTING_OF_ENV) as Partial2
+  const ssh = renamed(e, SSH_SOURCE_OF_ENV)
   // As in the seed: the logs are under REMOTE_BASE_PATH/logs/.
   if (e.REMOTE_BASE_PATH !== undefined) ssh.remotePath = `${e.REMOTE_BASE_PATH.replace(/\/+$/, '')}/logs/`
   if (Object.keys(ssh).length > 0) out.sshSource = ssh
