@@ -5,7 +5,7 @@
  * front of the real launcher records each invocation's argv), distcp dry runs, auto falling back
  * to the storage method over WebHDFS, and cluster2 down.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,11 +14,13 @@ import { filesystem, type FileSystem } from '../../ts/storage/index.js'
 import { parseLocation } from '../../ts/storage/url.js'
 import { endpointOf } from '../../ts/transfer/endpoint.js'
 import { transferFiles, type TransferOptions, type TransferReport } from '../../ts/transfer/index.js'
+import { closedAfterAll } from '../closed-after-all.js'
 import { inCI } from '../servers/ci.js'
 import { startHdfs, type StartedHdfs } from '../servers/hdfs.js'
 import { SERVERS_DIR, freePort } from '../servers/process.js'
 import { suiteServers } from '../servers/suite-servers.js'
 import { hdfsUrl } from '../cli/transfer-seed-helpers.js'
+import { contents, sha256, shas } from './fixtures.js'
 
 const HADOOP = join(SERVERS_DIR, 'hadoop', 'bin', 'hadoop')
 const hadoopMissing = existsSync(HADOOP) ? undefined : `${HADOOP} missing (run test/servers/install.sh)`
@@ -36,26 +38,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'logferry-xcluster-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 const run = `xcluster-${Date.now().toString(36)}`
 let dirs = 0
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
 const freshDir = (): string => `/logferry/${run}/${++dirs}`
 
-const opened: FileSystem[] = []
-afterAll(async () => {
-  await Promise.all(opened.map((f) => f.close().catch(() => undefined)))
-})
-function open(url: string): FileSystem {
-  const fs = filesystem(url)
-  opened.push(fs)
-  return fs
-}
+const keep = closedAfterAll()
+const open = (url: string): FileSystem => keep(filesystem(url))
 
-async function contents(fs: FileSystem): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  for (const e of await fs.ls('', { recursive: true })) if (e.kind === 'file') out.set(e.path, sha256(await fs.readFile(e.path)))
-  return out
-}
-const shas = (files: Map<string, Buffer>, prefix = ''): Map<string, string> => new Map([...files].map(([k, v]) => [prefix + k, sha256(v)]))
 
 async function write(fs: FileSystem, files: Map<string, Buffer>, prefix = ''): Promise<void> {
   for (const [p, d] of files) await fs.writeFile(prefix + p, d)

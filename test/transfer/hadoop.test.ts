@@ -3,7 +3,7 @@
  * and `hadoop fs -cp`, run by the launcher install.sh builds from the Maven Hadoop jars, against a
  * MiniDFSCluster; auto's fallback chain with hadoop missing; errors recorded when HDFS is down.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +13,8 @@ import { transferFiles, type TransferReport } from '../../ts/transfer/index.js'
 import { startHdfs } from '../servers/hdfs.js'
 import { SERVERS_DIR, freePort } from '../servers/process.js'
 import { suiteServers } from '../servers/suite-servers.js'
-import { localTree as treeAt } from './fixtures.js'
+import { contents, sha256, shas, localTree as treeAt } from './fixtures.js'
+import { closedAfterAll } from '../closed-after-all.js'
 import { inCI } from '../servers/ci.js'
 
 const HADOOP = join(SERVERS_DIR, 'hadoop', 'bin', 'hadoop')
@@ -27,22 +28,14 @@ const tmp = mkdtempSync(join(tmpdir(), 'logferry-hadoop-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 const run = `hadoop-${Date.now().toString(36)}`
 let dirs = 0
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
 /** A config (not an instance: the hadoop methods need its address) for a fresh HDFS directory. */
 function hdfsDir(): StorageConfig & { root: string } {
   return { protocol: 'webhdfs', url: hdfs?.url ?? 'http://127.0.0.1:1', root: `/logferry/${run}/${++dirs}`, user: 'root' }
 }
 
-const opened: FileSystem[] = []
-afterAll(async () => {
-  await Promise.all(opened.map((f) => f.close().catch(() => undefined)))
-})
-function open(spec: StorageConfig): FileSystem {
-  const fs = filesystem(spec)
-  opened.push(fs)
-  return fs
-}
+const keep = closedAfterAll()
+const open = (spec: StorageConfig): FileSystem => keep(filesystem(spec))
 
 const localTree = (files: Map<string, Buffer>): string => treeAt(tmp, files)
 
@@ -55,16 +48,6 @@ function fixture(): Map<string, Buffer> {
     ['app/deep/e.log', Buffer.alloc(0)],
   ])
 }
-
-async function contents(fs: FileSystem, under = ''): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  for (const e of await fs.ls(under, { recursive: true })) {
-    if (e.kind === 'file') out.set(under ? e.path.slice(under.length + 1) : e.path, sha256(await fs.readFile(e.path)))
-  }
-  return out
-}
-
-const shas = (files: Map<string, Buffer>, prefix = ''): Map<string, string> => new Map([...files].map(([k, v]) => [prefix + k, sha256(v)]))
 
 function expectEvery(r: TransferReport, fields: Record<string, unknown>): void {
   for (const f of r.files) expect(f, f.target).toMatchObject(fields)
