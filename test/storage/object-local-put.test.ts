@@ -19,6 +19,8 @@ import { transferFiles } from '../../ts/transfer/index.js'
 import { azureOptions, gcsOptions } from '../servers/filesystems.js'
 import { suiteServers } from '../servers/suite-servers.js'
 import { inCI } from '../servers/ci.js'
+import { closedAfterAll } from '../closed-after-all.js'
+import { countingSource, smallFiles } from './local-put-fixtures.js'
 
 const servers = await suiteServers(['gcs', 'azure'])
 const MiB = 1 << 20
@@ -27,10 +29,9 @@ const hash = (algo: string, b: Uint8Array): string => createHash(algo).update(b)
 const run = `objput-${Date.now().toString(36)}`
 let n = 0
 
-const opened: FileSystem[] = []
+const keep = closedAfterAll()
 const proxies: Server[] = []
 afterAll(async () => {
-  await Promise.all(opened.map((f) => f.close().catch(() => undefined)))
   await Promise.all(proxies.map((p) => new Promise((r) => p.close(r))))
   rmSync(tmp, { recursive: true, force: true })
 })
@@ -59,20 +60,6 @@ async function recordingProxy(endpoint: string): Promise<{ url: string; seen: Se
   return { url: `http://127.0.0.1:${port}${upstream.pathname.replace(/\/$/, '')}`, seen }
 }
 
-/** A local filesystem that counts what reads its files: streams and checksum passes. */
-function countingSource(root: string): { fs: FileSystem; reads: () => number } {
-  const inner = new LocalFileSystem({ root })
-  let reads = 0
-  const fs = new Proxy(inner, {
-    get(t, key, receiver) {
-      if (key === 'createReadStream' || key === 'checksum' || key === 'openPositioned') reads++
-      const v: unknown = Reflect.get(t, key, receiver)
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v
-    },
-  })
-  return { fs, reads: () => reads }
-}
-
 interface Backend {
   name: 'gcs' | 'azure'
   missing: boolean
@@ -88,8 +75,7 @@ const backends: Backend[] = [
     missing: servers.gcs === undefined,
     make: async () => {
       const p = await recordingProxy(servers.gcs?.endpoint ?? 'http://127.0.0.1:1')
-      const fs = new GcsFileSystem({ ...gcsOptions(servers, `${run}/${++n}`), apiEndpoint: p.url })
-      opened.push(fs)
+      const fs = keep(new GcsFileSystem({ ...gcsOptions(servers, `${run}/${++n}`), apiEndpoint: p.url }))
       return { fs, seen: p.seen }
     },
     isUpload: (q) => q.method === 'POST' && q.path.includes('/upload/'),
@@ -99,8 +85,7 @@ const backends: Backend[] = [
     missing: servers.azure === undefined,
     make: async (blockSize) => {
       const p = await recordingProxy(servers.azure?.endpoint ?? 'http://127.0.0.1:1')
-      const fs = new AzureBlobFileSystem({ ...azureOptions(servers, `${run}/${++n}`), endpoint: p.url, ...(blockSize ? { blockSize } : {}) })
-      opened.push(fs)
+      const fs = keep(new AzureBlobFileSystem({ ...azureOptions(servers, `${run}/${++n}`), endpoint: p.url, ...(blockSize ? { blockSize } : {}) }))
       return { fs, seen: p.seen }
     },
     // Put Blob, or a block list's commit (not its staged blocks).
@@ -111,21 +96,13 @@ const backends: Backend[] = [
 for (const b of backends) {
   describe.skipIf(!inCI && b.missing)(`${b.name} writeLocalFile`, () => {
     it('small files: one upload request each, the source read once, verified by the answer, stamped with the sha256', async () => {
-      const src = mkdtempSync(join(tmp, 'small-'))
-      // (20 files: planning lists a target directory that receives 16 or more instead of a stat each.)
-      const files = new Map<string, Buffer>([
-        ['a.log', randomBytes(100_000)],
-        ['b.log', randomBytes(1)],
-        ['empty.log', Buffer.alloc(0)],
-      ])
-      for (let i = 0; i < 17; i++) files.set(`f${i}.log`, randomBytes(1000 + i))
-      for (const [p, d] of files) writeFileSync(join(src, p), d)
+      const { src, files } = smallFiles(tmp)
       const { fs: target, seen } = await b.make()
       const source = countingSource(src)
       const r = await transferFiles({ source: source.fs, files: '*', target, method: 'storage' })
       expect(r.totals).toMatchObject({ copied: 20, failed: 0 })
       const during = [...seen]
-      expect(source.reads()).toBe(0)
+      expect(source.streams() + source.checksums() + source.positioned()).toBe(0)
       expect(during.filter(b.isUpload)).toHaveLength(20)
       // Besides the uploads, only the planning's listing of the target: no stat, no read-back.
       expect(during.filter((q) => !b.isUpload(q)).map((q) => q.method)).toEqual(['GET'])

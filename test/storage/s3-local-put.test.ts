@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { copyFile } from '../../ts/delivery/copy-file.js'
-import { LocalFileSystem, S3FileSystem, uploadFile, type FileSystem, type PositionedReader } from '../../ts/storage/index.js'
+import { S3FileSystem, uploadFile } from '../../ts/storage/index.js'
 import { transferFiles } from '../../ts/transfer/index.js'
 import { s3Options } from '../servers/filesystems.js'
 import { suiteServers } from '../servers/suite-servers.js'
 import { inCI } from '../servers/ci.js'
+import { closedAfterAll } from '../closed-after-all.js'
+import { countingSource, smallFiles } from './local-put-fixtures.js'
 
 const servers = await suiteServers(['s3'])
 const MiB = 1 << 20
@@ -23,15 +25,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 const hash = (algo: string, b: Uint8Array): string => createHash(algo).update(b).digest('hex')
 const run = `s3put-${Date.now().toString(36)}`
 let n = 0
-const opened: FileSystem[] = []
-afterAll(async () => {
-  await Promise.all(opened.map((f) => f.close().catch(() => undefined)))
-})
-const s3 = (partSize?: number): S3FileSystem => {
-  const fs = new S3FileSystem({ ...s3Options(servers, `${run}/${++n}`), ...(partSize ? { partSize } : {}) })
-  opened.push(fs)
-  return fs
-}
+const keep = closedAfterAll()
+const s3 = (partSize?: number): S3FileSystem => keep(new S3FileSystem({ ...s3Options(servers, `${run}/${++n}`), ...(partSize ? { partSize } : {}) }))
 
 /** The HTTP requests the client sends (method, path, the headers that matter here). */
 function recordRequests(fs: S3FileSystem): { method: string; path: string; md5?: string; payload?: string }[] {
@@ -47,44 +42,9 @@ function recordRequests(fs: S3FileSystem): { method: string; path: string; md5?:
   return seen
 }
 
-/** A local filesystem that counts what reads its files: streams, checksum passes, positioned reads. */
-function countingSource(root: string, hooks: { onChecksum?: () => Promise<void> } = {}): { fs: FileSystem; streams: () => number; checksums: () => number; partReads: () => number } {
-  const inner = new LocalFileSystem({ root })
-  let streams = 0
-  let checksums = 0
-  let partReads = 0
-  const fs = new Proxy(inner, {
-    get(t, key, receiver) {
-      if (key === 'createReadStream') return (...a: Parameters<FileSystem['createReadStream']>) => (streams++, t.createReadStream(...a))
-      if (key === 'checksum')
-        return async (...a: Parameters<FileSystem['checksum']>) => {
-          checksums++
-          await hooks.onChecksum?.()
-          return t.checksum(...a)
-        }
-      if (key === 'openPositioned')
-        return async (p: string): Promise<PositionedReader> => {
-          const r = await t.openPositioned(p)
-          return { read: (...a) => (partReads++, r.read(...a)), size: () => r.size(), close: () => r.close() }
-        }
-      const v: unknown = Reflect.get(t, key, receiver)
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v
-    },
-  })
-  return { fs, streams: () => streams, checksums: () => checksums, partReads: () => partReads }
-}
-
 describe.skipIf(!inCI && servers.s3 === undefined)('S3 writeLocalFile', () => {
   it('small files: one PUT each with Content-MD5 and an unsigned payload, the source read once, stamped with its sha256', async () => {
-    const src = mkdtempSync(join(tmp, 'small-'))
-    // (20 files: planning lists a target directory that receives 16 or more instead of a stat each.)
-    const files = new Map<string, Buffer>([
-      ['a.log', randomBytes(100_000)],
-      ['b.log', randomBytes(1)],
-      ['empty.log', Buffer.alloc(0)],
-    ])
-    for (let i = 0; i < 17; i++) files.set(`f${i}.log`, randomBytes(1000 + i))
-    for (const [p, d] of files) writeFileSync(join(src, p), d)
+    const { src, files } = smallFiles(tmp)
     const target = s3()
     const requests = recordRequests(target)
     const source = countingSource(src)
