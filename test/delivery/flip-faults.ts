@@ -17,6 +17,22 @@ import { hdfsBlockMd5s, type ChunkedUploadStrategy, type FileSystem, type PartCh
 /** Where bytes were flipped (write streams by path, parts as `part <i> of <path>`). */
 export type FlipLog = string[]
 
+/**
+ * Runs `write` on a temporary copy of `localPath` with the byte at `at` flipped (logged as
+ * `path`), then removes the copy: a write that sends a local file sends the flipped bytes.
+ */
+async function fromFlippedCopy<T>(localPath: string, at: number, log: FlipLog, path: string, write: (flipped: string) => Promise<T>): Promise<T> {
+  const flipped = join(mkdtempSync(join(tmpdir(), 'logferry-flip-')), 'f')
+  try {
+    copyFileSync(localPath, flipped)
+    flipOnDisk(flipped, at)
+    log.push(path)
+    return await write(flipped)
+  } finally {
+    rmSync(dirname(flipped), { recursive: true, force: true })
+  }
+}
+
 /** Flips the byte at `at` of the stream (or its last byte when shorter) before `inner` sees it. */
 function flippingStream(inner: Writable, at: number, onFlip: () => void): Writable {
   let seen = 0
@@ -141,11 +157,7 @@ export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): 
         // one byte flipped, while the caller is told the checksums of the bytes it read.
         return async (localPath: string, path: string, options: Parameters<NonNullable<FileSystem['writeLocalFile']>>[2]) => {
           if (o.match && !o.match(path)) return writeLocal(localPath, path, options)
-          const flipped = join(mkdtempSync(join(tmpdir(), 'logferry-flip-')), 'f')
-          copyFileSync(localPath, flipped)
-          flipOnDisk(flipped, o.at ?? 1000)
-          log.push(path)
-          try {
+          return fromFlippedCopy(localPath, o.at ?? 1000, log, path, async (flipped) => {
             const stored = await writeLocal(flipped, path, options)
             const data = readFileSync(localPath)
             return {
@@ -155,9 +167,7 @@ export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): 
               ...(options.checksums.includes('crc32c') ? { crc32c: crc32cOf(data).toString(16).padStart(8, '0') } : {}),
               ...(stored.written ? { written: stored.written } : {}),
             }
-          } finally {
-            rmSync(dirname(flipped), { recursive: true, force: true })
-          }
+          })
         }
       }
       if (key === 'writeLocalFile' && writeLocal && localPathOf(t, '') === undefined) {
@@ -165,18 +175,12 @@ export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): 
         // flipped, while the hook and the caller are told the checksums of the bytes read.
         return async (localPath: string, path: string, options: Parameters<NonNullable<FileSystem['writeLocalFile']>>[2]) => {
           if (o.match && !o.match(path)) return writeLocal(localPath, path, options)
-          const flipped = join(mkdtempSync(join(tmpdir(), 'logferry-flip-')), 'f')
-          copyFileSync(localPath, flipped)
-          flipOnDisk(flipped, o.at ?? 1000)
-          log.push(path)
           const data = readFileSync(localPath)
           const read = { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') }
-          try {
+          return fromFlippedCopy(localPath, o.at ?? 1000, log, path, async (flipped) => {
             await writeLocal(flipped, path, { ...options, beforePublish: async (staged) => options.beforePublish?.({ ...staged, read }) })
             return read
-          } finally {
-            rmSync(dirname(flipped), { recursive: true, force: true })
-          }
+          })
         }
       }
       if (key === 'writeLocalFile' && writeLocal) {
