@@ -2,17 +2,12 @@
 // records of any allowed size still go through, one event too many is refused with
 // ERR_BUFFER_BUDGET (nothing dropped, the others unaffected), and closing an event frees its share.
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Logger, LoggerManager } from '../../dist/index.js'
-import { expectExactlyOnce, range, readDir, removeDir, tempDir, textRecord } from './helpers.js'
+import { tempDirs } from '../temp-dirs.js'
+import { expectExactlyOnce, range, readDir, textRecord } from './helpers.js'
 
-const dirs: string[] = []
-function dir(): string {
-  const d = tempDir()
-  dirs.push(d)
-  return d
-}
-afterAll(() => dirs.forEach(removeDir))
+const { dir } = tempDirs('logferry-js-')
 
 function codeOf(f: () => unknown): string | undefined {
   try {

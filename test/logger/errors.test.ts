@@ -2,17 +2,12 @@
 // after close and an unwritable path, each with its stable code.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { LogferryError, Logger, LoggerManager, type LoggerOptions } from '../../dist/index.js'
-import { readDir, removeDir, tempDir } from './helpers.js'
+import { tempDirs } from '../temp-dirs.js'
+import { readDir } from './helpers.js'
 
-const dirs: string[] = []
-function dir(): string {
-  const d = tempDir()
-  dirs.push(d)
-  return d
-}
-afterAll(() => dirs.forEach(removeDir))
+const { dir } = tempDirs('logferry-js-')
 
 function thrown(f: () => unknown): Error & { code?: string } {
   try {

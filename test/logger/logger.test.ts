@@ -2,19 +2,12 @@
 // flush metrics, 'sealed' events, and reading both formats back.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Logger, readLogFile, readLogFileSync, type LoggerOptions } from '../../dist/index.js'
-import {
-  binaryRecord, expectExactlyOnce, range, readDir, removeDir, sealedPattern, tempDir, textRecord,
-} from './helpers.js'
+import { tempDirs } from '../temp-dirs.js'
+import { binaryRecord, expectExactlyOnce, range, readDir, sealedPattern, textRecord } from './helpers.js'
 
-const dirs: string[] = []
-function dir(): string {
-  const d = tempDir()
-  dirs.push(d)
-  return d
-}
-afterAll(() => dirs.forEach(removeDir))
+const { dir } = tempDirs('logferry-js-')
 
 const small = { preallocateFileSize: 0 } satisfies Partial<LoggerOptions>
 

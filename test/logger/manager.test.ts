@@ -1,17 +1,12 @@
 // LoggerManager: one file per event, sanitised names, lazy creation, aggregated stats.
 import { existsSync, readdirSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { LoggerManager } from '../../dist/index.js'
-import { binaryRecord, expectExactlyOnce, range, readDir, removeDir, sealedPattern, tempDir, textRecord } from './helpers.js'
+import { tempDirs } from '../temp-dirs.js'
+import { binaryRecord, expectExactlyOnce, range, readDir, sealedPattern, textRecord } from './helpers.js'
 
-const dirs: string[] = []
-function dir(): string {
-  const d = tempDir()
-  dirs.push(d)
-  return d
-}
-afterAll(() => dirs.forEach(removeDir))
+const { dir } = tempDirs('logferry-js-')
 
 describe('LoggerManager', () => {
   it('writes one file per event, live at {dir}/{event}.log and sealed as {event}_{timestamp}.log', async () => {
