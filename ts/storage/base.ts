@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import { StorageError, isStorageError, type StorageErrorCode } from './errors.js'
 import { isGlob, matchGlob } from './glob.js'
 import { isTransient } from './transient.js'
-import { basenamePath, isWithin, joinPath, normalizePath } from './path.js'
+import { basenamePath, dirnamePath, isWithin, joinPath, normalizePath } from './path.js'
 import type {
   Checksum,
   ChecksumAlgorithm,
@@ -148,6 +148,32 @@ export abstract class BaseFileSystem implements FileSystem {
     if (mtime) out.mtime = mtime
     if (etag) out.etag = etag
     return out
+  }
+
+  /**
+   * mkdir's checks, the same on every backend: EEXIST for a file (or a directory without
+   * `parents`), ENOTDIR under a file, ENOENT for a missing parent without `parents`. Resolves
+   * with undefined when the directory is already there, else with its normalized path and,
+   * when missing (so `parents` is set), its parent.
+   */
+  protected async mkdirTarget(path: string, options?: MkdirOptions): Promise<{ path: string; missingParent?: string } | undefined> {
+    const p = normalizePath(path)
+    const k = await this.kind(p)
+    if (k === 'file' || (k === 'directory' && !options?.parents)) throw this.error('EEXIST', path)
+    if (k === 'directory') return undefined
+    const parent = dirnamePath(p)
+    const pk = parent === '' ? 'directory' : await this.kind(parent)
+    if (pk === 'file') throw this.error('ENOTDIR', parent)
+    if (pk === undefined && !options?.parents) throw this.error('ENOENT', parent)
+    return pk === undefined ? { path: p, missingParent: parent } : { path: p }
+  }
+
+  /** A read's checks before any byte is sent: a valid range, an existing file (not a directory); its FileInfo. */
+  protected async readableFile(path: string, o?: ReadStreamOptions): Promise<FileInfo> {
+    this.checkRange(path, o)
+    const info = await this.stat(path)
+    if (info.kind === 'directory') throw this.error('EISDIR', path)
+    return info
   }
 
   /** Validates a read range. */

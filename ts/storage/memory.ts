@@ -147,9 +147,7 @@ export class MemoryFileSystem extends BaseFileSystem {
   createReadStream(path: string, options?: ReadStreamOptions): Readable {
     return lazyReadable(
       async () => {
-        this.checkRange(path, options)
-        const info = await this.stat(path)
-        if (info.kind === 'directory') throw this.error('EISDIR', path)
+        await this.readableFile(path, options)
         const data = (this.tree.files.get(normalizePath(path)) as MemFile).data
         const start = options?.start ?? 0
         const end = Math.min(options?.end ?? data.length - 1, data.length - 1)

@@ -138,17 +138,9 @@ export abstract class ObjectStoreFileSystem extends BaseFileSystem {
 
 
   async mkdir(path: string, options?: MkdirOptions): Promise<void> {
-    const p = normalizePath(path)
-    const k = await this.kind(p)
-    if (k === 'file' || (k === 'directory' && !options?.parents)) throw this.error('EEXIST', path)
-    if (k === 'directory') return
-    const parent = dirnamePath(p)
-    if (parent !== '') {
-      const pk = await this.kind(parent)
-      if (pk === 'file') throw this.error('ENOTDIR', parent)
-      if (pk === undefined && !options?.parents) throw this.error('ENOENT', parent)
-    }
-    await this.guarded(path, () => this.putEmpty(`${this.key(p)}/`))
+    const target = await this.mkdirTarget(path, options)
+    // A missing parent needs no marker of its own: a key below it makes it a directory.
+    if (target) await this.guarded(path, () => this.putEmpty(`${this.key(target.path)}/`))
   }
 
   private async keysUnder(path: string): Promise<string[]> {

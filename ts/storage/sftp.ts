@@ -296,15 +296,11 @@ export class SftpFileSystem extends BaseFileSystem {
 
 
   async mkdir(path: string, options?: MkdirOptions): Promise<void> {
-    const p = normalizePath(path)
-    const k = await this.kind(p)
-    if (k === 'file' || (k === 'directory' && !options?.parents)) throw this.error('EEXIST', path)
-    if (k === 'directory') return
-    const parent = dirnamePath(p)
-    const pk = parent === '' ? 'directory' : await this.kind(parent)
-    if (pk === 'file') throw this.error('ENOTDIR', parent)
-    if (pk === undefined) {
-      if (!options?.parents) throw this.error('ENOENT', parent)
+    const target = await this.mkdirTarget(path, options)
+    if (!target) return
+    const p = target.path
+    const parent = target.missingParent
+    if (parent !== undefined) {
       await this.mkdir(parent, { parents: true }).catch((err: unknown) => {
         throw isStorageError(err, 'EEXIST') ? this.error('ENOTDIR', parent, err) : err
       })
@@ -359,9 +355,7 @@ export class SftpFileSystem extends BaseFileSystem {
   createReadStream(path: string, options?: ReadStreamOptions): Readable {
     return lazyReadable(
       async () => {
-        this.checkRange(path, options)
-        const info = await this.stat(path)
-        if (info.kind === 'directory') throw this.error('EISDIR', path)
+        const info = await this.readableFile(path, options)
         const start = options?.start ?? 0
         const stop = Math.min(options?.end !== undefined ? options.end + 1 : info.size, info.size)
         if (start >= stop) return (async function* () {})()
