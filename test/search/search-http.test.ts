@@ -10,22 +10,14 @@ import { get } from 'node:http'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { searchLogs } from '../../ts/search/search-logs.js'
+import { searchLogs, type SearchMatch } from '../../ts/search/search-logs.js'
 import { checkShape, openApiValidator, startHarness, type Harness } from '../service/http-harness.js'
 
 let h: Harness
 let shape: Awaited<ReturnType<typeof openApiValidator>>
 
-interface Match {
-  path: string
-  lineNumber: number
-  offset: number
-  line: string
-  before?: string[]
-  after?: string[]
-}
 interface Page {
-  matches: Match[]
+  matches: SearchMatch[]
   cursor: string | null
   errors: { path: string; code: string; message: string }[]
 }
@@ -63,7 +55,7 @@ describe('GET /search', () => {
     const p = await page('q=ERROR&limit=1000')
     expect(p.cursor).toBeNull()
     expect(p.errors).toEqual([])
-    const want: Match[] = []
+    const want: SearchMatch[] = []
     for await (const m of searchLogs({ pattern: 'ERROR', paths: join(h.dataDir, 'categorized') }))
       want.push({ ...m, path: `categorized/${m.path.slice(join(h.dataDir, 'categorized').length + 1)}` })
     expect(want.length).toBe(14 + 10 + 4)
@@ -72,7 +64,7 @@ describe('GET /search', () => {
       new Set(['categorized/server/local/server-1.log', 'categorized/client/local/nested/client-a.log.gz', 'categorized/uncategorized/local/other.log']),
     )
     // A match opens the file at its line: offset is where /logs/content finds it.
-    const m = p.matches.find((x) => x.path.endsWith('server-1.log') && x.lineNumber === 4) as Match
+    const m = p.matches.find((x) => x.path.endsWith('server-1.log') && x.lineNumber === 4) as SearchMatch
     const c = await h.get(`/logs/content?path=${encodeURIComponent(m.path)}&offset=${m.offset}&length=${Buffer.byteLength(m.line)}`)
     expect(c.body.toString()).toBe(m.line)
   })
@@ -80,7 +72,7 @@ describe('GET /search', () => {
   it('pages through a cursor: the pages together are the whole answer', async () => {
     const all = (await page('q=line&ignoreCase=1&limit=1000')).matches
     expect(all.length).toBe(80)
-    const got: Match[] = []
+    const got: SearchMatch[] = []
     let cursor: string | null = null
     let pages = 0
     do {
@@ -122,7 +114,7 @@ describe('GET /search', () => {
     expect(items.slice(0, 5)).toEqual(first.matches.slice(0, 5))
     const cursor = (items[5] as { cursor: string }).cursor
     const rest = await page(`q=ERROR&limit=1000&cursor=${cursor}`)
-    expect([...(items.slice(0, 5) as unknown as Match[]), ...rest.matches]).toEqual(first.matches)
+    expect([...(items.slice(0, 5) as unknown as SearchMatch[]), ...rest.matches]).toEqual(first.matches)
     // A stream may ask for more than a page holds.
     const big = await h.get('/search?q=line&limit=20000', { accept: 'application/x-ndjson' })
     expect(big.status).toBe(200)
