@@ -16,62 +16,51 @@ FAKE_GCS_VERSION="v1.56.1"
 log() { printf '[servers] %s\n' "$*" >&2; }
 stamp_ok() { [ -f "$DIR/$1.stamp" ] && [ "$(cat "$DIR/$1.stamp")" = "$2" ]; }
 stamp_set() { printf '%s' "$2" > "$DIR/$1.stamp"; }
+# Debian packages, as root or through sudo.
+apt_install() {
+  log "installing $* (apt)"
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 
 # --- SFTP: OpenSSH server from Debian -------------------------------------------------------
 install_sshd() {
   if [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null; then return; fi
-  log "installing openssh-server (apt)"
-  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openssh-server openssh-client >/dev/null
+  apt_install openssh-server openssh-client
 }
 
 # --- zstd CLI: the transfer tests decompress zstd output with an independent decoder ------------
 install_zstd_cli() {
   if command -v zstd >/dev/null; then return; fi
-  log "installing zstd (apt)"
-  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends zstd >/dev/null
+  apt_install zstd
 }
 
 # --- gzip/bzip2/xz/pigz CLIs: logferry collect's fixtures are made (and its extraction compared)
 # with the real tools; pigz is a benchmark peer
 install_compressors() {
   if command -v bzip2 >/dev/null && command -v xz >/dev/null && command -v pigz >/dev/null && command -v gzip >/dev/null; then return; fi
-  log "installing gzip, bzip2, xz-utils, pigz (apt)"
-  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gzip bzip2 xz-utils pigz >/dev/null
+  apt_install gzip bzip2 xz-utils pigz
 }
 
 # --- rsync + sshpass: the logs service syncs with the real rsync over ssh (both sides: the test
 # sshd's user runs the same /usr/bin/rsync); sshpass hands SSH_PASSWORD to ssh through the env
 install_rsync() {
   if command -v rsync >/dev/null && command -v sshpass >/dev/null; then return; fi
-  log "installing rsync, sshpass (apt)"
-  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends rsync sshpass >/dev/null
+  apt_install rsync sshpass
 }
 
 # --- chromium: the web UI's browser test (test/service/ui.test.ts) drives Debian's chromium
 # headless through puppeteer-core (its own browser download cannot be fetched)
 install_chromium() {
   if command -v chromium >/dev/null; then return; fi
-  log "installing chromium (apt)"
-  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  apt_install chromium fonts-dejavu-core
 }
 
 # --- ripgrep: logferry search's tests compare its matches with rg's, and its benchmark's peer
 install_ripgrep() {
   if command -v rg >/dev/null; then return; fi
-  log "installing ripgrep (apt)"
-  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ripgrep >/dev/null
+  apt_install ripgrep
 }
 
 # --- S3: moto server from PyPI, in its own virtualenv ----------------------------------------
