@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AES_FIRST_CIPHERS } from '../../ts/delivery/rsync.js'
-import { createLogsService } from '../../ts/service/logs-service.js'
+import { rsyncSyncService } from '../../test/service/rsync-sync-service.js'
 import { SYNC_TRACE_CHANNEL, type SyncTraceEvent } from '../../ts/service/sync/sync-trace.js'
 import { startSftp } from '../../test/servers/sftp.js'
 
@@ -94,17 +94,7 @@ try {
 
   const runService = async (r: number): Promise<void> => {
     const dataDir = join(work, `svc-${r}`)
-    const s = await createLogsService({
-      cwd: work,
-      env: {},
-      ignoreEnvFiles: true,
-      http: false,
-      syncOnStart: false,
-      syncInterval: 0,
-      logLevel: 'warn',
-      dataDir,
-      sources: [{ name: 'bench', kind: 'rsync', host: sshd.host, port: sshd.port, user: sshd.username, identityFile: sshd.privateKeyPath, remotePath: `${remote}/` }],
-    })
+    const s = await rsyncSyncService({ cwd: work, dataDir, sshd, name: 'bench', remoteDir: remote })
     await s.start()
     const before = masters()
     for (const k of ['first', 'second'] as const) {

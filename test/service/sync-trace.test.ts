@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createLogsService } from '../../ts/service/logs-service.js'
+import { rsyncSyncService } from './rsync-sync-service.js'
 import { SYNC_TRACE_CHANNEL, type SyncTraceEvent } from '../../ts/service/sync/sync-trace.js'
 import { startSftp, type StartedSftp } from '../servers/sftp.js'
 
@@ -23,17 +23,7 @@ it('a sync publishes its phases in order, with the source named; nothing is publ
   const remote = join(sshd.dataDir, 'trace-logs')
   mkdirSync(remote, { recursive: true })
   for (let i = 0; i < 5; i++) writeFileSync(join(remote, `server-${i}.log`), `line ${i}\nERROR boom\n`)
-  const svc = await createLogsService({
-    cwd: work,
-    env: {},
-    ignoreEnvFiles: true,
-    http: false,
-    syncOnStart: false,
-    syncInterval: 0,
-    logLevel: 'warn',
-    dataDir: join(work, 'data'),
-    sources: [{ name: 'cluster', kind: 'rsync', host: sshd.host, port: sshd.port, user: sshd.username, identityFile: sshd.privateKeyPath, remotePath: `${remote}/` }],
-  })
+  const svc = await rsyncSyncService({ cwd: work, dataDir: join(work, 'data'), sshd, name: 'cluster', remoteDir: remote })
   await svc.start()
   const seen: SyncTraceEvent[] = []
   const onMark = (m: unknown): void => void seen.push(m as SyncTraceEvent)
