@@ -13,7 +13,7 @@
  *                             [--files 1000] [--file-kib 100] [--big-mib 1024] [--tiny-files 10000]
  *                             [--repeat 1] [--scratch DIR] [--out FILE]
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -152,10 +152,14 @@ async function main(): Promise<void> {
       process.exitCode = 1
       continue
     }
+    // Local runs' targets are kept until the backend stops: deleting 10,000 files between runs
+    // left ext4 releasing their inodes during the next timed run (~55% of its perf samples).
+    const runs: string[] = []
     try {
       for (const d of datasets) {
         for (let i = 0; i < repeat; i++) {
           const run = `bench-${Date.now().toString(36)}-${n++}`
+          runs.push(run)
           const lt = backend.target(`${run}/logferry`)
           const rt = backend.target(`${run}/rclone`)
           const one = (): Promise<Measured> => timed(() => viaLogferry(d, lt), lt, d)
@@ -176,11 +180,11 @@ async function main(): Promise<void> {
             `${name} ${d.name}: logferry ${secs(logferry)} s (cpu ${cpus(logferry)} s) ${mbps(d, logferry)} MB/s${logferry.error ? ` (${logferry.error})` : ''}; ` +
               `rclone ${secs(rclone)} s (cpu ${cpus(rclone)} s) ${mbps(d, rclone)} MB/s${rclone.error ? ` (${rclone.error})` : ''}\n`,
           )
-          if (name === 'local') rmSync(join(scratch, 'local-target'), { recursive: true, force: true })
         }
       }
     } finally {
       await backend.stop()
+      if (name === 'local') removeSettled(runs.map((r) => join(scratch, 'local-target', r)))
     }
   }
 
@@ -223,6 +227,15 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, md)
   process.stdout.write(md)
+}
+
+/**
+ * Deletes the local runs' targets (only this process's: another bench may share the scratch
+ * directory), then `sync`s so the filesystem has released them before the next backend is timed.
+ */
+function removeSettled(dirs: string[]): void {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  spawnSync('sync', { stdio: 'ignore' })
 }
 
 function rcloneVersion(): Promise<string> {
