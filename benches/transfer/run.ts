@@ -68,6 +68,8 @@ async function complete(t: Target, d: Dataset): Promise<string | undefined> {
 
 /** Runs one copy; `run` answers the CPU seconds of a child process it ran (else this process's are taken). */
 async function timed(run: () => Promise<number | void>, t: Target, d: Dataset): Promise<Measured> {
+  // The other tool's copy is written back first, so that neither pays for the other's dirty pages.
+  spawnSync('sync', { stdio: 'ignore' })
   const started = process.hrtime.bigint()
   const cpu0 = process.cpuUsage()
   let childCpu: number | void
@@ -142,6 +144,12 @@ async function main(): Promise<void> {
   }
   const repeat = Math.max(1, Number(values.repeat))
   const rows: Row[] = []
+  // The local runs' targets, deleted only once nothing is timed any more: ext4 without a
+  // journal (this machine's) does not reuse an inode deleted in the last 60 s (360 s while its
+  // inode table block is dirty), and checks every such inode again for each new file: after
+  // an rmSync of one run's 10,000 files, find_inode_bit -> recently_deleted was 46% of the next
+  // run's perf samples, charged to whichever tool ran next.
+  const localRuns: string[] = []
   let n = 0
   for (const name of (values.backends as string).split(',')) {
     let backend: Backend
@@ -152,14 +160,11 @@ async function main(): Promise<void> {
       process.exitCode = 1
       continue
     }
-    // Local runs' targets are kept until the backend stops: deleting 10,000 files between runs
-    // left ext4 releasing their inodes during the next timed run (~55% of its perf samples).
-    const runs: string[] = []
     try {
       for (const d of datasets) {
         for (let i = 0; i < repeat; i++) {
           const run = `bench-${Date.now().toString(36)}-${n++}`
-          runs.push(run)
+          if (name === 'local') localRuns.push(join(scratch, 'local-target', run))
           const lt = backend.target(`${run}/logferry`)
           const rt = backend.target(`${run}/rclone`)
           const one = (): Promise<Measured> => timed(() => viaLogferry(d, lt), lt, d)
@@ -184,9 +189,9 @@ async function main(): Promise<void> {
       }
     } finally {
       await backend.stop()
-      if (name === 'local') removeSettled(runs.map((r) => join(scratch, 'local-target', r)))
     }
   }
+  removeRuns(localRuns)
 
   const lines = [
     '# transferFiles vs rclone copy',
@@ -229,13 +234,9 @@ async function main(): Promise<void> {
   process.stdout.write(md)
 }
 
-/**
- * Deletes the local runs' targets (only this process's: another bench may share the scratch
- * directory), then `sync`s so the filesystem has released them before the next backend is timed.
- */
-function removeSettled(dirs: string[]): void {
+/** Deletes the local runs' targets (only this process's: another bench may share the scratch directory). */
+function removeRuns(dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
-  spawnSync('sync', { stdio: 'ignore' })
 }
 
 function rcloneVersion(): Promise<string> {
