@@ -32,6 +32,12 @@ export interface HdfsFileWriter {
    * block list).
    */
   storedChecksum?(): Promise<HdfsFileChecksumAnswer>
+  /**
+   * After `close`: the file's length as the NameNode completed it, the sum of its blocks'
+   * committed lengths (`complete` succeeds only once the DataNodes reported finalized replicas of
+   * exactly those lengths: a replica of another length is marked corrupt and not counted).
+   */
+  storedLength?(): number
 }
 
 /** What getFileInfo states about a path (HdfsFileStatusProto). */
@@ -193,6 +199,9 @@ export class HdfsRpcClient {
     const stated: Promise<BlockChecksum>[] = []
     let pending: Buffer[] = []
     let pendingBytes = 0
+    /** Bytes of the finished blocks. */
+    let committed = 0
+    let completed = false
     let done = false
     const release = (): void => {
       if (done) return
@@ -212,6 +221,7 @@ export class HdfsRpcClient {
       pipeline = undefined
       const bytes = await p.finish()
       previous = { ...p.lb.block, numBytes: bytes }
+      committed += bytes
       const sum = blockChecksum({ ...p.lb, block: previous })
       sum.catch(() => undefined)
       stated.push(sum)
@@ -255,6 +265,7 @@ export class HdfsRpcClient {
             },
             { ...COMPLETE_RETRY, retryable: (err) => err instanceof NotCompleteYet },
           )
+          completed = r.ok
           if (r.ok) return
           if (r.error instanceof NotCompleteYet) throw new HdfsRpcError(`${path}: the NameNode did not complete the file (block not reported)`, 'NotReplicatedYetException')
           throw r.error
@@ -263,6 +274,10 @@ export class HdfsRpcClient {
         }
       },
       storedChecksum: async () => composeFileChecksum(await Promise.all(stated)),
+      storedLength: () => {
+        if (!completed) throw new HdfsRpcError(`${path}: not completed`, 'IOException')
+        return committed
+      },
       abort: () => {
         pipeline?.destroy()
         pipeline = undefined

@@ -83,11 +83,12 @@ export class WebHdfsFileSystem extends BaseFileSystem {
   /** An RPC call got through once: later connection failures are errors, not a reason to fall back. */
   private rpcWorked = false
   /**
-   * Checksums of temp files written over RPC, as their DataNodes stated them right after the
-   * write (HdfsFileWriter.storedChecksum), by absolute path, until the file is published or
-   * dropped: the verification before the publish then needs no getBlockLocations of its own.
+   * Temp files written over RPC, by absolute path, until published or dropped: their checksum as
+   * their DataNodes stated it right after the write (HdfsFileWriter.storedChecksum) and their
+   * status as the NameNode completed them (storedLength). The verification before the publish
+   * then needs neither a getBlockLocations nor a getFileInfo of its own.
    */
-  private readonly statedChecksums = new Map<string, Promise<{ algorithm: string; bytes: string }>>()
+  private readonly stated = new Map<string, { checksum: Promise<{ algorithm: string; bytes: string }>; info: FileInfo }>()
 
   constructor(options: WebHdfsOptions) {
     super()
@@ -175,6 +176,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
       }
     }
     const storedChecksum = w.storedChecksum?.bind(w)
+    const storedLength = w.storedLength?.bind(w)
     return {
       write: map((c: Buffer) => w.write(c)),
       close: map(() => w.close()),
@@ -190,6 +192,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
             },
           }
         : {}),
+      ...(storedLength ? { storedLength } : {}),
     }
   }
 
@@ -297,6 +300,8 @@ export class WebHdfsFileSystem extends BaseFileSystem {
   }
 
   async stat(path: string): Promise<FileInfo> {
+    const stated = this.stated.size > 0 ? this.stated.get(this.abs(path)) : undefined
+    if (stated) return stated.info
     return this.viaRpc(
       path,
       async (rpc) => {
@@ -468,16 +473,20 @@ export class WebHdfsFileSystem extends BaseFileSystem {
           close: async () => {
             await body.close()
             try {
-              if (native?.storedChecksum) this.statedChecksums.set(tmpAbs, native.storedChecksum())
+              if (native?.storedChecksum && native.storedLength) {
+                const info = this.info(tmp, 'file', native.storedLength(), new Date())
+                info.blockSize = HDFS_DEFAULT_BLOCK_SIZE
+                this.stated.set(tmpAbs, { checksum: native.storedChecksum(), info })
+              }
               await runBeforePublish(options?.beforePublish, { path: tmp })
               await this.publish(tmp, path, options?.overwrite !== false)
             } finally {
-              this.statedChecksums.delete(tmpAbs)
+              this.stated.delete(tmpAbs)
             }
           },
           abort: async () => {
             body.abort()
-            this.statedChecksums.delete(tmpAbs)
+            this.stated.delete(tmpAbs)
             await this.deleteQuietly(tmp)
           },
         }
@@ -553,7 +562,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
   protected override async nativeChecksum(path: string): Promise<Checksum> {
     const r = await this.viaRpc(
       path,
-      (rpc) => this.statedChecksums.get(this.abs(path)) ?? rpc.fileChecksum(this.abs(path)),
+      (rpc) => this.stated.get(this.abs(path))?.checksum ?? rpc.fileChecksum(this.abs(path)),
       async () => (await this.call<{ FileChecksum: { algorithm: string; bytes: string } }>(path, 'GET', 'GETFILECHECKSUM')).FileChecksum,
     )
     return { algorithm: r.algorithm, value: r.bytes }
