@@ -852,6 +852,7 @@ module.exports.extractFile = nativeBinding.extractFile
 module.exports.hashBuffer = nativeBinding.hashBuffer
 module.exports.hashFile = nativeBinding.hashFile
 module.exports.isSealedSibling = nativeBinding.isSealedSibling
+module.exports.listDirectory = nativeBinding.listDirectory
 module.exports.parseSealedName = nativeBinding.parseSealedName
 module.exports.publishFiles = nativeBinding.publishFiles
 module.exports.readLogFileSync = nativeBinding.readLogFileSync

@@ -138,6 +138,19 @@ export declare function crc32cChunks(data: Uint8Array, chunkSize: number): Buffe
 export declare function defaultMaxBufferBytes(): number
 
 /**
+ * One entry as stat() (following symlinks) sees it, or the `<ERRNO>: stat '<path>': ...`
+ * that stat failed with (ENOENT: the entry went away since the directory was read).
+ */
+export interface DirEntryInfo {
+  name: string
+  directory: boolean
+  size: number
+  /** Milliseconds since the epoch, fractional, as Node's `Stats.mtimeMs`. */
+  mtimeMs: number
+  error?: string
+}
+
+/**
  * Bytes each shard buffer of `events` open event loggers with `options` holds under
  * `maxBufferBytes` (ERR_BUFFER_BUDGET when even the smallest buffers do not fit).
  */
@@ -186,6 +199,12 @@ export declare function hashFile(path: string, kinds: Array<string>): Promise<Fi
 
 /** True when `name` is a sealed file of the active file `activePath` (same stem and extension). */
 export declare function isSealedSibling(name: string, activePath: string): boolean
+
+/**
+ * The entries of `dir` (not `.` or `..`), in the order the directory gives them, each stat'ed;
+ * fails `<ERRNO>: readdir '<dir>': ...` when the directory cannot be read.
+ */
+export declare function listDirectory(dir: string): Promise<DirEntryInfo[]>
 
 export interface NativeFlushMetrics {
   flushes: number

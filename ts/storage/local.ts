@@ -1,11 +1,12 @@
 /** The local disk, rooted at a directory. Writes go to a hidden temp file renamed into place. */
-import { createReadStream as fsReadStream, createWriteStream as fsWriteStream, promises as fsp, type Stats } from 'node:fs'
+import { createReadStream as fsReadStream, createWriteStream as fsWriteStream, promises as fsp } from 'node:fs'
 import * as nodePath from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { BaseFileSystem } from './base.js'
 import { StorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
 import { native } from '../native.js'
+import type { DirEntryInfo } from '../binding.cjs'
 import type { LocalBatchItem, LocalBatchOptions, LocalBatchResult } from './local-batch.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LocalFileDigest, PositionedReader, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, SpaceInfo, WriteOptions } from './types.js'
@@ -31,9 +32,6 @@ const CODE_MAP: Record<string, StorageErrorCode> = {
   ENFILE: 'ETRANSIENT',
   EIO: 'EIO',
 }
-
-/** Entries of a directory stat'ed at a time by ls. */
-const LS_STATS = 32
 
 export class LocalFileSystem extends BaseFileSystem {
   readonly protocol = 'file'
@@ -232,31 +230,26 @@ export class LocalFileSystem extends BaseFileSystem {
     if (info.kind !== 'directory') throw this.error('ENOTDIR', p)
     const out: FileInfo[] = []
     const walk = async (rel: string): Promise<void> => {
-      let names: string[]
+      // One native pass reads and stats the directory (a stat per entry through fs.promises was
+      // a pool round trip, a promise and a Stats object each); same order, same ENOENT skip,
+      // first error in listing order.
+      let entries: DirEntryInfo[]
       try {
-        names = await fsp.readdir(this.abs(rel))
+        entries = await native.listDirectory(this.abs(rel))
       } catch (err) {
-        throw this.map(err, rel)
+        throw this.nativeError((err as Error).message, rel)
       }
-      const children = names
-        .sort()
-        .filter((name) => !isTempName(name))
-        .map((name) => joinPath(rel, name))
-      // A directory's entries are stat'ed LS_STATS at a time (one by one, a listing of many small
-      // files waited for each round trip in turn); the order of the listing stays the same.
-      for (let at = 0; at < children.length; at += LS_STATS) {
-        const batch = children.slice(at, at + LS_STATS)
-        const stats = await Promise.all(batch.map((child) => fsp.stat(this.abs(child)).catch((err: unknown) => ({ failed: err }))))
-        for (const [i, child] of batch.entries()) {
-          const s = stats[i] as Stats | { failed: unknown }
-          if ('failed' in s) {
-            if ((s.failed as { code?: string }).code === 'ENOENT') continue
-            throw this.map(s.failed, child)
-          }
-          const dir = s.isDirectory()
-          out.push(this.info(child, dir ? 'directory' : 'file', dir ? 0 : s.size, s.mtime))
-          if (dir && options?.recursive) await walk(child)
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      for (const e of entries) {
+        if (isTempName(e.name)) continue
+        const child = joinPath(rel, e.name)
+        if (typeof e.error === 'string') {
+          if (e.error.startsWith('ENOENT: ')) continue
+          throw this.nativeError(e.error, child)
         }
+        // Rounded to the millisecond, as Node's Stats.mtime (the Date of fs.stat) is.
+        out.push(this.info(child, e.directory ? 'directory' : 'file', e.size, new Date(Math.round(e.mtimeMs))))
+        if (e.directory && options?.recursive) await walk(child)
       }
     }
     await walk(normalizePath(p))

@@ -8,6 +8,7 @@
 pub mod buffer_budget;
 pub mod crc32c;
 pub mod decompress;
+pub mod dir_listing;
 mod error;
 pub mod event_name;
 pub mod extract;
