@@ -8,7 +8,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use md5::Md5;
@@ -17,6 +17,7 @@ use napi::Env;
 use napi_derive::napi;
 use sha2::{Digest, Sha256};
 
+use crate::chunk_pipeline::{hash_and_copy, PIPELINE_MIN};
 use crate::error::panicked;
 use crate::extract::guarded;
 
@@ -98,6 +99,7 @@ fn errno_name(e: &io::Error) -> String {
         Some(1) => "EPERM",
         Some(2) => "ENOENT",
         Some(5) => "EIO",
+        Some(11) => "EAGAIN",
         Some(13) => "EACCES",
         Some(16) => "EBUSY",
         Some(17) => "EEXIST",
@@ -122,16 +124,30 @@ pub(crate) fn io_error(e: io::Error, op: &str, path: &std::path::Path) -> napi::
     )
 }
 
+/// The file's size when known (a failed fstat only loses the choice of pass).
+fn size_of(file: &File) -> Option<u64> {
+    file.metadata().ok().map(|m| m.len())
+}
+
+/// Large files go through the three-thread pipeline (chunk_pipeline.rs).
+fn pipelined(file: &File) -> bool {
+    size_of(file).is_some_and(|n| n >= PIPELINE_MIN)
+}
+
 fn buffer_for(file: &File) -> Vec<u8> {
-    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(CHUNK);
+    let size = size_of(file).map(|n| n as usize).unwrap_or(CHUNK);
     // One byte more than the size: the read that returns 0 needs no second buffer.
     vec![0u8; size.saturating_add(1).clamp(1, CHUNK)]
 }
 
-fn hash_file(path: &PathBuf, kinds: &[String]) -> napi::Result<FileDigest> {
+fn hash_file(path: &Path, kinds: &[String]) -> napi::Result<FileDigest> {
     let mut d = Digests::new(kinds)
         .map_err(|m| Error::new(Status::InvalidArg, format!("ERR_INVALID_ARG: {m}")))?;
     let mut f = File::open(path).map_err(|e| io_error(e, "open", path))?;
+    if pipelined(&f) {
+        hash_and_copy(&mut f, path, &mut d, None)?;
+        return Ok(d.finish());
+    }
     let mut buf = buffer_for(&f);
     loop {
         let n = match f.read(&mut buf) {
@@ -145,7 +161,7 @@ fn hash_file(path: &PathBuf, kinds: &[String]) -> napi::Result<FileDigest> {
     Ok(d.finish())
 }
 
-fn copy_hashed(src: &PathBuf, dst: &PathBuf, kinds: &[String]) -> napi::Result<FileDigest> {
+fn copy_hashed(src: &Path, dst: &Path, kinds: &[String]) -> napi::Result<FileDigest> {
     let mut d = Digests::new(kinds)
         .map_err(|m| Error::new(Status::InvalidArg, format!("ERR_INVALID_ARG: {m}")))?;
     let mut input = File::open(src).map_err(|e| io_error(e, "open", src))?;
@@ -157,6 +173,9 @@ fn copy_hashed(src: &PathBuf, dst: &PathBuf, kinds: &[String]) -> napi::Result<F
         .open(dst)
         .map_err(|e| io_error(e, "open", dst))?;
     let copied = (|| -> napi::Result<()> {
+        if pipelined(&input) {
+            return hash_and_copy(&mut input, src, &mut d, Some((&mut out, dst)));
+        }
         loop {
             let n = match input.read(&mut buf) {
                 Ok(0) => return Ok(()),

@@ -6,6 +6,7 @@
 // Public so the exported items count as used in test builds too (napi-derive registers
 // them with Node only in the cdylib).
 pub mod buffer_budget;
+mod chunk_pipeline;
 pub mod crc32c;
 pub mod decompress;
 pub mod dir_listing;
