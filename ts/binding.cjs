@@ -845,6 +845,7 @@ module.exports.__testPanicAsync = nativeBinding.__testPanicAsync
 module.exports.__testPanicSync = nativeBinding.__testPanicSync
 module.exports.checkBufferBudget = nativeBinding.checkBufferBudget
 module.exports.copyFileHashed = nativeBinding.copyFileHashed
+module.exports.copyFilesVerified = nativeBinding.copyFilesVerified
 module.exports.crc32cChunks = nativeBinding.crc32cChunks
 module.exports.defaultMaxBufferBytes = nativeBinding.defaultMaxBufferBytes
 module.exports.eventShardBufferLimit = nativeBinding.eventShardBufferLimit

@@ -131,6 +131,34 @@ export declare function checkBufferBudget(options: NativeOptions, maxBufferBytes
  */
 export declare function copyFileHashed(src: string, dst: string, kinds: Array<string>): Promise<FileDigest>
 
+/**
+ * stageFilesHashed then publishFiles for each item in turn, with no hook between (`mode` for
+ * every item: 'rename' or 'link'; `verify`: publish only what reads back as the bytes read);
+ * one outcome per item, in order.
+ */
+export declare function copyFilesVerified(items: Array<CopyItem>, kinds: Array<string>, unnamed: boolean, mode: string, verify: boolean): Promise<CopyOutcome[]>
+
+/**
+ * One copy made start to finish by copyFilesVerified: `src` staged beside `dst` (named `tmp`
+ * where it is staged named, or replaces an existing target through that name).
+ */
+export interface CopyItem {
+  src: string
+  tmp: string
+  dst: string
+}
+
+/**
+ * What was read (absent when the stage failed), then the publish's outcome as publishFiles
+ * gives it.
+ */
+export interface CopyOutcome {
+  read?: FileDigest
+  published: boolean
+  stored?: FileDigest
+  error?: string
+}
+
 /** The big-endian CRC32C of each `chunk_size` slice of `data` (the last may be shorter). */
 export declare function crc32cChunks(data: Uint8Array, chunkSize: number): Buffer
 

@@ -6,7 +6,7 @@ import { BaseFileSystem } from './base.js'
 import { StorageError, type StorageErrorCode } from './errors.js'
 import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
 import { native } from '../native.js'
-import type { DirEntryInfo } from '../binding.cjs'
+import type { DirEntryInfo, FileDigest } from '../binding.cjs'
 import type { LocalBatchItem, LocalBatchOptions, LocalBatchResult } from './local-batch.js'
 import { lazyReadable, runBeforePublish, sinkWritable } from './streams.js'
 import type { Checksum, ChecksumAlgorithm, FileInfo, FileSystemCapabilities, LocalFileDigest, PositionedReader, LsOptions, MkdirOptions, ReadStreamOptions, RmOptions, SpaceInfo, WriteOptions } from './types.js'
@@ -31,6 +31,14 @@ const CODE_MAP: Record<string, StorageErrorCode> = {
   EMFILE: 'ETRANSIENT',
   ENFILE: 'ETRANSIENT',
   EIO: 'EIO',
+}
+
+/** What a native batch copy read from a source, as a LocalFileDigest. */
+function readOf(d: FileDigest, sha256: string): LocalFileDigest & { sha256: string } {
+  const read: LocalFileDigest & { sha256: string } = { bytes: d.bytes, sha256 }
+  if (typeof d.md5 === 'string') read.md5 = d.md5
+  if (typeof d.crc32c === 'string') read.crc32c = d.crc32c
+  return read
 }
 
 export class LocalFileSystem extends BaseFileSystem {
@@ -98,9 +106,10 @@ export class LocalFileSystem extends BaseFileSystem {
   /**
    * writeLocalFile for many files (local-batch.ts): one native pass copies them all to staged
    * files (unnamed where the filesystem allows: no name until the publish links one), then,
-   * after beforePublish, one reads each back and publishes those that match. No stat of the
-   * target first: the publish itself refuses a directory (EISDIR) or, without overwrite, an
-   * existing file (EEXIST, by link).
+   * after beforePublish, one reads each back and publishes those that match; without a
+   * beforePublish, one native pass does both for each file in turn. No stat of the target
+   * first: the publish itself refuses a directory (EISDIR) or, without overwrite, an existing
+   * file (EEXIST, by link).
    */
   async writeLocalFiles(items: readonly LocalBatchItem[], options: LocalBatchOptions): Promise<LocalBatchResult[]> {
     const out: LocalBatchResult[] = items.map(() => ({ published: false }))
@@ -114,6 +123,32 @@ export class LocalFileSystem extends BaseFileSystem {
     const fail = (i: number, err: string): void => {
       const p = (items[i] as LocalBatchItem).path
       out[i] = { published: false, error: this.nativeError(err, p) }
+    }
+    /** A publish's outcome (publishFiles or copyFilesVerified) on the file's result. */
+    const settle = (i: number, r: { published: boolean; stored?: FileDigest; error?: string }): void => {
+      if (typeof r.error === 'string') return fail(i, r.error)
+      const result = out[i] as LocalBatchResult
+      result.published = r.published
+      if (r.stored?.sha256 != null) result.stored = { bytes: r.stored.bytes, sha256: r.stored.sha256 }
+    }
+    const mode = options.overwrite ? 'rename' : 'link'
+    if (options.beforePublish === undefined) {
+      // Nothing runs between the stage and the publish: one call, each file staged, read back
+      // and published in turn (no staged files held open across the batch).
+      const copied = await native.copyFilesVerified(
+        staging.map((s) => ({ src: (items[s.i] as LocalBatchItem).localPath, tmp: s.tmp, dst: s.dst })),
+        ['sha256', ...options.checksums],
+        options.namedStaging !== true,
+        mode,
+        options.verify,
+      )
+      staging.forEach((s, k) => {
+        const r = copied[k]
+        if (r?.read?.sha256 == null) return fail(s.i, r?.error ?? 'EIO: the native copy returned nothing')
+        out[s.i] = { published: false, read: readOf(r.read, r.read.sha256) }
+        settle(s.i, r)
+      })
+      return out
     }
     const staged = await native.stageFilesHashed(
       staging.map((s) => ({ src: (items[s.i] as LocalBatchItem).localPath, tmp: s.tmp })),
@@ -130,9 +165,7 @@ export class LocalFileSystem extends BaseFileSystem {
       staging.forEach((s, k) => {
         const r = staged[k]
         if (r?.read?.sha256 == null || typeof r.at !== 'string') return fail(s.i, r?.error ?? 'EIO: the native copy returned nothing')
-        const read: LocalFileDigest & { sha256: string } = { bytes: r.read.bytes, sha256: r.read.sha256 }
-        if (typeof r.read.md5 === 'string') read.md5 = r.read.md5
-        if (typeof r.read.crc32c === 'string') read.crc32c = r.read.crc32c
+        const read = readOf(r.read, r.read.sha256)
         out[s.i] = { published: false, read }
         ready.push({ ...s, read, at: r.at, held: typeof r.held === 'number' ? r.held : undefined })
       })
@@ -143,13 +176,12 @@ export class LocalFileSystem extends BaseFileSystem {
       } catch (err) {
         refused = err
       }
-      const mode = refused !== undefined ? 'discard' : options.overwrite ? 'rename' : 'link'
       handedOver = true
       const published = await native.publishFiles(
         ready.map((s) => ({
           tmp: s.tmp,
           dst: s.dst,
-          mode,
+          mode: refused !== undefined ? 'discard' : mode,
           ...(s.held !== undefined ? { held: s.held } : {}),
           ...(options.verify ? { expectBytes: s.read.bytes, expectSha256: s.read.sha256 } : {}),
         })),
@@ -159,11 +191,7 @@ export class LocalFileSystem extends BaseFileSystem {
         const result = out[s.i] as LocalBatchResult
         if (refused !== undefined) result.error = refused
         else if (r === undefined) fail(s.i, 'EIO: the native publish returned nothing')
-        else if (typeof r.error === 'string') fail(s.i, r.error)
-        else {
-          result.published = r.published
-          if (r.stored?.sha256 != null) result.stored = { bytes: r.stored.bytes, sha256: r.stored.sha256 }
-        }
+        else settle(s.i, r)
         if (result.error !== undefined) result.published = false
       })
       return out

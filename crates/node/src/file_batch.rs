@@ -8,7 +8,8 @@
 //! hidden temp name (renamed into place, or linked for no-clobber). Each file succeeds or fails
 //! on its own: a failure is that file's `<ERRNO>: <op> '<path>': ...` (or `ERR_PANIC`) and
 //! leaves no staged file behind; a file is visible under its final name only once complete and
-//! verified.
+//! verified. Without hooks between the two, `copyFilesVerified` does both for each file in
+//! turn in one work item (one call, no staged fd held across files).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -379,6 +380,137 @@ fn publish_all(items: &[PublishItem]) -> Vec<PublishOutcome> {
         .collect()
 }
 
+/// One copy made start to finish by copyFilesVerified: `src` staged beside `dst` (named `tmp`
+/// where it is staged named, or replaces an existing target through that name).
+#[napi(object)]
+pub struct CopyItem {
+    pub src: String,
+    pub tmp: String,
+    pub dst: String,
+}
+
+/// What was read (absent when the stage failed), then the publish's outcome as publishFiles
+/// gives it.
+#[napi(object)]
+pub struct CopyOutcome {
+    pub read: Option<FileDigest>,
+    pub published: bool,
+    pub stored: Option<FileDigest>,
+    pub error: Option<String>,
+}
+
+/// Stages `item` and publishes it right away by `mode` (checked by a read-back of the staged
+/// bytes when `verify`): the same two steps, with the same cleanup, as stage_all + publish_all.
+fn copy_one(
+    item: &CopyItem,
+    kinds: &[String],
+    unnamed: bool,
+    mode: &str,
+    verify: bool,
+    buf: &mut [u8],
+    made: &mut Made,
+) -> CopyOutcome {
+    let stage = StageItem {
+        src: item.src.clone(),
+        tmp: item.tmp.clone(),
+    };
+    let staged = guarded(|| stage_one(&stage, kinds, unnamed, buf, made)).unwrap_or_else(|_| {
+        let _ = std::fs::remove_file(&item.tmp);
+        Err(panicked())
+    });
+    let (read, staged) = match staged {
+        Ok(ok) => ok,
+        Err(e) => {
+            return CopyOutcome {
+                read: None,
+                published: false,
+                stored: None,
+                error: Some(e.reason),
+            }
+        }
+    };
+    let publish = PublishItem {
+        tmp: item.tmp.clone(),
+        dst: item.dst.clone(),
+        mode: mode.to_string(),
+        held: None,
+        expect_bytes: verify.then_some(read.bytes),
+        expect_sha256: if verify { read.sha256.clone() } else { None },
+    };
+    let named = matches!(staged, Staged::Named);
+    let outcome = guarded(|| match staged {
+        Staged::Unnamed(file) => publish_held(&publish, file, buf),
+        Staged::Named => publish_one(&publish, buf),
+    })
+    .unwrap_or_else(|_| Err(panicked()));
+    match outcome {
+        Ok(o) => CopyOutcome {
+            read: Some(read),
+            published: o.published,
+            stored: o.stored,
+            error: None,
+        },
+        Err(e) => {
+            // As publish_all: a named staged file does not stay behind (an unnamed one was
+            // closed when its publish returned).
+            if named {
+                let _ = std::fs::remove_file(&item.tmp);
+            }
+            CopyOutcome {
+                read: Some(read),
+                published: false,
+                stored: None,
+                error: Some(e.reason),
+            }
+        }
+    }
+}
+
+fn copy_all(
+    items: &[CopyItem],
+    kinds: &[String],
+    unnamed: bool,
+    mode: &str,
+    verify: bool,
+) -> Vec<CopyOutcome> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut made = Made::new();
+    items
+        .iter()
+        .map(|item| copy_one(item, kinds, unnamed, mode, verify, &mut buf, &mut made))
+        .collect()
+}
+
+pub struct CopyTask {
+    items: Vec<CopyItem>,
+    kinds: Vec<String>,
+    unnamed: bool,
+    mode: String,
+    verify: bool,
+}
+
+impl Task for CopyTask {
+    type Output = Vec<CopyOutcome>;
+    type JsValue = Vec<CopyOutcome>;
+
+    fn compute(&mut self) -> napi::Result<Vec<CopyOutcome>> {
+        guarded(|| {
+            copy_all(
+                &self.items,
+                &self.kinds,
+                self.unnamed,
+                &self.mode,
+                self.verify,
+            )
+        })
+        .map_err(|_| panicked())
+    }
+
+    fn resolve(&mut self, _env: Env, out: Vec<CopyOutcome>) -> napi::Result<Vec<CopyOutcome>> {
+        Ok(out)
+    }
+}
+
 pub struct StageTask {
     items: Vec<StageItem>,
     kinds: Vec<String>,
@@ -444,6 +576,29 @@ pub fn publish_files_js(items: Vec<PublishItem>) -> AsyncTask<PublishTask> {
     AsyncTask::new(PublishTask { items })
 }
 
+/// stageFilesHashed then publishFiles for each item in turn, with no hook between (`mode` for
+/// every item: 'rename' or 'link'; `verify`: publish only what reads back as the bytes read);
+/// one outcome per item, in order.
+#[napi(
+    js_name = "copyFilesVerified",
+    ts_return_type = "Promise<CopyOutcome[]>"
+)]
+pub fn copy_files_verified_js(
+    items: Vec<CopyItem>,
+    kinds: Vec<String>,
+    unnamed: bool,
+    mode: String,
+    verify: bool,
+) -> AsyncTask<CopyTask> {
+    AsyncTask::new(CopyTask {
+        items,
+        kinds,
+        unnamed,
+        mode,
+        verify,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,26 +606,34 @@ mod tests {
     const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("lf-batch-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+        unnamed_temp::scratch(&format!("batch-{name}"))
     }
 
     fn s(p: &Path) -> String {
         p.to_string_lossy().into_owned()
     }
 
-    fn publish(tmp: &Path, dst: &Path, mode: &str, sha: Option<&str>) -> PublishOutcome {
+    /// One publish of a 3-byte staged file: the named `tmp`, or the unnamed one `held`.
+    fn publish_as(
+        held: Option<u32>,
+        tmp: &Path,
+        dst: &Path,
+        mode: &str,
+        sha: Option<&str>,
+    ) -> PublishOutcome {
         publish_all(&[PublishItem {
             tmp: s(tmp),
             dst: s(dst),
             mode: mode.into(),
-            held: None,
+            held,
             expect_bytes: Some(3),
             expect_sha256: sha.map(str::to_string),
         }])
         .remove(0)
+    }
+
+    fn publish(tmp: &Path, dst: &Path, mode: &str, sha: Option<&str>) -> PublishOutcome {
+        publish_as(None, tmp, dst, mode, sha)
     }
 
     #[test]
@@ -565,15 +728,7 @@ mod tests {
     }
 
     fn publish_held(h: u32, tmp: &Path, dst: &Path, mode: &str, sha: &str) -> PublishOutcome {
-        publish_all(&[PublishItem {
-            tmp: s(tmp),
-            dst: s(dst),
-            mode: mode.into(),
-            held: Some(h),
-            expect_bytes: Some(3),
-            expect_sha256: Some(sha.into()),
-        }])
-        .remove(0)
+        publish_as(Some(h), tmp, dst, mode, Some(sha))
     }
 
     #[test]
@@ -638,5 +793,69 @@ mod tests {
         names.sort();
         assert_eq!(names, ["new", "over", "taken"]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_copy_without_hooks_is_staged_read_back_and_published_in_one_pass() {
+        for unnamed in [true, false] {
+            let dir = scratch(if unnamed {
+                "copy-unnamed"
+            } else {
+                "copy-named"
+            });
+            let a = dir.join("a");
+            std::fs::write(&a, b"abc").unwrap();
+            let out = dir.join("out");
+            let item = |src: &Path, name: &str| CopyItem {
+                src: s(src),
+                tmp: s(&out.join(format!(".{name}.tmp"))),
+                dst: s(&out.join(name)),
+            };
+            let kinds = ["sha256".to_string(), "md5".to_string()];
+            let first = copy_all(
+                &[item(&a, "new"), item(&dir.join("missing"), "m")],
+                &kinds,
+                unnamed,
+                "link",
+                true,
+            );
+            assert!(first[0].published && first[0].error.is_none());
+            let read = first[0].read.as_ref().unwrap();
+            assert_eq!(read.sha256.as_deref(), Some(ABC));
+            assert_eq!(
+                read.md5.as_deref(),
+                Some("900150983cd24fb0d6963f7d28e17f72")
+            );
+            assert_eq!(
+                first[0].stored.as_ref().unwrap().sha256.as_deref(),
+                Some(ABC)
+            );
+            assert_eq!(std::fs::read(out.join("new")).unwrap(), b"abc");
+            let e = first[1].error.as_deref().unwrap();
+            assert!(
+                first[1].read.is_none() && e.starts_with("ENOENT: open "),
+                "{e}"
+            );
+
+            // No-clobber refuses an existing target; a rename replaces it; nothing else is left.
+            std::fs::write(out.join("old"), b"old").unwrap();
+            let refused = copy_all(&[item(&a, "old")], &kinds, unnamed, "link", true);
+            let e = refused[0].error.as_deref().unwrap();
+            assert!(
+                !refused[0].published && e.starts_with("EEXIST: link "),
+                "{e}"
+            );
+            assert_eq!(std::fs::read(out.join("old")).unwrap(), b"old");
+            let replaced = copy_all(&[item(&a, "old")], &kinds, unnamed, "rename", false);
+            assert!(replaced[0].published && replaced[0].stored.is_none());
+            assert_eq!(std::fs::read(out.join("old")).unwrap(), b"abc");
+            let mut names: Vec<String> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            assert_eq!(names, ["new", "old"]);
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 }

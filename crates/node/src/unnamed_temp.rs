@@ -127,17 +127,20 @@ pub(crate) fn link_as(file: &File, dst: &Path) -> io::Result<()> {
     }
 }
 
+/// A new, empty directory of one test (this process's: the test binaries may run at once);
+/// also the scratch of file_batch.rs's tests.
+#[cfg(test)]
+pub(crate) fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lf-unnamed-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::{Read, Write};
-
-    fn scratch(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("lf-unnamed-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
 
     #[test]
     fn a_refusal_is_remembered_for_its_device_only() {
