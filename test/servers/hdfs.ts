@@ -35,6 +35,10 @@ export interface HdfsStartOptions {
   port?: number
   /** Reuse this cluster directory without formatting (a restart). */
   baseDir?: string
+  /** DataNodes (default 1). */
+  dataNodes?: number
+  /** Hadoop configuration settings beside MiniHdfs's own (e.g. dfs.replication). */
+  conf?: Record<string, string>
 }
 
 export async function startHdfs(opts: HdfsStartOptions = {}): Promise<StartedHdfs> {
@@ -46,11 +50,13 @@ export async function startHdfs(opts: HdfsStartOptions = {}): Promise<StartedHdf
   const classpath = `${join(dir, 'classes')}:${readFileSync(cpFile, 'utf8').trim()}`
   const format = opts.baseDir === undefined
   const baseDir = opts.baseDir ?? mkdtempSync(join(tmpdir(), 'logferry-hdfs-'))
+  const dataNodes = opts.dataNodes ?? 1
+  const settings = [...(dataNodes !== 1 ? [`dataNodes=${dataNodes}`] : []), ...Object.entries(opts.conf ?? {}).map(([k, v]) => `${k}=${v}`)]
   const proc = spawnManaged(
     'hdfs',
     'java',
-    ['-Xmx1g', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', `-Dlog4j.configuration=file:${resolve('test/servers/hdfs/log4j.properties')}`, ...JAVA17_FLAGS, '-cp', classpath, 'MiniHdfs', baseDir, String(opts.port ?? 0), String(format)],
-    { stdinPipe: true, readyLine: /READY (\d+)(?: (\d+))?/ },
+    ['-Xmx1g', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', `-Dlog4j.configuration=file:${resolve('test/servers/hdfs/log4j.properties')}`, ...JAVA17_FLAGS, '-cp', classpath, 'MiniHdfs', baseDir, String(opts.port ?? 0), String(format), ...settings],
+    { stdinPipe: true, readyLine: /READY (\d+)(?: (\d+))?(?: (\d+))?/ },
   )
   const timer = setTimeout(() => void proc.stop(), 180_000)
   let m: RegExpMatchArray | undefined
@@ -63,6 +69,12 @@ export async function startHdfs(opts: HdfsStartOptions = {}): Promise<StartedHdf
   }
   const port = Number(m?.[1])
   const rpcPort = Number(m?.[2] ?? 0)
+  // A MiniHdfs built before it took settings ignores them (and states no DataNode count).
+  if (settings.length > 0 && Number(m?.[3] ?? 0) !== dataNodes) {
+    await proc.stop()
+    if (format) rmSync(baseDir, { recursive: true, force: true })
+    throw new Error(`MiniHdfs started ${m?.[3] ?? 'an unknown number of'} DataNodes, not ${dataNodes}: rebuild it with test/servers/install.sh`)
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     rpcUrl: `hdfs://127.0.0.1:${rpcPort}`,
