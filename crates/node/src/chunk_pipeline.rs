@@ -4,29 +4,37 @@
 //! here the pass takes as long as its slowest stage. Each chunk has one owner at a time
 //! (reader, then hasher, then writer, then back to the reader's pool): the hasher sees the bytes
 //! before the writer does, so the digest is of the bytes read, whatever the write does, and
-//! memory stays at BUFFERS chunks.
+//! memory stays at BUFFERS chunks. Chunks the page cache does not hold are read, and a copy's
+//! full chunks written, past it (direct_io.rs).
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
+use crate::direct_io::{all_cached, fill_at, set_direct, AlignedBuf, ALIGN};
 use crate::error::panicked;
 use crate::file_digest::{io_error, Digests};
 
 /// Files at least this large go through the pipeline (smaller ones are one or a few reads, for
 /// which two threads cost more than they save).
 pub(crate) const PIPELINE_MIN: u64 = 8 << 20;
-/// Bytes per chunk.
+/// Bytes per chunk (a multiple of ALIGN: every chunk but the last starts and ends aligned).
 const CHUNK: usize = 2 << 20;
 /// Chunks in flight: one per stage plus one queued ahead of the slowest.
 const BUFFERS: usize = 4;
 
 /// A filled buffer and how many of its bytes are data.
 struct Chunk {
-    buf: Vec<u8>,
+    buf: AlignedBuf,
     len: usize,
+}
+
+impl Chunk {
+    fn data(&self) -> &[u8] {
+        &self.buf.bytes()[..self.len]
+    }
 }
 
 /// Reads `input` to its end, hashing every byte with `d` and, with `out`, writing it there.
@@ -37,7 +45,7 @@ pub(crate) fn hash_and_copy(
     out: Option<(&mut File, &Path)>,
 ) -> napi::Result<()> {
     thread::scope(|s| {
-        let (free_tx, free_rx) = sync_channel::<Vec<u8>>(BUFFERS);
+        let (free_tx, free_rx) = sync_channel::<AlignedBuf>(BUFFERS);
         let (read_tx, read_rx) = sync_channel::<Chunk>(BUFFERS);
         let reader = thread::Builder::new()
             .name("logferry-read".into())
@@ -60,7 +68,7 @@ pub(crate) fn hash_and_copy(
             None => (None, None),
         };
         for chunk in read_rx.iter() {
-            d.update(&chunk.buf[..chunk.len]);
+            d.update(chunk.data());
             match &to_writer {
                 // The writer stopped (its error says why): stop reading too.
                 Some(tx) => {
@@ -87,18 +95,20 @@ pub(crate) fn hash_and_copy(
 }
 
 fn read_chunks(
-    input: &mut File,
+    input: &File,
     path: &Path,
-    free: Receiver<Vec<u8>>,
+    free: Receiver<AlignedBuf>,
     to: SyncSender<Chunk>,
 ) -> napi::Result<()> {
+    let mut source = Source::new(input);
     let mut made = 0;
-    loop {
+    let mut offset = 0u64;
+    let read = (|| loop {
         let mut buf = match free.try_recv() {
             Ok(b) => b,
             Err(_) if made < BUFFERS => {
                 made += 1;
-                vec![0u8; CHUNK]
+                AlignedBuf::new(CHUNK)
             }
             Err(_) => match free.recv() {
                 Ok(b) => b,
@@ -106,40 +116,113 @@ fn read_chunks(
                 Err(_) => return Ok(()),
             },
         };
-        let len = fill(input, &mut buf, path)?;
+        let len = source
+            .read(buf.bytes_mut(), offset)
+            .map_err(|e| io_error(e, "read", path))?;
+        offset += len as u64;
         if len == 0 || to.send(Chunk { buf, len }).is_err() || len < CHUNK {
             return Ok(());
         }
-    }
+    })();
+    source.switch(false);
+    read
 }
 
-/// Reads until `buf` is full or the file ends; the count read.
-fn fill(input: &mut File, buf: &mut [u8], path: &Path) -> napi::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match input.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io_error(e, "read", path)),
+/// The file being read, chunk by chunk: what the page cache holds from it, the rest past it.
+struct Source<'a> {
+    file: &'a File,
+    /// Its size when the pass began (only to ask the cache about the last chunk).
+    size: u64,
+    /// The kernel tells what the cache holds (cachestat).
+    probe: bool,
+    /// O_DIRECT is on for the file's description now.
+    direct: bool,
+    /// O_DIRECT works for this file (until it is refused).
+    direct_ok: bool,
+}
+
+impl<'a> Source<'a> {
+    fn new(file: &'a File) -> Self {
+        let size = file.metadata().map(|m| m.len()).ok();
+        Source {
+            file,
+            size: size.unwrap_or(0),
+            probe: size.is_some(),
+            direct: false,
+            direct_ok: true,
         }
     }
-    Ok(got)
+
+    /// O_DIRECT on or off; whether it now is as asked.
+    fn switch(&mut self, on: bool) -> bool {
+        if self.direct != on {
+            if set_direct(self.file, on) {
+                self.direct = on;
+            } else if on {
+                self.direct_ok = false;
+            }
+        }
+        self.direct == on
+    }
+
+    fn read(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let len = (buf.len() as u64).min(self.size.saturating_sub(offset));
+        let uncached = self.probe && len > 0 && {
+            let c = all_cached(self.file, offset, len);
+            self.probe = c.is_ok();
+            matches!(c, Ok(false))
+        };
+        if uncached && self.direct_ok && self.switch(true) {
+            match fill_at(self.file, buf, offset) {
+                // The filesystem takes the flag but not the transfer.
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => self.direct_ok = false,
+                r => return r,
+            }
+        }
+        self.switch(false);
+        fill_at(self.file, buf, offset)
+    }
 }
 
 fn write_chunks(
     out: &mut File,
     path: &Path,
     from: Receiver<Chunk>,
-    back: SyncSender<Vec<u8>>,
+    back: SyncSender<AlignedBuf>,
 ) -> napi::Result<()> {
-    for chunk in from.iter() {
-        out.write_all(&chunk.buf[..chunk.len])
-            .map_err(|e| io_error(e, "write", path))?;
-        // The reader may have ended already (the last chunk): the buffer is then just freed.
-        let _ = back.send(chunk.buf);
+    // Full chunks go past the page cache; the last one, or an unaligned rest, through it.
+    let mut direct = set_direct(out, true);
+    let wrote = (|| {
+        for chunk in from.iter() {
+            let data = chunk.data();
+            let mut done = 0;
+            while done < data.len() {
+                if direct && (data.len() < CHUNK || done % ALIGN != 0) {
+                    direct = !set_direct(out, false);
+                }
+                match out.write(&data[done..]) {
+                    Ok(0) => return Err(io_error(io::ErrorKind::WriteZero.into(), "write", path)),
+                    Ok(n) => done += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    // The filesystem takes the flag but not the transfer: buffered from here.
+                    Err(e) if direct && e.raw_os_error() == Some(libc::EINVAL) => {
+                        direct = !set_direct(out, false);
+                        if direct {
+                            return Err(io_error(e, "write", path));
+                        }
+                    }
+                    Err(e) => return Err(io_error(e, "write", path)),
+                }
+            }
+            // The reader may have ended already (the last chunk): the buffer is then just freed.
+            let _ = back.send(chunk.buf);
+        }
+        Ok(())
+    })();
+    if direct {
+        set_direct(out, false);
     }
-    Ok(())
+    wrote
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod chunk_pipeline;
 pub mod crc32c;
 pub mod decompress;
 pub mod dir_listing;
+mod direct_io;
 mod error;
 pub mod event_name;
 pub mod extract;
