@@ -132,21 +132,13 @@ export declare function checkBufferBudget(options: NativeOptions, maxBufferBytes
 export declare function copyFileHashed(src: string, dst: string, kinds: Array<string>): Promise<FileDigest>
 
 /**
- * stageFilesHashed then publishFiles for each item in turn, with no hook between (`mode` for
- * every item: 'rename' or 'link'; `verify`: publish only what reads back as the bytes read);
- * one outcome per item, in order.
+ * stageFilesHashed then publishFiles for each of `count` items in turn, with no hook between:
+ * item i copies srcs[i] to dsts[i] (staged named as tmps[i]), each list the items' paths joined
+ * by NUL (one string per list: converting an object per item cost more than its copy). `mode`
+ * for every item: 'rename' or 'link'; `verify`: publish only what reads back as the bytes read.
+ * One outcome per item, in order.
  */
-export declare function copyFilesVerified(items: Array<CopyItem>, kinds: Array<string>, unnamed: boolean, mode: string, verify: boolean): Promise<CopyOutcome[]>
-
-/**
- * One copy made start to finish by copyFilesVerified: `src` staged beside `dst` (named `tmp`
- * where it is staged named, or replaces an existing target through that name).
- */
-export interface CopyItem {
-  src: string
-  tmp: string
-  dst: string
-}
+export declare function copyFilesVerified(srcs: string, tmps: string, dsts: string, count: number, kinds: Array<string>, unnamed: boolean, mode: string, verify: boolean): Promise<CopyOutcome[]>
 
 /**
  * What was read (absent when the stage failed), then the publish's outcome as publishFiles

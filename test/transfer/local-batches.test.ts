@@ -145,6 +145,10 @@ describe('transferFiles: many small local files in native batches', () => {
     expect(r[1]?.read?.md5).toBe(createHash('md5').update(content.get(names[1] as string) as Buffer).digest('hex'))
     expect(r[1]?.stored?.sha256).toBe(r[1]?.read?.sha256)
     expect(r[4]).toMatchObject({ published: false, error: { code: 'ENOENT' } })
+    // A NUL in a path (the native pass joins the batch's paths with it) fails that file alone.
+    const nul = await dst.writeLocalFiles([{ localPath: `${root}/x\0y`, path: 'out/nul-src' }, { localPath: join(root, names[1] as string), path: 'out/x\0y' }, { localPath: join(root, names[1] as string), path: 'out/after-nul' }], { checksums: [], overwrite: true, verify: true })
+    expect(nul.map((x) => x.error === undefined ? 'ok' : (x.error as { code?: string }).code)).toEqual(['EINVAL', 'EINVAL', 'ok'])
+    expect(sha256(await dst.readFile('out/after-nul'))).toBe(sha256(content.get(names[1] as string) as Buffer))
     const refusal = new Error('no')
     const refused = await dst.writeLocalFiles(
       names.map((n) => ({ localPath: join(root, n), path: `other/${n}` })),
@@ -158,7 +162,7 @@ describe('transferFiles: many small local files in native batches', () => {
     const [kept] = await dst.writeLocalFiles([{ localPath: join(root, names[2] as string), path: `out/${names[1] as string}` }], { checksums: [], overwrite: false, verify: true })
     expect(kept).toMatchObject({ published: false, error: { code: 'EEXIST' } })
     expect(sha256(await dst.readFile(`out/${names[1] as string}`))).toBe(sha256(content.get(names[1] as string) as Buffer))
-    expect(allFiles(join(dst.root, 'out'))).toEqual(names.slice().sort())
+    expect(allFiles(join(dst.root, 'out'))).toEqual([...names, 'after-nul'].sort())
   })
 
   /** `count` files of the source tree as batch items to `prefix/`. */

@@ -114,11 +114,15 @@ export class LocalFileSystem extends BaseFileSystem {
   async writeLocalFiles(items: readonly LocalBatchItem[], options: LocalBatchOptions): Promise<LocalBatchResult[]> {
     const out: LocalBatchResult[] = items.map(() => ({ published: false }))
     const staging: { i: number; rel: string; tmp: string; dst: string }[] = []
+    // Normalized once: the temp name and both absolute paths are built from it, under the
+    // resolved root as nodePath.join would build them (a concatenation costs less).
+    const under = this.root === '/' ? '/' : `${this.root}/`
     items.forEach((item, i) => {
-      // Normalized once: the temp name and both absolute paths are built from it.
       const rel = normalizePath(item.path)
       if (rel === '') out[i] = { published: false, error: this.error('EISDIR', item.path) }
-      else staging.push({ i, rel, tmp: nodePath.join(this.root, tempSibling(rel)), dst: nodePath.join(this.root, rel) })
+      // No path holds a NUL (the native batch joins paths with it).
+      else if (rel.includes('\0') || item.localPath.includes('\0')) out[i] = { published: false, error: this.error('EINVAL', item.path) }
+      else staging.push({ i, rel, tmp: under + tempSibling(rel), dst: under + rel })
     })
     const fail = (i: number, err: string): void => {
       const p = (items[i] as LocalBatchItem).path
@@ -136,7 +140,10 @@ export class LocalFileSystem extends BaseFileSystem {
       // Nothing runs between the stage and the publish: one call, each file staged, read back
       // and published in turn (no staged files held open across the batch).
       const copied = await native.copyFilesVerified(
-        staging.map((s) => ({ src: (items[s.i] as LocalBatchItem).localPath, tmp: s.tmp, dst: s.dst })),
+        staging.map((s) => (items[s.i] as LocalBatchItem).localPath).join('\0'),
+        staging.map((s) => s.tmp).join('\0'),
+        staging.map((s) => s.dst).join('\0'),
+        staging.length,
         ['sha256', ...options.checksums],
         options.namedStaging !== true,
         mode,

@@ -382,7 +382,6 @@ fn publish_all(items: &[PublishItem]) -> Vec<PublishOutcome> {
 
 /// One copy made start to finish by copyFilesVerified: `src` staged beside `dst` (named `tmp`
 /// where it is staged named, or replaces an existing target through that name).
-#[napi(object)]
 pub struct CopyItem {
     pub src: String,
     pub tmp: String,
@@ -482,7 +481,10 @@ fn copy_all(
 }
 
 pub struct CopyTask {
-    items: Vec<CopyItem>,
+    srcs: String,
+    tmps: String,
+    dsts: String,
+    count: u32,
     kinds: Vec<String>,
     unnamed: bool,
     mode: String,
@@ -494,16 +496,21 @@ impl Task for CopyTask {
     type JsValue = Vec<CopyOutcome>;
 
     fn compute(&mut self) -> napi::Result<Vec<CopyOutcome>> {
-        guarded(|| {
-            copy_all(
-                &self.items,
-                &self.kinds,
-                self.unnamed,
-                &self.mode,
-                self.verify,
-            )
-        })
-        .map_err(|_| panicked())
+        let n = self.count as usize;
+        let (srcs, tmps, dsts) = (
+            split_paths(&self.srcs, n, "srcs")?,
+            split_paths(&self.tmps, n, "tmps")?,
+            split_paths(&self.dsts, n, "dsts")?,
+        );
+        let items: Vec<CopyItem> = (0..n)
+            .map(|i| CopyItem {
+                src: srcs[i].to_string(),
+                tmp: tmps[i].to_string(),
+                dst: dsts[i].to_string(),
+            })
+            .collect();
+        guarded(|| copy_all(&items, &self.kinds, self.unnamed, &self.mode, self.verify))
+            .map_err(|_| panicked())
     }
 
     fn resolve(&mut self, _env: Env, out: Vec<CopyOutcome>) -> napi::Result<Vec<CopyOutcome>> {
@@ -576,22 +583,51 @@ pub fn publish_files_js(items: Vec<PublishItem>) -> AsyncTask<PublishTask> {
     AsyncTask::new(PublishTask { items })
 }
 
-/// stageFilesHashed then publishFiles for each item in turn, with no hook between (`mode` for
-/// every item: 'rename' or 'link'; `verify`: publish only what reads back as the bytes read);
-/// one outcome per item, in order.
+/// `count` paths joined by NUL (which no path holds), split back; ERR_INVALID_ARG when they
+/// are not `count`, so that no source is ever paired with another item's target.
+fn split_paths<'a>(joined: &'a str, count: usize, what: &str) -> napi::Result<Vec<&'a str>> {
+    let paths: Vec<&str> = if count == 0 {
+        Vec::new()
+    } else {
+        joined.split('\0').collect()
+    };
+    if paths.len() != count {
+        return Err(Error::new(
+            Status::InvalidArg,
+            format!(
+                "ERR_INVALID_ARG: {what} holds {} paths, expected {count}",
+                paths.len()
+            ),
+        ));
+    }
+    Ok(paths)
+}
+
+/// stageFilesHashed then publishFiles for each of `count` items in turn, with no hook between:
+/// item i copies srcs[i] to dsts[i] (staged named as tmps[i]), each list the items' paths joined
+/// by NUL (one string per list: converting an object per item cost more than its copy). `mode`
+/// for every item: 'rename' or 'link'; `verify`: publish only what reads back as the bytes read.
+/// One outcome per item, in order.
+#[allow(clippy::too_many_arguments)]
 #[napi(
     js_name = "copyFilesVerified",
     ts_return_type = "Promise<CopyOutcome[]>"
 )]
 pub fn copy_files_verified_js(
-    items: Vec<CopyItem>,
+    srcs: String,
+    tmps: String,
+    dsts: String,
+    count: u32,
     kinds: Vec<String>,
     unnamed: bool,
     mode: String,
     verify: bool,
 ) -> AsyncTask<CopyTask> {
     AsyncTask::new(CopyTask {
-        items,
+        srcs,
+        tmps,
+        dsts,
+        count,
         kinds,
         unnamed,
         mode,
@@ -857,5 +893,14 @@ mod tests {
             assert_eq!(names, ["new", "old"]);
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    #[test]
+    fn joined_paths_split_back_only_into_as_many_as_expected() {
+        assert_eq!(split_paths("a\0b/c", 2, "srcs").unwrap(), ["a", "b/c"]);
+        assert!(split_paths("", 0, "srcs").unwrap().is_empty());
+        assert_eq!(split_paths("", 1, "srcs").unwrap(), [""]);
+        let e = split_paths("a\0b\0c", 2, "dsts").err().unwrap().reason;
+        assert!(e.starts_with("ERR_INVALID_ARG: dsts holds 3 paths"), "{e}");
     }
 }
