@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
-use crate::direct_io::{all_cached, fill_at, set_direct, AlignedBuf, ALIGN};
+use crate::direct_io::{all_cached, direct_suits, fill_at, set_direct, AlignedBuf, ALIGN};
 use crate::error::panicked;
 use crate::file_digest::{io_error, Digests};
 
@@ -149,7 +149,7 @@ impl<'a> Source<'a> {
             size: size.unwrap_or(0),
             probe: size.is_some(),
             direct: false,
-            direct_ok: true,
+            direct_ok: direct_suits(file),
         }
     }
 
@@ -191,7 +191,7 @@ fn write_chunks(
     back: SyncSender<AlignedBuf>,
 ) -> napi::Result<()> {
     // Full chunks go past the page cache; the last one, or an unaligned rest, through it.
-    let mut direct = set_direct(out, true);
+    let mut direct = direct_suits(out) && set_direct(out, true);
     let wrote = (|| {
         for chunk in from.iter() {
             let data = chunk.data();
