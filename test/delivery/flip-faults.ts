@@ -12,7 +12,7 @@ import { Writable, finished } from 'node:stream'
 import { crc32cOf } from '../../ts/delivery/verify.js'
 import { localPathOf } from '../../ts/storage/capabilities.js'
 import type { LocalBatchItem, LocalBatchOptions, LocalBatchWriter } from '../../ts/storage/local-batch.js'
-import { hdfsBlockMd5s, type ChunkedUploadStrategy, type FileSystem, type PartChecksums } from '../../ts/storage/index.js'
+import { HdfsChecksumHasher, hdfsBlockMd5s, type ChunkedUploadStrategy, type FileSystem, type PartChecksums } from '../../ts/storage/index.js'
 
 /** Where bytes were flipped (write streams by path, parts as `part <i> of <path>`). */
 export type FlipLog = string[]
@@ -171,12 +171,14 @@ export function flipping(inner: FileSystem, log: FlipLog, o: FlipOptions = {}): 
         }
       }
       if (key === 'writeLocalFile' && writeLocal && localPathOf(t, '') === undefined) {
-        // A rename backend whose temp file is not on this disk (SFTP): it is sent one byte
+        // A rename backend whose temp file is not on this disk (SFTP, HDFS): it is sent one byte
         // flipped, while the hook and the caller are told the checksums of the bytes read.
         return async (localPath: string, path: string, options: Parameters<NonNullable<FileSystem['writeLocalFile']>>[2]) => {
           if (o.match && !o.match(path)) return writeLocal(localPath, path, options)
           const data = readFileSync(localPath)
-          const read = { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') }
+          const hdfs = options.checksums.includes('hdfs') ? new HdfsChecksumHasher() : undefined
+          hdfs?.update(data)
+          const read = { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex'), ...(hdfs ? { hdfs: { blockSize: hdfs.blockSize, md5: hdfs.digest() } } : {}) }
           return fromFlippedCopy(localPath, o.at ?? 1000, log, path, async (flipped) => {
             await writeLocal(flipped, path, { ...options, beforePublish: async (staged) => options.beforePublish?.({ ...staged, read }) })
             return read

@@ -91,8 +91,8 @@ export async function copyFile(source: FileSystem, srcPath: string, target: File
   return (await localCopy(source, srcPath, target, dstPath, o)) ?? streamCopy(source, srcPath, target, dstPath, o)
 }
 
-/** Checksums the native local pass computes (writeLocalFile; sha256 always). */
-const LOCAL_COPY_KINDS: ReadonlySet<string> = new Set(['sha256', 'md5', 'crc32c'])
+/** Checksums the native local pass computes (writeLocalFile; sha256 always; 'hdfs' only HDFS's). */
+const LOCAL_COPY_KINDS: ReadonlySet<string> = new Set(['sha256', 'md5', 'crc32c', 'hdfs'])
 
 /**
  * A file of this machine to a target that writes local files natively (writeLocalFile): one
@@ -118,7 +118,7 @@ async function localCopy(source: FileSystem, srcPath: string, target: FileSystem
   // The stamp is the sha256 of the one read that is written: no pass of its own.
   const stamp = o.stampSha256 && capabilitiesOf(target).objectMetadata ? SHA256_KEY : undefined
   const read = await target.writeLocalFile(localPath, dstPath, {
-    checksums: ['sha256', ...(kinds as ('md5' | 'crc32c')[])],
+    checksums: ['sha256', ...(kinds as ('md5' | 'crc32c' | 'hdfs')[])],
     overwrite: !o.noClobber,
     ...(stamp ? { sha256Metadata: stamp } : {}),
     ...(o.targetAbsent ? { knownAbsent: true } : {}),

@@ -4,6 +4,7 @@
  * block's CRCs that the DataNode computes from its own checksum file (what GETFILECHECKSUM is
  * made of). Unencrypted, no SASL: a cluster that wants more closes the connection.
  */
+import { createHash } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import { native } from '../native.js'
 import { Pb, decode, msg, num, str, sub, takeDelimited, u64, varints, sint, type Fields } from './hdfs-protobuf.js'
@@ -96,6 +97,9 @@ export class BlockPipeline {
   private lastSent = Date.now()
   private readonly heartbeat: NodeJS.Timeout
   private finished = false
+  /** MD5 of the CRCs sent, in order: what a BLOCK_CHECKSUM of the finished block states. */
+  private readonly sentCrcs = createHash('md5')
+  private crcCount = 0
   offset = 0
 
   constructor(
@@ -176,6 +180,10 @@ export class BlockPipeline {
   /** Writes one packet: its head and CRCs, then the data as it is (a writev, no copy into one buffer). */
   private writePacket(data: Buffer, seqno: number, last: boolean): boolean {
     const sums = data.length > 0 ? native.crc32cChunks(data, BYTES_PER_CRC) : Buffer.alloc(0)
+    if (sums.length > 0) {
+      this.sentCrcs.update(sums)
+      this.crcCount += sums.length / 4
+    }
     const header = new Pb().sfixed64(1, seqno < 0 ? 0 : this.offset).sfixed64(2, seqno).bool(3, last).sfixed32(4, data.length).finish()
     const lens = Buffer.allocUnsafe(6)
     lens.writeUInt32BE(4 + sums.length + data.length, 0)
@@ -200,15 +208,22 @@ export class BlockPipeline {
     if (this.failure) throw this.failure
   }
 
-  /** Ends the block: the empty last packet, every ack (the DataNode finalizes the block first). */
-  async finish(): Promise<number> {
+  /**
+   * Ends the block: the empty last packet, every ack (the DataNode finalizes the block first).
+   * Answers the block's bytes and its checksum as the DataNodes accepted it: the MD5 of the CRCs
+   * its packets carried, which the last DataNode of the pipeline checked every byte against
+   * before it was stored (a packet that does not match is refused, failing the write), and which
+   * are the CRCs its stored checksum file holds: what BLOCK_CHECKSUM would state, without a
+   * connection of its own.
+   */
+  async finish(): Promise<{ bytes: number; checksum: BlockChecksum }> {
     await this.send(Buffer.alloc(0), true)
     const lastSeq = this.seqno - 1
     await this.until(() => this.acked >= lastSeq)
     this.finished = true
     clearInterval(this.heartbeat)
     this.socket.end()
-    return this.offset
+    return { bytes: this.offset, checksum: { bytesPerCrc: BYTES_PER_CRC, crcPerBlock: this.crcCount, md5: this.sentCrcs.digest(), crcType: CHECKSUM_CRC32C } }
   }
 
   destroy(): void {

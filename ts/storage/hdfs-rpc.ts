@@ -26,16 +26,16 @@ export interface HdfsFileWriter {
   /** Stops writing (the caller deletes the file). */
   abort(): void
   /**
-   * After `close`: the file's checksum as its DataNodes state it (GETFILECHECKSUM's form), each
-   * block's BLOCK_CHECKSUM asked as soon as the block was finalized (the last one before the
-   * NameNode is asked to complete the file; see fileChecksum for the same from the NameNode's
-   * block list).
+   * After `close`: the file's checksum (GETFILECHECKSUM's form) as its DataNodes accepted it:
+   * composed from each block's CRCs, which the DataNode checked every byte against before storing
+   * it and which its checksum file holds (BlockPipeline.finish; fileChecksum asks the DataNodes
+   * for the same of any file).
    */
   storedChecksum?(): Promise<HdfsFileChecksumAnswer>
   /**
    * After `close`: the file's length as the NameNode completed it, the sum of its blocks'
-   * committed lengths (`complete` succeeds only once the DataNodes reported finalized replicas of
-   * exactly those lengths: a replica of another length is marked corrupt and not counted).
+   * committed lengths (every packet of them acknowledged, the last after the DataNodes finalized
+   * the block; a replica reported with another length is marked corrupt).
    */
   storedLength?(): number
 }
@@ -195,8 +195,8 @@ export class HdfsRpcClient {
     this.holdLease(1)
     let pipeline: BlockPipeline | undefined
     let previous: Block | undefined
-    /** BLOCK_CHECKSUM of each finished block, asked when it finished. */
-    const stated: Promise<BlockChecksum>[] = []
+    /** Each finished block's checksum as its DataNodes accepted it (BlockPipeline.finish). */
+    const stated: BlockChecksum[] = []
     let pending: Buffer[] = []
     let pendingBytes = 0
     /** Bytes of the finished blocks. */
@@ -219,12 +219,10 @@ export class HdfsRpcClient {
       if (!pipeline) return
       const p = pipeline
       pipeline = undefined
-      const bytes = await p.finish()
+      const { bytes, checksum } = await p.finish()
       previous = { ...p.lb.block, numBytes: bytes }
       committed += bytes
-      const sum = blockChecksum({ ...p.lb, block: previous })
-      sum.catch(() => undefined)
-      stated.push(sum)
+      stated.push(checksum)
     }
     /** Sends whole packets of `pending` (all of it when `flush`), opening blocks as needed. */
     const drain = async (flush: boolean): Promise<void> => {
@@ -250,12 +248,6 @@ export class HdfsRpcClient {
         try {
           await drain(true)
           await endBlock()
-          // The DataNode reports the finalized block to the NameNode (incremental block report,
-          // queued there) while it acks our last packet, so a `complete` sent right after that ack
-          // mostly finds the block unreported (1.25-1.28 calls per 4 KiB file): the last block's
-          // BLOCK_CHECKSUM, which the verification needs anyway, is asked first, and gives the
-          // report that time (1.03 calls per file, 2,000 x 4 KiB).
-          await stated.at(-1)?.catch(() => undefined)
           const req = new Pb().bytes(1, path).bytes(2, this.clientName)
           if (previous) req.bytes(3, blockPb(previous))
           req.uint(4, fileId)
@@ -273,7 +265,7 @@ export class HdfsRpcClient {
           release()
         }
       },
-      storedChecksum: async () => composeFileChecksum(await Promise.all(stated)),
+      storedChecksum: async () => composeFileChecksum(stated),
       storedLength: () => {
         if (!completed) throw new HdfsRpcError(`${path}: not completed`, 'IOException')
         return committed

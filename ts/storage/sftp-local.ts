@@ -16,7 +16,7 @@ export const LOCAL_BUFFER_MAX = 8 << 20
 const CHUNK = 4 << 20
 
 /** A local file's failure, as readLocal reports it (the source file is what failed, not the server). */
-function localError(localPath: string, err: unknown): StorageError {
+export function localError(localPath: string, err: unknown): StorageError {
   const errno = (err as { code?: string }).code
   const code = errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR' ? errno : 'EIO'
   return new StorageError(code, { backend: 'file', path: localPath, cause: err })

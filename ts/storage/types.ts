@@ -171,14 +171,16 @@ export interface LocalFileDigest {
   sha256?: string
   md5?: string
   crc32c?: string
+  /** HDFS's file checksum of the bytes read, for this block size (checksums 'hdfs'). */
+  hdfs?: { blockSize: number; md5: string }
   /** What the store answered the write with (object stores, whose write is the publish). */
   written?: WrittenObject
 }
 
 /** Options of FileSystem.writeLocalFile. */
 export interface LocalWriteOptions extends WriteOptions {
-  /** Checksums of the bytes read to compute and return. */
-  checksums: readonly ('sha256' | 'md5' | 'crc32c')[]
+  /** Checksums of the bytes read to compute and return ('hdfs': only backends stating that kind). */
+  checksums: readonly ('sha256' | 'md5' | 'crc32c' | 'hdfs')[]
   /**
    * Backends with objectMetadata: also store the sha256 of the bytes read under this metadata key
    * (the `logferry-sha256` stamp from the same read, not from a pass of its own).
