@@ -2,8 +2,9 @@
 
 use crate::config::ALIGN;
 
-/// A fixed, page-aligned, zero-initialised region reused for the life of its owner.
-pub(crate) struct AlignedBuf {
+/// A fixed, page-aligned, zero-initialised region reused for the life of its owner (also the
+/// O_DIRECT chunks of the addon's large-file copies, crates/node/src/chunk_pipeline.rs).
+pub struct AlignedBuf {
     ptr: *mut u8,
     len: usize,
 }
@@ -13,10 +14,22 @@ unsafe impl Send for AlignedBuf {}
 unsafe impl Sync for AlignedBuf {}
 
 impl AlignedBuf {
-    pub(crate) fn new(len: usize) -> std::io::Result<Self> {
+    /// At least `len` bytes, rounded up to a multiple of ALIGN.
+    pub fn new(len: usize) -> std::io::Result<Self> {
         let len = len.div_ceil(ALIGN).max(1) * ALIGN;
         let ptr = alloc(len)?;
         Ok(AlignedBuf { ptr, len })
+    }
+
+    /// The whole region, for owners that use it from one thread at a time.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: ptr/len are the live mapping; &self excludes writes through bytes_mut.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in bytes, and &mut self makes this the only reference.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
     }
 
     #[inline]

@@ -7,7 +7,7 @@
 //! the shards in use are ready, on a timer and on request, O_DIRECT where possible, and
 //! rotates files by size under unique sealed names.
 
-mod aligned_buf;
+pub mod aligned_buf;
 pub mod buffer_budget;
 pub mod config;
 pub mod error;

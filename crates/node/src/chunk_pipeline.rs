@@ -13,7 +13,9 @@ use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
-use crate::direct_io::{all_cached, direct_suits, fill_at, set_direct, AlignedBuf, ALIGN};
+use logferry_core::aligned_buf::AlignedBuf;
+
+use crate::direct_io::{all_cached, direct_suits, fill_at, set_direct, ALIGN};
 use crate::error::panicked;
 use crate::file_digest::{io_error, Digests};
 
@@ -109,6 +111,7 @@ fn read_chunks(
             Err(_) if made < BUFFERS => {
                 made += 1;
                 AlignedBuf::new(CHUNK)
+                    .map_err(|e| io_error(e, "allocate a buffer to read", path))?
             }
             Err(_) => match free.recv() {
                 Ok(b) => b,
@@ -117,7 +120,7 @@ fn read_chunks(
             },
         };
         let len = source
-            .read(buf.bytes_mut(), offset)
+            .read(&mut buf.bytes_mut()[..CHUNK], offset)
             .map_err(|e| io_error(e, "read", path))?;
         offset += len as u64;
         if len == 0 || to.send(Chunk { buf, len }).is_err() || len < CHUNK {

@@ -14,32 +14,9 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
 
-/// Alignment of O_DIRECT buffers, offsets and lengths (the largest logical block size in use).
-pub(crate) const ALIGN: usize = 4096;
-
-/// A zeroed buffer whose data starts on an ALIGN boundary.
-pub(crate) struct AlignedBuf {
-    vec: Vec<u8>,
-    start: usize,
-    len: usize,
-}
-
-impl AlignedBuf {
-    pub(crate) fn new(len: usize) -> Self {
-        let vec = vec![0u8; len + ALIGN];
-        // The heap block does not move with the Vec: the offset stays right.
-        let start = vec.as_ptr().align_offset(ALIGN);
-        AlignedBuf { vec, start, len }
-    }
-
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.vec[self.start..self.start + self.len]
-    }
-
-    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
-        &mut self.vec[self.start..self.start + self.len]
-    }
-}
+/// Alignment of O_DIRECT buffers, offsets and lengths (the engine's: the largest logical block
+/// size in use); the buffers are the engine's page-aligned AlignedBuf.
+pub(crate) use logferry_core::config::ALIGN;
 
 /// Filesystems on a local block device (ext2/3/4, XFS, Btrfs, F2FS), where O_DIRECT goes
 /// straight to the disk. Elsewhere (NFS, FUSE, tmpfs, overlays) it can mean one synchronous
@@ -151,15 +128,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn aligned_buffers_are_aligned_and_sized() {
-        for len in [1, ALIGN, 3 * ALIGN + 5] {
-            let mut b = AlignedBuf::new(len);
-            assert_eq!(b.bytes().len(), len);
-            assert_eq!(b.bytes_mut().as_ptr() as usize % ALIGN, 0);
-        }
-    }
-
-    #[test]
     fn only_block_device_filesystems_go_past_the_cache() {
         // procfs (and tmpfs, NFS, FUSE) keep buffered I/O; /tmp is whatever the machine has.
         assert!(!direct_suits(&File::open("/proc/self/status").unwrap()));
@@ -174,7 +142,7 @@ mod tests {
         let data: Vec<u8> = (0..(4 * ALIGN + 100)).map(|i| (i % 253) as u8).collect();
         std::fs::write(&path, &data).unwrap();
         let f = File::open(&path).unwrap();
-        let mut buf = AlignedBuf::new(8 * ALIGN);
+        let mut buf = logferry_core::aligned_buf::AlignedBuf::new(8 * ALIGN).unwrap();
         // Just written: in the cache (where the kernel can tell).
         let len = data.len() as u64;
         if let Ok(cached) = all_cached(&f, 0, len) {
