@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -51,6 +51,8 @@ interface Row {
   dataset: Dataset
   logferry: Measured
   rclone: Measured
+  /** The 1-minute load average after the pair ran (the machine may be shared: read figures beside it). */
+  load: number
 }
 
 /** Checks the target holds exactly the dataset (count and bytes). */
@@ -179,11 +181,11 @@ async function main(): Promise<void> {
             rclone = await other()
             logferry = await one()
           }
-          const row = { backend: name, dataset: d, logferry, rclone }
+          const row = { backend: name, dataset: d, logferry, rclone, load: loadavg()[0] ?? 0 }
           rows.push(row)
           process.stderr.write(
             `${name} ${d.name}: logferry ${secs(logferry)} s (cpu ${cpus(logferry)} s) ${mbps(d, logferry)} MB/s${logferry.error ? ` (${logferry.error})` : ''}; ` +
-              `rclone ${secs(rclone)} s (cpu ${cpus(rclone)} s) ${mbps(d, rclone)} MB/s${rclone.error ? ` (${rclone.error})` : ''}\n`,
+              `rclone ${secs(rclone)} s (cpu ${cpus(rclone)} s) ${mbps(d, rclone)} MB/s${rclone.error ? ` (${rclone.error})` : ''}; load ${row.load.toFixed(2)}\n`,
           )
         }
       }
@@ -197,13 +199,13 @@ async function main(): Promise<void> {
     '# transferFiles vs rclone copy',
     '',
     `Same data, same server, same run; both with their defaults (4 files at a time; logferry verifies each copy). rclone ${await rcloneVersion()}, Node ${process.version}, ${new Date().toISOString()}, ${repeat} run(s) per row, alternating which tool goes first.`,
-    'Wall time in seconds; CPU = user + sys seconds of the tool\'s process. Target: logferry wall / rclone wall <= 1.00.',
+    'Wall time in seconds; CPU = user + sys seconds of the tool\'s process. Target: logferry wall / rclone wall <= 1.00. Load: the 1-minute load average after the pair (the machine may be shared).',
     '',
-    '| backend | dataset | logferry s | logferry CPU s | logferry MB/s | rclone s | rclone CPU s | rclone MB/s | logferry / rclone (target <= 1.00) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| backend | dataset | logferry s | logferry CPU s | logferry MB/s | rclone s | rclone CPU s | rclone MB/s | logferry / rclone (target <= 1.00) | load |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => {
       const ratio = ratioOf(r)
-      return `| ${r.backend} | ${r.dataset.name} | ${secs(r.logferry)} | ${cpus(r.logferry)} | ${mbps(r.dataset, r.logferry)} | ${secs(r.rclone)} | ${cpus(r.rclone)} | ${mbps(r.dataset, r.rclone)} | ${ratio === undefined ? '-' : ratio.toFixed(2)} |`
+      return `| ${r.backend} | ${r.dataset.name} | ${secs(r.logferry)} | ${cpus(r.logferry)} | ${mbps(r.dataset, r.logferry)} | ${secs(r.rclone)} | ${cpus(r.rclone)} | ${mbps(r.dataset, r.rclone)} | ${ratio === undefined ? '-' : ratio.toFixed(2)} | ${r.load.toFixed(2)} |`
     }),
   ]
   if (repeat > 1) {
