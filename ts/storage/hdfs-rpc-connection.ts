@@ -38,6 +38,11 @@ export class RpcConnection {
   private failure: Error | undefined
   /** The RpcRequestHeaderProto fields after the call id (the client id), encoded once. */
   private readonly headerTail: Buffer
+  /**
+   * Frames of calls made since the last write: sent together once the current tick's callbacks
+   * have run, so the calls of several files answered by one read cost one socket write.
+   */
+  private outbox: Buffer[] = []
 
   constructor(host: string, port: number, user: string, clientId: Buffer) {
     this.headerTail = new Pb().bytes(4, clientId).finish()
@@ -74,8 +79,15 @@ export class RpcConnection {
     return new Promise<Buffer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
       this.socket.ref()
-      this.socket.write(this.frame(id, [header.delimited(), request.delimited()]))
+      if (this.outbox.push(this.frame(id, [header.delimited(), request.delimited()])) === 1) process.nextTick(() => this.flush())
     }).then(decode)
+  }
+
+  private flush(): void {
+    const frames = this.outbox
+    this.outbox = []
+    if (this.failure) return
+    this.socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames))
   }
 
   private onData(b: Buffer): void {
