@@ -133,12 +133,12 @@ export declare function copyFileHashed(src: string, dst: string, kinds: Array<st
 
 /**
  * stageFilesHashed then publishFiles for each of `count` items in turn, with no hook between:
- * item i copies srcs[i] to dsts[i] (staged named as tmps[i]), each list the items' paths joined
- * by NUL (one string per list: converting an object per item cost more than its copy). `mode`
- * for every item: 'rename' or 'link'; `verify`: publish only what reads back as the bytes read.
- * One outcome per item, in order.
+ * item i copies srcs[i] to dsts[i] (staged named as tmps[i]) and is published by modes[i]
+ * ('rename', 'replace' or 'link'), each list joined by NUL (one string per list: converting an
+ * object per item cost more than its copy); `verify`: publish only what reads back as the
+ * bytes read. One outcome per item, in order.
  */
-export declare function copyFilesVerified(srcs: string, tmps: string, dsts: string, count: number, kinds: Array<string>, unnamed: boolean, mode: string, verify: boolean): Promise<CopyOutcome[]>
+export declare function copyFilesVerified(srcs: string, tmps: string, dsts: string, count: number, kinds: Array<string>, unnamed: boolean, modes: string, verify: boolean): Promise<CopyOutcome[]>
 
 /**
  * What was read (absent when the stage failed), then the publish's outcome as publishFiles
@@ -357,10 +357,11 @@ export declare function publishFiles(items: Array<PublishItem>): Promise<Publish
 
 /**
  * What to do with a staged file (`held`: the unnamed one of that handle, else the temp name
- * `tmp`): 'rename' over the target, 'link' (fails if the target exists), or 'discard'; with
- * `expectSha256`, only if it reads back as exactly `expectBytes` bytes of that sha256. An
- * unnamed file is linked under `dst`; for 'rename' onto a target that exists, it is linked as
- * `tmp` and that is renamed over the target.
+ * `tmp`): 'rename' over the target, 'replace' (a rename over a target known to exist), 'link'
+ * (fails if the target exists), or 'discard'; with `expectSha256`, only if it reads back as
+ * exactly `expectBytes` bytes of that sha256. An unnamed file is linked under `dst`; for
+ * 'rename' onto a target that exists (the link fails EEXIST), and for 'replace' (no link tried
+ * first), it is linked as `tmp` and that is renamed over the target.
  */
 export interface PublishItem {
   tmp: string

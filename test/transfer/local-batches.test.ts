@@ -118,6 +118,27 @@ describe('transferFiles: many small local files in native batches', () => {
     expect(allFiles(dst)).toEqual([...content.keys()].sort())
   })
 
+  it("overwrite 'ifChanged' replaces changed targets in batches (known to exist: no link tried first) and skips the same ones", async () => {
+    const { root, content } = sourceTree(40)
+    const dst = tempDir()
+    const first = await transferFiles({ source: `file://${root}`, files: '**/*.log', target: `file://${dst}` })
+    expect(first.totals.copied).toBe(40)
+    const changed = [...content.keys()].filter((_, i) => i % 2 === 1)
+    for (const name of changed) {
+      const data = randomBytes(100 + name.length)
+      writeFileSync(join(root, name), data)
+      content.set(name, data)
+    }
+    const c2 = counting(new LocalFileSystem({ root: dst }))
+    const again = await transferFiles({ source: `file://${root}`, files: '**/*.log', target: c2.fs })
+    expect(c2.batches.reduce((n, b) => n + b, 0)).toBe(changed.length)
+    for (const [name, data] of content) {
+      expect(byTarget(again).get(name)?.outcome).toBe(changed.includes(name) ? 'copied' : 'skipped')
+      expect(sha256(readFileSync(join(dst, name)))).toBe(sha256(data))
+    }
+    expect(allFiles(dst)).toEqual([...content.keys()].sort())
+  })
+
   it('each file fails on its own with its code; the rest of the batch is published complete', async () => {
     const { root, content } = sourceTree(BATCH_MIN_FILES * 2)
     const dst = tempDir()

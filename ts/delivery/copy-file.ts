@@ -134,6 +134,8 @@ async function localCopy(source: FileSystem, srcPath: string, target: FileSystem
 export interface BatchCopyFile {
   srcPath: string
   dstPath: string
+  /** The target is known to exist (local-batch.ts LocalBatchItem.targetExists). */
+  targetExists?: boolean
 }
 
 /**
@@ -156,7 +158,7 @@ export function localBatchCopier(
   if (o.stampSha256 && capabilitiesOf(target).objectMetadata) return undefined
   return async (files) => {
     const results = await writer.writeLocalFiles(
-      files.map((f) => ({ localPath: localPathOf(source, f.srcPath) as string, path: f.dstPath })),
+      files.map((f) => ({ localPath: localPathOf(source, f.srcPath) as string, path: f.dstPath, targetExists: f.targetExists === true })),
       { checksums: [], overwrite: !o.noClobber, verify },
     )
     return results.map((r, i) => {

@@ -13,6 +13,11 @@ export interface LocalBatchItem {
   localPath: string
   /** Where it goes on the target. */
   path: string
+  /**
+   * The target is known to exist (the caller stat'ed it): with overwrite it is replaced without
+   * first trying a link that would fail. Only a hint: a wrong one costs a system call, not data.
+   */
+  targetExists?: boolean
 }
 
 export interface LocalBatchOptions {

@@ -113,7 +113,7 @@ export class LocalFileSystem extends BaseFileSystem {
    */
   async writeLocalFiles(items: readonly LocalBatchItem[], options: LocalBatchOptions): Promise<LocalBatchResult[]> {
     const out: LocalBatchResult[] = items.map(() => ({ published: false }))
-    const staging: { i: number; rel: string; tmp: string; dst: string }[] = []
+    const staging: { i: number; rel: string; tmp: string; dst: string; mode: 'rename' | 'replace' | 'link' }[] = []
     // Normalized once: the temp name and both absolute paths are built from it, under the
     // resolved root as nodePath.join would build them (a concatenation costs less).
     const under = this.root === '/' ? '/' : `${this.root}/`
@@ -122,7 +122,7 @@ export class LocalFileSystem extends BaseFileSystem {
       if (rel === '') out[i] = { published: false, error: this.error('EISDIR', item.path) }
       // No path holds a NUL (the native batch joins paths with it).
       else if (rel.includes('\0') || item.localPath.includes('\0')) out[i] = { published: false, error: this.error('EINVAL', item.path) }
-      else staging.push({ i, rel, tmp: under + tempSibling(rel), dst: under + rel })
+      else staging.push({ i, rel, tmp: under + tempSibling(rel), dst: under + rel, mode: !options.overwrite ? 'link' : item.targetExists === true ? 'replace' : 'rename' })
     })
     const fail = (i: number, err: string): void => {
       const p = (items[i] as LocalBatchItem).path
@@ -135,7 +135,6 @@ export class LocalFileSystem extends BaseFileSystem {
       result.published = r.published
       if (r.stored?.sha256 != null) result.stored = { bytes: r.stored.bytes, sha256: r.stored.sha256 }
     }
-    const mode = options.overwrite ? 'rename' : 'link'
     if (options.beforePublish === undefined) {
       // Nothing runs between the stage and the publish: one call, each file staged, read back
       // and published in turn (no staged files held open across the batch).
@@ -146,7 +145,7 @@ export class LocalFileSystem extends BaseFileSystem {
         staging.length,
         ['sha256', ...options.checksums],
         options.namedStaging !== true,
-        mode,
+        staging.map((s) => s.mode).join('\0'),
         options.verify,
       )
       staging.forEach((s, k) => {
@@ -188,7 +187,7 @@ export class LocalFileSystem extends BaseFileSystem {
         ready.map((s) => ({
           tmp: s.tmp,
           dst: s.dst,
-          mode: refused !== undefined ? 'discard' : mode,
+          mode: refused !== undefined ? 'discard' : s.mode,
           ...(s.held !== undefined ? { held: s.held } : {}),
           ...(options.verify ? { expectBytes: s.read.bytes, expectSha256: s.read.sha256 } : {}),
         })),

@@ -28,11 +28,14 @@ export async function inBatches(files: readonly PlannedFile[], ctx: MethodContex
   if (!copier || small.length < BATCH_MIN_FILES) return perFile(files, ctx, copy)
   const results = new Map<PlannedFile, MethodResult>()
   const again: PlannedFile[] = []
+  // With 'ifChanged', a file not known absent was stat'ed and found, and not skipped: its target
+  // is replaced without a link tried first (failing EEXIST for each such file).
+  const exists = (f: PlannedFile): boolean => o.overwrite === 'ifChanged' && f.targetAbsent !== true
   await pool(batchesOf(small, o.concurrency), o.concurrency, o.signal, async (batch) => {
     const t0 = Date.now()
     let outcomes: (CopyFileResult | { error: unknown })[]
     try {
-      outcomes = await copier(batch.map((f) => ({ srcPath: f.source, dstPath: f.target })))
+      outcomes = await copier(batch.map((f) => ({ srcPath: f.source, dstPath: f.target, targetExists: exists(f) })))
     } catch (err) {
       // The batch as a whole failed (nothing was published by it): each file on its own.
       outcomes = batch.map(() => ({ error: err }))

@@ -47,10 +47,11 @@ pub struct StagedFile {
 }
 
 /// What to do with a staged file (`held`: the unnamed one of that handle, else the temp name
-/// `tmp`): 'rename' over the target, 'link' (fails if the target exists), or 'discard'; with
-/// `expectSha256`, only if it reads back as exactly `expectBytes` bytes of that sha256. An
-/// unnamed file is linked under `dst`; for 'rename' onto a target that exists, it is linked as
-/// `tmp` and that is renamed over the target.
+/// `tmp`): 'rename' over the target, 'replace' (a rename over a target known to exist), 'link'
+/// (fails if the target exists), or 'discard'; with `expectSha256`, only if it reads back as
+/// exactly `expectBytes` bytes of that sha256. An unnamed file is linked under `dst`; for
+/// 'rename' onto a target that exists (the link fails EEXIST), and for 'replace' (no link tried
+/// first), it is linked as `tmp` and that is renamed over the target.
 #[napi(object)]
 pub struct PublishItem {
     pub tmp: String,
@@ -256,7 +257,8 @@ fn checked_mode<'a>(
     read: impl FnOnce() -> napi::Result<FileDigest>,
 ) -> napi::Result<&'a str> {
     let mode = item.mode.as_str();
-    let (Some(sha), "rename" | "link") = (item.expect_sha256.as_deref(), mode) else {
+    // Every mode that may publish is checked (an unknown one too, before it is refused).
+    let (Some(sha), false) = (item.expect_sha256.as_deref(), mode == "discard") else {
         return Ok(mode);
     };
     let stored = read()?;
@@ -268,8 +270,19 @@ fn checked_mode<'a>(
 fn unknown_mode(other: &str) -> napi::Error {
     Error::new(
         Status::InvalidArg,
-        format!("ERR_INVALID_ARG: unknown publish mode '{other}' (rename, link, discard)"),
+        format!("ERR_INVALID_ARG: unknown publish mode '{other}' (rename, replace, link, discard)"),
     )
+}
+
+/// The unnamed `file` over the existing `dst`, as a rename replaces: linked as `tmp`, which is
+/// renamed over it (removed again if the rename fails).
+fn replace_through(file: &File, tmp: &Path, dst: &Path) -> napi::Result<()> {
+    unnamed_temp::link_as(file, tmp).map_err(|e| io_error(e, "link", tmp))?;
+    if let Err(e) = std::fs::rename(tmp, dst) {
+        let _ = std::fs::remove_file(tmp);
+        return Err(io_error(e, "rename", dst));
+    }
+    Ok(())
 }
 
 /// Publishes the unnamed staged `file` (read back through its own fd). Whatever happens, the
@@ -293,17 +306,11 @@ fn publish_held(item: &PublishItem, file: File, buf: &mut [u8]) -> napi::Result<
         "link" => unnamed_temp::link_as(&file, dst).map_err(|e| io_error(e, "link", dst))?,
         "rename" => match unnamed_temp::link_as(&file, dst) {
             Ok(()) => {}
-            // The target exists (or appeared since the stage): replaced as a rename replaces,
-            // through the temp name.
-            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
-                unnamed_temp::link_as(&file, tmp).map_err(|e| io_error(e, "link", tmp))?;
-                if let Err(e) = std::fs::rename(tmp, dst) {
-                    let _ = std::fs::remove_file(tmp);
-                    return Err(io_error(e, "rename", dst));
-                }
-            }
+            // The target exists (or appeared since the stage): replaced as a rename replaces.
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => replace_through(&file, tmp, dst)?,
             Err(e) => return Err(io_error(e, "link", dst)),
         },
+        "replace" => replace_through(&file, tmp, dst)?,
         "discard" => return Ok(outcome),
         other => return Err(unknown_mode(other)),
     }
@@ -336,7 +343,9 @@ fn publish_one(item: &PublishItem, buf: &mut [u8]) -> napi::Result<PublishOutcom
         read_back(|b| back.read(b), tmp, buf)
     })?;
     match mode {
-        "rename" => std::fs::rename(tmp, dst).map_err(|e| io_error(e, "rename", dst))?,
+        "rename" | "replace" => {
+            std::fs::rename(tmp, dst).map_err(|e| io_error(e, "rename", dst))?
+        }
         // link() fails if the target appeared meanwhile: no silent replace.
         "link" => {
             std::fs::hard_link(tmp, dst).map_err(|e| io_error(e, "link", dst))?;
@@ -381,11 +390,13 @@ fn publish_all(items: &[PublishItem]) -> Vec<PublishOutcome> {
 }
 
 /// One copy made start to finish by copyFilesVerified: `src` staged beside `dst` (named `tmp`
-/// where it is staged named, or replaces an existing target through that name).
+/// where it is staged named, or replaces an existing target through that name), published by
+/// `mode` (PublishItem's).
 pub struct CopyItem {
     pub src: String,
     pub tmp: String,
     pub dst: String,
+    pub mode: String,
 }
 
 /// What was read (absent when the stage failed), then the publish's outcome as publishFiles
@@ -398,13 +409,12 @@ pub struct CopyOutcome {
     pub error: Option<String>,
 }
 
-/// Stages `item` and publishes it right away by `mode` (checked by a read-back of the staged
+/// Stages `item` and publishes it right away by its mode (checked by a read-back of the staged
 /// bytes when `verify`): the same two steps, with the same cleanup, as stage_all + publish_all.
 fn copy_one(
     item: &CopyItem,
     kinds: &[String],
     unnamed: bool,
-    mode: &str,
     verify: bool,
     buf: &mut [u8],
     made: &mut Made,
@@ -431,7 +441,7 @@ fn copy_one(
     let publish = PublishItem {
         tmp: item.tmp.clone(),
         dst: item.dst.clone(),
-        mode: mode.to_string(),
+        mode: item.mode.clone(),
         held: None,
         expect_bytes: verify.then_some(read.bytes),
         expect_sha256: if verify { read.sha256.clone() } else { None },
@@ -465,18 +475,12 @@ fn copy_one(
     }
 }
 
-fn copy_all(
-    items: &[CopyItem],
-    kinds: &[String],
-    unnamed: bool,
-    mode: &str,
-    verify: bool,
-) -> Vec<CopyOutcome> {
+fn copy_all(items: &[CopyItem], kinds: &[String], unnamed: bool, verify: bool) -> Vec<CopyOutcome> {
     let mut buf = vec![0u8; CHUNK];
     let mut made = Made::new();
     items
         .iter()
-        .map(|item| copy_one(item, kinds, unnamed, mode, verify, &mut buf, &mut made))
+        .map(|item| copy_one(item, kinds, unnamed, verify, &mut buf, &mut made))
         .collect()
 }
 
@@ -487,7 +491,7 @@ pub struct CopyTask {
     count: u32,
     kinds: Vec<String>,
     unnamed: bool,
-    mode: String,
+    modes: String,
     verify: bool,
 }
 
@@ -497,20 +501,21 @@ impl Task for CopyTask {
 
     fn compute(&mut self) -> napi::Result<Vec<CopyOutcome>> {
         let n = self.count as usize;
-        let (srcs, tmps, dsts) = (
+        let (srcs, tmps, dsts, modes) = (
             split_paths(&self.srcs, n, "srcs")?,
             split_paths(&self.tmps, n, "tmps")?,
             split_paths(&self.dsts, n, "dsts")?,
+            split_paths(&self.modes, n, "modes")?,
         );
         let items: Vec<CopyItem> = (0..n)
             .map(|i| CopyItem {
                 src: srcs[i].to_string(),
                 tmp: tmps[i].to_string(),
                 dst: dsts[i].to_string(),
+                mode: modes[i].to_string(),
             })
             .collect();
-        guarded(|| copy_all(&items, &self.kinds, self.unnamed, &self.mode, self.verify))
-            .map_err(|_| panicked())
+        guarded(|| copy_all(&items, &self.kinds, self.unnamed, self.verify)).map_err(|_| panicked())
     }
 
     fn resolve(&mut self, _env: Env, out: Vec<CopyOutcome>) -> napi::Result<Vec<CopyOutcome>> {
@@ -604,10 +609,10 @@ fn split_paths<'a>(joined: &'a str, count: usize, what: &str) -> napi::Result<Ve
 }
 
 /// stageFilesHashed then publishFiles for each of `count` items in turn, with no hook between:
-/// item i copies srcs[i] to dsts[i] (staged named as tmps[i]), each list the items' paths joined
-/// by NUL (one string per list: converting an object per item cost more than its copy). `mode`
-/// for every item: 'rename' or 'link'; `verify`: publish only what reads back as the bytes read.
-/// One outcome per item, in order.
+/// item i copies srcs[i] to dsts[i] (staged named as tmps[i]) and is published by modes[i]
+/// ('rename', 'replace' or 'link'), each list joined by NUL (one string per list: converting an
+/// object per item cost more than its copy); `verify`: publish only what reads back as the
+/// bytes read. One outcome per item, in order.
 #[allow(clippy::too_many_arguments)]
 #[napi(
     js_name = "copyFilesVerified",
@@ -620,7 +625,7 @@ pub fn copy_files_verified_js(
     count: u32,
     kinds: Vec<String>,
     unnamed: bool,
-    mode: String,
+    modes: String,
     verify: bool,
 ) -> AsyncTask<CopyTask> {
     AsyncTask::new(CopyTask {
@@ -630,7 +635,7 @@ pub fn copy_files_verified_js(
         count,
         kinds,
         unnamed,
-        mode,
+        modes,
         verify,
     })
 }
@@ -713,10 +718,13 @@ mod tests {
         let tmp = dir.join(".a.tmp");
         let dst = dir.join("a");
         std::fs::write(&tmp, b"abd").unwrap();
-        let bad = publish(&tmp, &dst, "rename", Some(ABC));
-        assert!(!bad.published && bad.error.is_none());
-        assert_eq!(bad.stored.unwrap().bytes, 3);
-        assert!(!tmp.exists() && !dst.exists());
+        for mode in ["rename", "replace", "link"] {
+            std::fs::write(&tmp, b"abd").unwrap();
+            let bad = publish(&tmp, &dst, mode, Some(ABC));
+            assert!(!bad.published && bad.error.is_none(), "{mode}");
+            assert_eq!(bad.stored.unwrap().bytes, 3);
+            assert!(!tmp.exists() && !dst.exists());
+        }
 
         std::fs::write(&dst, b"old").unwrap();
         std::fs::write(&tmp, b"abc").unwrap();
@@ -842,17 +850,20 @@ mod tests {
             let a = dir.join("a");
             std::fs::write(&a, b"abc").unwrap();
             let out = dir.join("out");
-            let item = |src: &Path, name: &str| CopyItem {
+            let item = |src: &Path, name: &str, mode: &str| CopyItem {
                 src: s(src),
                 tmp: s(&out.join(format!(".{name}.tmp"))),
                 dst: s(&out.join(name)),
+                mode: mode.into(),
             };
             let kinds = ["sha256".to_string(), "md5".to_string()];
             let first = copy_all(
-                &[item(&a, "new"), item(&dir.join("missing"), "m")],
+                &[
+                    item(&a, "new", "link"),
+                    item(&dir.join("missing"), "m", "link"),
+                ],
                 &kinds,
                 unnamed,
-                "link",
                 true,
             );
             assert!(first[0].published && first[0].error.is_none());
@@ -873,18 +884,25 @@ mod tests {
                 "{e}"
             );
 
-            // No-clobber refuses an existing target; a rename replaces it; nothing else is left.
+            // No-clobber refuses an existing target; a rename replaces it, and so does a
+            // replace (known to exist: no link tried first), verified; nothing else is left.
             std::fs::write(out.join("old"), b"old").unwrap();
-            let refused = copy_all(&[item(&a, "old")], &kinds, unnamed, "link", true);
+            let refused = copy_all(&[item(&a, "old", "link")], &kinds, unnamed, true);
             let e = refused[0].error.as_deref().unwrap();
             assert!(
                 !refused[0].published && e.starts_with("EEXIST: link "),
                 "{e}"
             );
             assert_eq!(std::fs::read(out.join("old")).unwrap(), b"old");
-            let replaced = copy_all(&[item(&a, "old")], &kinds, unnamed, "rename", false);
+            let replaced = copy_all(&[item(&a, "old", "rename")], &kinds, unnamed, false);
             assert!(replaced[0].published && replaced[0].stored.is_none());
             assert_eq!(std::fs::read(out.join("old")).unwrap(), b"abc");
+            let b = dir.join("b");
+            std::fs::write(&b, b"bcd").unwrap();
+            let again = copy_all(&[item(&b, "old", "replace")], &kinds, unnamed, true);
+            assert!(again[0].published && again[0].error.is_none());
+            assert_eq!(again[0].stored.as_ref().unwrap().bytes, 3);
+            assert_eq!(std::fs::read(out.join("old")).unwrap(), b"bcd");
             let mut names: Vec<String> = std::fs::read_dir(&out)
                 .unwrap()
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
