@@ -512,7 +512,7 @@ export class WebHdfsFileSystem extends BaseFileSystem {
 
   /**
    * A file of this machine, without the streams of a copy (a read stream, a hashing stage, their
-   * pipeline: a third of the CPU per 4 KiB file): read in chunks that go straight to the write
+   * pipeline: a quarter of the CPU per 4 KiB file): read in chunks that go straight to the write
    * (createWriteStream's: temp name, beforePublish, rename2), hashed on the way, HDFS's file
    * checksum included, so the check before the publish compares it with the DataNode's.
    */
