@@ -4,7 +4,7 @@ import * as nodePath from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { BaseFileSystem } from './base.js'
 import { StorageError, type StorageErrorCode } from './errors.js'
-import { dirnamePath, isTempName, joinPath, normalizePath, tempSibling } from './path.js'
+import { dirnamePath, isTempName, normalizePath, tempSibling } from './path.js'
 import { native } from '../native.js'
 import type { DirEntryInfo, FileDigest } from '../binding.cjs'
 import type { LocalBatchItem, LocalBatchOptions, LocalBatchResult } from './local-batch.js'
@@ -276,7 +276,8 @@ export class LocalFileSystem extends BaseFileSystem {
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       for (const e of entries) {
         if (isTempName(e.name)) continue
-        const child = joinPath(rel, e.name)
+        // `rel` is normalized and a directory entry's name is one part (never '.' or '..').
+        const child = rel === '' ? e.name : `${rel}/${e.name}`
         if (typeof e.error === 'string') {
           if (e.error.startsWith('ENOENT: ')) continue
           throw this.nativeError(e.error, child)
