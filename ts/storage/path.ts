@@ -8,7 +8,11 @@
 const NORMAL = /^(?!\.\.?(?:\/|$))[^/\\]+(?:\/(?!\.\.?(?:\/|$))[^/\\]+)*$/
 
 export function normalizePath(p: string): string {
-  if (NORMAL.test(p)) return p
+  return NORMAL.test(p) ? p : joinedParts(p)
+}
+
+/** normalizePath by its definition: split on '/' and '\\', drop '' and '.', let '..' drop the part before. */
+export function joinedParts(p: string): string {
   const out: string[] = []
   for (const part of p.replace(/\\/g, '/').split('/')) {
     if (part === '' || part === '.') continue
