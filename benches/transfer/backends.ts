@@ -20,6 +20,8 @@ export interface Backend {
   target: (prefix: string) => Target
   /** RCLONE_CONFIG_* variables of its remote. */
   env: Record<string, string>
+  /** 4 KiB files of the untimed warm-up copy by each tool (run.ts; default 64). */
+  warmFiles?: number
   stop: () => Promise<void>
 }
 
@@ -141,16 +143,14 @@ export async function startBackend(name: string, scratch: string): Promise<Backe
       // made here, so that it is charged to neither tool's figure.
       const warm = filesystem(`webhdfs://root@127.0.0.1:${s.port}/`)
       await warm.ls('').finally(() => warm.close())
-      // So are the NameNode's and DataNodes' first writes over RPC (their JIT warming up), which
-      // the tool going first in the first run (always logferry) would otherwise pay alone: after
-      // 200 warming writes, two logferry copies of 10,000 x 4 KiB in a row took 39.36 s then
-      // 28.36 s (same CPU, 12.03 / 11.51 s; load 10-11), after 3,000 36.02 s then 32.00 s.
-      const warmRpc = filesystem(`webhdfs://root@127.0.0.1:${s.port}/warm?namenode=hdfs://127.0.0.1:${s.rpcPort}`)
-      let w = 0
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        while (w < 3000) await warmRpc.writeFile(`w${w++}`, Buffer.alloc(4096))
-      })).finally(() => warmRpc.close())
+      // So are the NameNode's and DataNodes' first thousands of writes, for either tool: after 200
+      // warming writes two logferry copies of 10,000 x 4 KiB in a row took 39.36 s then 28.36 s
+      // (same CPU, 12.03 / 11.51 s; load 10-11), after 10,000 warming writes 31.96 / 26.05 s, two
+      // rclone copies 36.93 / 32.15 s; after three logferry copies of 2,000 local files 29.82 /
+      // 26.20 s. The tool going first in the first run (always logferry) would pay it alone:
+      // both tools copy 3,000 local files before timing (run.ts).
       return {
+        warmFiles: 3000,
         name,
         target: (p) => ({ fs: () => filesystem(`webhdfs://root@127.0.0.1:${s.port}/bench/${p}?namenode=hdfs://127.0.0.1:${s.rpcPort}`), rclone: `lfhdfs:/bench/${p}` }),
         env: remoteEnv('lfhdfs', { type: 'hdfs', namenode: `127.0.0.1:${s.rpcPort}`, username: 'root' }),

@@ -169,9 +169,11 @@ async function main(): Promise<void> {
     try {
       const warmRun = `warm-${Date.now().toString(36)}-${n++}`
       if (name === 'local') localRuns.push(join(scratch, 'local-target', warmRun))
+      // A backend may need more to warm its server (backends.ts, warmFiles).
+      const warmSet = backend.warmFiles === undefined ? warm : smallFiles(join(scratch, `warm-${backend.warmFiles}`), backend.warmFiles, 4 << 10)
       // A failed warm-up only loses its warming: the timed runs report their own failures.
-      await viaLogferry(warm, backend.target(`${warmRun}/logferry`)).catch((e: Error) => process.stderr.write(`${name} warm-up, logferry: ${e.message}\n`))
-      await viaRclone(warm, backend.target(`${warmRun}/rclone`), backend.env).catch((e: Error) => process.stderr.write(`${name} warm-up, rclone: ${e.message}\n`))
+      await viaLogferry(warmSet, backend.target(`${warmRun}/logferry`)).catch((e: Error) => process.stderr.write(`${name} warm-up, logferry: ${e.message}\n`))
+      await viaRclone(warmSet, backend.target(`${warmRun}/rclone`), backend.env).catch((e: Error) => process.stderr.write(`${name} warm-up, rclone: ${e.message}\n`))
       for (const d of datasets) {
         for (let i = 0; i < repeat; i++) {
           const run = `bench-${Date.now().toString(36)}-${n++}`
