@@ -11,7 +11,7 @@ import { HdfsChecksumHasher, HDFS_DEFAULT_BLOCK_SIZE } from './hdfs-checksum.js'
 import { localError } from './sftp-local.js'
 import type { LocalFileDigest } from './types.js'
 
-/** Largest read: a WRITE_BLOCK packet's data (1 MiB), so a packet is never split across reads. */
+/** Largest read: 1 MiB, a whole number of WRITE_BLOCK packets (PACKET_DATA), so no packet is split across reads. */
 const CHUNK = 1 << 20
 
 /**
